@@ -130,4 +130,7 @@ type Plan struct {
 	// Fingerprint is a hash of the inputs that mattered, quoted by the
 	// journal and the report.
 	Fingerprint string
+	// Rules are the rules Diff planned under; approval consults them (an
+	// offboard action is approvable only when they deactivate).
+	Rules Rules
 }

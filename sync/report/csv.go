@@ -1,0 +1,66 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// csvHeader is the CSV's column row. The section column says which report
+// table a row belongs to, so a spreadsheet filter reproduces the report.
+var csvHeader = []string{"section", "kind", "status", "email", "first_name", "last_name", "entra_id", "procore_id", "reason", "error"}
+
+// WriteCSV writes every row of the run's report tables as CSV. Cells that a
+// spreadsheet would run as a formula are defused (see safeCell).
+func WriteCSV(w io.Writer, run Run) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return fmt.Errorf("report: write CSV: %w", err)
+	}
+	for _, s := range Sections(run) {
+		for _, r := range s.Rows {
+			id := ""
+			if r.ProcoreID != 0 {
+				id = strconv.FormatInt(r.ProcoreID, 10)
+			}
+			rec := []string{s.Title, string(r.Kind), string(r.Status), r.Email, r.FirstName, r.LastName, r.EntraID, id, r.Reason, r.Error}
+			for i := range rec {
+				rec[i] = safeCell(rec[i])
+			}
+			if err := cw.Write(rec); err != nil {
+				return fmt.Errorf("report: write CSV: %w", err)
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("report: write CSV: %w", err)
+	}
+	return nil
+}
+
+// CSV renders the run's CSV report.
+func CSV(run Run) ([]byte, error) {
+	var b bytes.Buffer
+	if err := WriteCSV(&b, run); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// safeCell defuses CSV formula injection: Excel and LibreOffice evaluate a
+// cell that starts with = + - @ (or a tab or carriage return that hides
+// one), so a display name like "=HYPERLINK(...)" would run in the admin's
+// spreadsheet. A leading apostrophe makes it text, as OWASP recommends.
+func safeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	if strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,396 @@
+// Package report renders a run's report: an HTML email in the table style the
+// admins know from the old Power Automate flow (all styles inline, because
+// mail clients honour <style> blocks unevenly), a plain-text alternative, a
+// CSV, and a width-aware text preview for the TUI. It takes plain data (Run)
+// so that it can render a run just applied, one refused by a brake, or one
+// read back from the journal.
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"procsync/sync"
+)
+
+// Run is everything a report shows about one run.
+type Run struct {
+	// ID is the journal's run id; zero if the run was not journaled.
+	ID       int64
+	Started  time.Time
+	Finished time.Time
+	// Mode is "tui" or "auto".
+	Mode string
+	// ApprovedBy is the signed-in Graph user, or the app id for app-only runs.
+	ApprovedBy  string
+	Environment string
+	CompanyName string
+	CompanyID   int64
+	Fingerprint string
+	DryRun      bool
+	// Plan holds the plan's counts per kind, for the summary (how many were
+	// in sync or excluded, which the tables do not list).
+	Plan sync.Counts
+	// Error is the run-level error when the run failed as a whole.
+	Error string
+	// Rows are the run's actions; in_sync and excluded rows are not listed.
+	Rows []Row
+	// Held is set when a brake refused the run.
+	Held *Brake
+}
+
+// Row is one action in a report.
+type Row struct {
+	Kind      sync.Kind
+	Email     string
+	FirstName string
+	LastName  string
+	EntraID   string
+	ProcoreID int64
+	Status    sync.Status
+	Reason    string
+	Error     string
+}
+
+// Brake describes a mass-change brake that refused a headless run.
+type Brake struct {
+	Creates          int
+	MaxCreates       int
+	Deactivations    int
+	MaxDeactivations int
+	// Rows are the actions held back.
+	Rows []Row
+}
+
+// Reasons lists why the brake held the run back, one sentence each.
+func (b *Brake) Reasons() []string {
+	var out []string
+	for _, c := range b.clauses() {
+		out = append(out, strings.ToUpper(c[:1])+c[1:]+".")
+	}
+	return out
+}
+
+func (b *Brake) clauses() []string {
+	var out []string
+	if b.Creates > b.MaxCreates {
+		out = append(out, fmt.Sprintf("the plan creates %d users, more than auto.max_creates = %d", b.Creates, b.MaxCreates))
+	}
+	if b.Deactivations > b.MaxDeactivations {
+		out = append(out, fmt.Sprintf("the plan deactivates %d users, more than auto.max_deactivations = %d", b.Deactivations, b.MaxDeactivations))
+	}
+	if len(out) == 0 {
+		out = append(out, "a brake refused the plan")
+	}
+	return out
+}
+
+// HowToAllow tells the operator how to let the held-back changes through.
+func (b *Brake) HowToAllow() string {
+	var raise []string
+	if b.Creates > b.MaxCreates {
+		raise = append(raise, fmt.Sprintf("auto.max_creates to at least %d", b.Creates))
+	}
+	if b.Deactivations > b.MaxDeactivations {
+		raise = append(raise, fmt.Sprintf("auto.max_deactivations to at least %d", b.Deactivations))
+	}
+	if len(raise) == 0 {
+		return "Review and approve the plan in the TUI (run procsync)."
+	}
+	return "To allow it, review and approve the plan in the TUI (run procsync), or raise " +
+		strings.Join(raise, " and ") + " in the config file and let the next scheduled run apply it."
+}
+
+// Column identifies a column of a report table.
+type Column string
+
+// The report columns.
+const (
+	ColName      Column = "Name"
+	ColEmail     Column = "Email"
+	ColKind      Column = "Action"
+	ColProcoreID Column = "Procore ID"
+	ColEntraID   Column = "Entra ID"
+	ColReason    Column = "Reason"
+	ColError     Column = "Error"
+)
+
+// Section is one table of the report.
+type Section struct {
+	Title string
+	// Note explains the section in a sentence, if needed.
+	Note    string
+	Columns []Column
+	Rows    []Row
+}
+
+// Cell returns a row's text for a column.
+func (r Row) Cell(c Column) string {
+	switch c {
+	case ColName:
+		return strings.TrimSpace(r.FirstName + " " + r.LastName)
+	case ColEmail:
+		return r.Email
+	case ColKind:
+		return string(r.Kind)
+	case ColProcoreID:
+		if r.ProcoreID == 0 {
+			return ""
+		}
+		return fmt.Sprint(r.ProcoreID)
+	case ColEntraID:
+		return r.EntraID
+	case ColReason:
+		return r.Reason
+	case ColError:
+		return r.Error
+	}
+	return ""
+}
+
+// Sections splits a run into the report's tables, in reading order, leaving
+// out empty ones: what changed first, then what failed, then what was held
+// back or only planned.
+func Sections(run Run) []Section {
+	done := []Column{ColName, ColEmail, ColProcoreID}
+	specs := []struct {
+		title, note string
+		cols        []Column
+		match       func(Row) bool
+	}{
+		{"Created", "", done, isKind(sync.KindCreate, sync.StatusDone)},
+		{"Reactivated", "", done, isKind(sync.KindReactivate, sync.StatusDone)},
+		{"Updated", "", append(done[:len(done):len(done)], ColReason), isKind(sync.KindUpdate, sync.StatusDone)},
+		{"Deactivated", "", done, isKind(sync.KindOffboard, sync.StatusDone)},
+		{"Failed", "These were not applied. The next run tries them again.",
+			[]Column{ColKind, ColName, ColEmail, ColError}, func(r Row) bool { return r.Status == sync.StatusFailed }},
+		{"Skipped", "", []Column{ColKind, ColName, ColEmail, ColReason},
+			func(r Row) bool { return r.Status == sync.StatusSkipped && isChange(r.Kind) }},
+		{"Planned, not applied", plannedNote(run), []Column{ColKind, ColName, ColEmail, ColReason},
+			func(r Row) bool { return r.Status == sync.StatusPlanned && isChange(r.Kind) }},
+		{"Conflicts", "Ambiguous matches that procsync will not resolve on its own; fix them in Entra ID or Procore.",
+			[]Column{ColName, ColEmail, ColReason}, func(r Row) bool { return r.Kind == sync.KindConflict }},
+	}
+	var out []Section
+	if run.Held != nil && len(run.Held.Rows) > 0 {
+		out = append(out, Section{
+			Title:   "Held back by the brake",
+			Note:    strings.Join(append(run.Held.Reasons(), run.Held.HowToAllow()), " "),
+			Columns: []Column{ColKind, ColName, ColEmail, ColReason},
+			Rows:    run.Held.Rows,
+		})
+	}
+	for _, sp := range specs {
+		var rows []Row
+		for _, r := range run.Rows {
+			if sp.match(r) {
+				rows = append(rows, r)
+			}
+		}
+		if len(rows) > 0 {
+			out = append(out, Section{Title: sp.title, Note: sp.note, Columns: sp.cols, Rows: rows})
+		}
+	}
+	// The brake section leads: when a run is refused it is the news.
+	return out
+}
+
+func plannedNote(run Run) string {
+	if run.DryRun {
+		return "This was a dry run: nothing was written to Procore."
+	}
+	return "Not approved in this run."
+}
+
+// isChange reports whether a kind writes to Procore. Excluded and in-sync
+// people are only counted in the summary: listing every guest account would
+// bury the changes.
+func isChange(k sync.Kind) bool {
+	switch k {
+	case sync.KindCreate, sync.KindReactivate, sync.KindUpdate, sync.KindOffboard:
+		return true
+	}
+	return false
+}
+
+func isKind(k sync.Kind, s sync.Status) func(Row) bool {
+	return func(r Row) bool { return r.Kind == k && r.Status == s }
+}
+
+// tally counts rows by kind for one status.
+func tally(rows []Row, status sync.Status) map[sync.Kind]int {
+	m := map[sync.Kind]int{}
+	for _, r := range rows {
+		if r.Status == status {
+			m[r.Kind]++
+		}
+	}
+	return m
+}
+
+func failed(rows []Row) int {
+	n := 0
+	for _, r := range rows {
+		if r.Status == sync.StatusFailed {
+			n++
+		}
+	}
+	return n
+}
+
+// Summary is the report's one-line summary, for example "3 created,
+// 1 reactivated, 1 failed." or "Dry run: 3 creates planned; nothing was
+// applied."
+func Summary(run Run) string {
+	s := shortSummary(run)
+	if run.Error != "" {
+		s += " The run stopped with an error: " + run.Error
+	}
+	return s
+}
+
+// shortSummary is Summary without the run error, for the mail subject.
+func shortSummary(run Run) string {
+	if run.Held != nil {
+		return "Nothing applied: " + strings.Join(run.Held.clauses(), "; ") + "."
+	}
+	if run.DryRun {
+		planned := tally(run.Rows, sync.StatusPlanned)
+		parts := countParts(planned, map[sync.Kind]string{
+			sync.KindCreate: "create", sync.KindReactivate: "reactivation", sync.KindUpdate: "update", sync.KindOffboard: "deactivation"}, true)
+		if len(parts) == 0 {
+			return "Dry run: nothing to do."
+		}
+		return "Dry run: " + strings.Join(parts, ", ") + " planned; nothing was applied."
+	}
+	done := tally(run.Rows, sync.StatusDone)
+	parts := countParts(done, map[sync.Kind]string{
+		sync.KindCreate: "created", sync.KindReactivate: "reactivated", sync.KindUpdate: "updated", sync.KindOffboard: "deactivated"}, false)
+	if n := failed(run.Rows); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", n))
+	}
+	if len(parts) == 0 {
+		return "No changes."
+	}
+	return strings.Join(parts, ", ") + "."
+}
+
+func countParts(counts map[sync.Kind]int, words map[sync.Kind]string, plural bool) []string {
+	var parts []string
+	for _, k := range []sync.Kind{sync.KindCreate, sync.KindReactivate, sync.KindUpdate, sync.KindOffboard} {
+		n := counts[k]
+		if n == 0 {
+			continue
+		}
+		w := words[k]
+		if plural && n != 1 {
+			w += "s"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", n, w))
+	}
+	return parts
+}
+
+// Facts are the report's header lines as label/value pairs: environment,
+// company, run, who approved, when, and the plan fingerprint.
+func Facts(run Run) [][2]string {
+	var f [][2]string
+	add := func(k, v string) {
+		if v != "" {
+			f = append(f, [2]string{k, v})
+		}
+	}
+	add("Environment", run.Environment)
+	company := run.CompanyName
+	if run.CompanyID != 0 {
+		if company != "" {
+			company += fmt.Sprintf(" (%d)", run.CompanyID)
+		} else {
+			company = fmt.Sprint(run.CompanyID)
+		}
+	}
+	add("Company", company)
+	if run.ID != 0 {
+		add("Run", fmt.Sprintf("%d (%s)", run.ID, run.Mode))
+	} else {
+		add("Mode", run.Mode)
+	}
+	add("Approved by", run.ApprovedBy)
+	add("Started", fmtTime(run.Started))
+	add("Finished", fmtTime(run.Finished))
+	add("Plan fingerprint", run.Fingerprint)
+	if c := planCounts(run.Plan); c != "" {
+		add("Plan", c)
+	}
+	return f
+}
+
+func planCounts(c sync.Counts) string {
+	var parts []string
+	for _, k := range sync.Kinds {
+		if n := c[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(string(k), "_", " ")))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// Changed reports whether the run changed anything in Procore.
+func Changed(run Run) bool {
+	if run.DryRun {
+		return false
+	}
+	for _, r := range run.Rows {
+		if r.Status == sync.StatusDone {
+			return true
+		}
+	}
+	return false
+}
+
+// ShouldSend decides whether a run's report is mailed, by report.send mode:
+// "always", "never", or "changes" (the default). With "changes" a report
+// goes out when something changed, and also when something failed or a brake
+// held the run back: those need a person, and silence would hide them. A dry
+// run writes nothing, so only "always" mails it.
+func ShouldSend(mode string, run Run) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if run.DryRun {
+		return false
+	}
+	return Changed(run) || failed(run.Rows) > 0 || run.Held != nil || run.Error != ""
+}
+
+// Subject is the mail subject: base (or a default) followed by the summary
+// counts, for example "procsync: Procore users provisioned — 3 created,
+// 1 failed". Line breaks are removed, so a name can never inject a header.
+func Subject(base string, run Run) string {
+	base = strings.TrimSpace(base)
+	if base == "" {
+		base = "procsync: Procore users provisioned"
+	}
+	s := base + " — " + strings.TrimSuffix(shortSummary(run), ".")
+	if run.Error != "" {
+		s += " (run error)"
+	}
+	if run.DryRun {
+		s = "[dry run] " + s
+	}
+	if run.Environment != "" && run.Environment != "production" {
+		s = "[" + run.Environment + "] " + s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,90 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// DirName is the reports directory's name inside the state directory.
+const DirName = "reports"
+
+// Dir returns the reports directory of a state directory.
+func Dir(stateDir string) string { return filepath.Join(stateDir, DirName) }
+
+// Save writes the run's HTML and CSV reports into dir (normally
+// Dir(stateDir)), creating it 0700; the files are 0600, since they list
+// people. Names carry the run's start time in UTC and its id, for example
+// 20261127T235701Z-run12.html, and never overwrite an existing report.
+func Save(dir string, run Run) (htmlPath, csvPath string, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", fmt.Errorf("report: save: %w", err)
+	}
+	html, err := HTML(run)
+	if err != nil {
+		return "", "", err
+	}
+	csvData, err := CSV(run)
+	if err != nil {
+		return "", "", err
+	}
+	t := run.Started
+	if t.IsZero() {
+		t = time.Now()
+	}
+	base := t.UTC().Format("20060102T150405Z")
+	if run.ID != 0 {
+		base += "-run" + strconv.FormatInt(run.ID, 10)
+	}
+	if run.DryRun {
+		base += "-dry-run"
+	}
+	// The HTML and the CSV share a name; try suffixes until both are free.
+	for n := 1; n < 1000; n++ {
+		name := base
+		if n > 1 {
+			name += "-" + strconv.Itoa(n)
+		}
+		htmlPath = filepath.Join(dir, name+".html")
+		csvPath = filepath.Join(dir, name+".csv")
+		err := writeNew(htmlPath, []byte(html))
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("report: save: %w", err)
+		}
+		if err := writeNew(csvPath, csvData); err != nil {
+			_ = os.Remove(htmlPath)
+			if errors.Is(err, fs.ErrExist) {
+				continue
+			}
+			return "", "", fmt.Errorf("report: save: %w", err)
+		}
+		return htmlPath, csvPath, nil
+	}
+	return "", "", fmt.Errorf("report: save: too many reports named %s in %s", base, dir)
+}
+
+// writeNew creates path (failing if it exists), writes data and syncs it.
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		_ = os.Remove(path)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		_ = os.Remove(path)
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,781 @@
+// Package store is procsync's run journal: an embedded SQLite database
+// (journal.db in the state directory) that records every run, every action's
+// intent before its request is sent and its outcome after, and every report.
+// A run interrupted at any point, even by SIGKILL, leaves intents without
+// outcomes that the next run finds with Unfinished and reconciles with
+// ResolvePending, so that nobody is created twice.
+//
+// The database uses the pure-Go driver modernc.org/sqlite (no cgo), WAL mode
+// and synchronous=FULL, so a committed intent survives a crash or power loss.
+// Callers hold the state directory's Lock while they write.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"procsync/sync"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the journal's file name inside the state directory.
+const FileName = "journal.db"
+
+// busyTimeout is how long a statement waits for another connection's write
+// lock. Writers are short transactions, so a few seconds is plenty; it only
+// matters when `procsync history` reads while a run writes.
+const busyTimeout = 5 * time.Second
+
+// ErrNotFound is returned when a run or action id is not in the journal.
+var ErrNotFound = errors.New("not found in the journal")
+
+// ErrSchemaTooNew is returned by Open when the journal was written by a newer
+// procsync whose schema this binary does not know.
+var ErrSchemaTooNew = errors.New("journal schema is newer than this procsync")
+
+// ErrFinal is returned when an outcome would overwrite an action that is
+// already done: a done action did happen, and the journal must keep saying so.
+var ErrFinal = errors.New("action already has a final outcome")
+
+// Mode is how a run was started.
+type Mode string
+
+// The run modes.
+const (
+	ModeTUI  Mode = "tui"
+	ModeAuto Mode = "auto"
+)
+
+// RunOutcome is how a run ended.
+type RunOutcome string
+
+// The run outcomes. A run is "running" from BeginRun until FinishRun; one
+// still "running" when the next run takes the lock was interrupted.
+const (
+	RunRunning     RunOutcome = "running"
+	RunDone        RunOutcome = "done"
+	RunFailed      RunOutcome = "failed"
+	RunRefused     RunOutcome = "refused"
+	RunInterrupted RunOutcome = "interrupted"
+)
+
+// StatusPending is the journal-only action status between an intent and its
+// outcome: the request may or may not have reached Procore. The other
+// statuses are sync's (planned, done, failed, skipped).
+const StatusPending sync.Status = "pending"
+
+// RunInfo describes a run as it starts.
+type RunInfo struct {
+	// Started defaults to now.
+	Started time.Time
+	Mode    Mode
+	// ApprovedBy is the signed-in Graph user, or the app id for app-only runs.
+	ApprovedBy  string
+	Environment string
+	CompanyID   int64
+	Fingerprint string
+	Counts      sync.Counts
+	DryRun      bool
+}
+
+// Intent is one action as the journal records it before its request is sent.
+type Intent struct {
+	Kind      sync.Kind
+	Address   string
+	EntraID   string
+	FirstName string
+	LastName  string
+	Reason    string
+	// ProcoreID is the Procore user id: known at intent time for a
+	// reactivate, update or offboard (which helps reconciling), and filled in
+	// by the outcome for a create.
+	ProcoreID int64
+	// Status is StatusPending (the default: a request is about to be sent),
+	// sync.StatusPlanned (listed but not applied: a dry run or not approved),
+	// or sync.StatusSkipped.
+	Status sync.Status
+}
+
+// IntentFromAction converts a plan action into an intent with the given
+// status (empty means StatusPending).
+func IntentFromAction(a sync.Action, status sync.Status) Intent {
+	in := Intent{Kind: a.Kind, Address: a.Address, FirstName: a.FirstName, LastName: a.LastName, Reason: a.Reason, Status: status}
+	if a.Member != nil {
+		in.EntraID = a.Member.ID
+	}
+	if u := a.User; u != nil {
+		in.ProcoreID = u.ID
+		// Offboard actions carry no names of their own; the journal should
+		// still say who was deactivated.
+		if in.FirstName == "" && in.LastName == "" {
+			in.FirstName, in.LastName = u.FirstName, u.LastName
+		}
+	}
+	return in
+}
+
+// Outcome is what happened to one action.
+type Outcome struct {
+	// Status is sync.StatusDone, StatusFailed or StatusSkipped.
+	Status sync.Status
+	// ProcoreID, when not zero, replaces the intent's Procore id.
+	ProcoreID int64
+	// Error is the operator-facing error text for a failed action. It must
+	// never hold a token or secret; the journal is read by `history`.
+	Error string
+	// RequestID is the service's request id, for support cases.
+	RequestID string
+	// At defaults to now.
+	At time.Time
+}
+
+// ActionOutcome pairs an action id with its outcome, for RecordOutcomes.
+type ActionOutcome struct {
+	ActionID int64
+	Outcome
+}
+
+// Action is one journal row. Its Intent's Status is the action's current
+// status (planned, pending, done, failed or skipped) and its ProcoreID the
+// latest known Procore user id.
+type Action struct {
+	ID    int64
+	RunID int64
+	Intent
+	IntentAt  time.Time
+	Error     string
+	RequestID string
+	// DoneAt is zero until there is an outcome.
+	DoneAt time.Time
+	// ResolvedByRun is the run that reconciled this action after its own run
+	// was interrupted; zero otherwise.
+	ResolvedByRun int64
+}
+
+// PendingAction is an intent without an outcome, from any run, with enough
+// of its run to explain it to an operator.
+type PendingAction struct {
+	Action
+	RunStarted     time.Time
+	RunFingerprint string
+}
+
+// Run is one journal run.
+type Run struct {
+	ID int64
+	RunInfo
+	// Ended is zero while the run is running.
+	Ended   time.Time
+	Outcome RunOutcome
+	Error   string
+	// Applied counts the run's actions by status (planned, pending, done,
+	// failed, skipped), for history listings.
+	Applied map[sync.Status]int
+}
+
+// RunDetail is a run with its actions and reports.
+type RunDetail struct {
+	Run
+	Actions []Action
+	Reports []Report
+}
+
+// Report records a rendered (and possibly sent) report.
+type Report struct {
+	RunID      int64
+	Path       string
+	CSVPath    string
+	Recipients []string
+	Sent       bool
+	// SentAt defaults to now when Sent is set.
+	SentAt time.Time
+	// Error is why sending failed, if it did.
+	Error string
+}
+
+// Store is an open journal. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the journal in stateDir and brings its
+// schema up to date. The state directory is created 0700 and the database
+// file 0600: the journal names every person procsync touched.
+func Open(stateDir string) (*Store, error) {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("journal: create state directory: %w", err)
+	}
+	path := filepath.Join(stateDir, FileName)
+	// SQLite gives the -wal and -shm files the main file's permissions, so
+	// creating it 0600 first keeps all three private.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	// FULL syncs the WAL on every commit: an intent that Apply has written
+	// must still be there after a power loss, or a resumed run could create
+	// the same person again.
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	// Immediate transactions take the write lock at BEGIN, so two writers
+	// wait on busy_timeout instead of failing on a read-to-write upgrade.
+	q.Set("_txlock", "immediate")
+	// A file: URI with an escaped path: the driver splits the DSN at the
+	// first '?', and SQLite percent-decodes URI paths, so a state directory
+	// named with '?', '#', '%' or spaces still opens the right file.
+	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := migrate(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Path is the journal file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the journal. Every committed write is already durable; Close
+// only checkpoints the WAL and releases the file.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("journal: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// BeginRun records the start of a run and returns its id.
+func (s *Store) BeginRun(ctx context.Context, info RunInfo) (int64, error) {
+	if info.Mode != ModeTUI && info.Mode != ModeAuto {
+		return 0, fmt.Errorf("journal: begin run: mode %q is not tui or auto", info.Mode)
+	}
+	if info.Started.IsZero() {
+		info.Started = time.Now()
+	}
+	counts, err := json.Marshal(countsOrEmpty(info.Counts))
+	if err != nil {
+		return 0, fmt.Errorf("journal: begin run: encode counts: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO runs
+		(started_at, mode, approved_by, environment, company_id, fingerprint, counts, dry_run, outcome)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')`,
+		formatTime(info.Started), string(info.Mode), info.ApprovedBy, info.Environment, info.CompanyID,
+		info.Fingerprint, string(counts), info.DryRun)
+	if err != nil {
+		return 0, fmt.Errorf("journal: begin run: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("journal: begin run: %w", err)
+	}
+	return id, nil
+}
+
+// FinishRun records how a run ended. runErr, if any, is stored as the run's
+// error text.
+func (s *Store) FinishRun(ctx context.Context, runID int64, outcome RunOutcome, runErr error) error {
+	switch outcome {
+	case RunDone, RunFailed, RunRefused, RunInterrupted:
+	default:
+		return fmt.Errorf("journal: finish run %d: outcome %q is not done, failed, refused or interrupted", runID, outcome)
+	}
+	msg := ""
+	if runErr != nil {
+		msg = runErr.Error()
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE runs SET ended_at = ?, outcome = ?, error = ? WHERE id = ?`,
+		formatTime(time.Now()), string(outcome), msg, runID)
+	if err != nil {
+		return fmt.Errorf("journal: finish run %d: %w", runID, err)
+	}
+	return mustAffect(res, "journal: finish run %d", runID)
+}
+
+// MarkInterrupted marks every run still "running", other than except, as
+// interrupted, and returns their ids. Call it after taking the state lock:
+// with the lock held no other process can be running, so such a run died.
+func (s *Store) MarkInterrupted(ctx context.Context, except int64) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `UPDATE runs SET outcome = 'interrupted', ended_at = ?,
+		error = CASE WHEN error = '' THEN 'the process stopped before the run finished' ELSE error END
+		WHERE outcome = 'running' AND id <> ? RETURNING id`, formatTime(time.Now()), except)
+	if err != nil {
+		return nil, fmt.Errorf("journal: mark interrupted runs: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("journal: mark interrupted runs: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: mark interrupted runs: %w", err)
+	}
+	return ids, nil
+}
+
+// RecordIntents writes a batch of intents for a run in one transaction and
+// returns their action ids in the same order. Apply calls it before sending
+// the batch's request: once it returns, a crash leaves the intents pending.
+func (s *Store) RecordIntents(ctx context.Context, runID int64, intents []Intent) (ids []int64, err error) {
+	if len(intents) == 0 {
+		return nil, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("journal: record %d intents for run %d: %w", len(intents), runID, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO actions
+		(run_id, kind, address, entra_id, first_name, last_name, reason, procore_id, intent_at, status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, fmt.Errorf("journal: record %d intents for run %d: %w", len(intents), runID, err)
+	}
+	defer stmt.Close()
+	now := formatTime(time.Now())
+	ids = make([]int64, len(intents))
+	for i, in := range intents {
+		status := in.Status
+		if status == "" {
+			status = StatusPending
+		}
+		switch status {
+		case StatusPending, sync.StatusPlanned, sync.StatusSkipped:
+		default:
+			return nil, fmt.Errorf("journal: record intent %s %s: status %q is not pending, planned or skipped", in.Kind, in.Address, status)
+		}
+		if in.Kind == "" || in.Address == "" {
+			return nil, fmt.Errorf("journal: record intent %d of %d for run %d: kind and address are required", i+1, len(intents), runID)
+		}
+		res, err := stmt.ExecContext(ctx, runID, string(in.Kind), in.Address, in.EntraID, in.FirstName, in.LastName, in.Reason, in.ProcoreID, now, string(status))
+		if err != nil {
+			return nil, fmt.Errorf("journal: record intent %s %s for run %d: %w", in.Kind, in.Address, runID, err)
+		}
+		if ids[i], err = res.LastInsertId(); err != nil {
+			return nil, fmt.Errorf("journal: record intent %s %s for run %d: %w", in.Kind, in.Address, runID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("journal: record %d intents for run %d: commit: %w", len(intents), runID, err)
+	}
+	return ids, nil
+}
+
+// MarkPending turns planned actions into pending ones, stamping a new intent
+// time, for an apply that journals the whole plan first and then sends it
+// batch by batch. Actions that are not planned are left alone.
+func (s *Store) MarkPending(ctx context.Context, actionIDs []int64) error {
+	return s.inTx(ctx, fmt.Sprintf("journal: mark %d actions pending", len(actionIDs)), func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE actions SET status = 'pending', intent_at = ? WHERE id = ? AND status = 'planned'`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		now := formatTime(time.Now())
+		for _, id := range actionIDs {
+			if _, err := stmt.ExecContext(ctx, now, id); err != nil {
+				return fmt.Errorf("action %d: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
+// RecordOutcome records what happened to one action.
+func (s *Store) RecordOutcome(ctx context.Context, actionID int64, o Outcome) error {
+	return s.RecordOutcomes(ctx, []ActionOutcome{{ActionID: actionID, Outcome: o}})
+}
+
+// RecordOutcomes records the outcomes of a batch in one transaction: a sync
+// batch's results land together or not at all. An outcome may replace a
+// failed one (a later retry succeeded) but never a done one (ErrFinal).
+func (s *Store) RecordOutcomes(ctx context.Context, outcomes []ActionOutcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, fmt.Sprintf("journal: record %d outcomes", len(outcomes)), func(tx *sql.Tx) error {
+		return recordOutcomes(ctx, tx, outcomes, 0)
+	})
+}
+
+// ResolvePending records the outcome of an action left pending by an
+// interrupted run, as found by reconciling it against Procore in run
+// resolvedBy. It fails with ErrNotFound if the action is no longer pending,
+// so that two reconcilers cannot both claim it.
+func (s *Store) ResolvePending(ctx context.Context, resolvedBy int64, actionID int64, o Outcome) error {
+	return s.inTx(ctx, fmt.Sprintf("journal: resolve pending action %d", actionID), func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM actions WHERE id = ?`, actionID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && sync.Status(status) != StatusPending) {
+			return fmt.Errorf("action %d is not pending: %w", actionID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		return recordOutcomes(ctx, tx, []ActionOutcome{{ActionID: actionID, Outcome: o}}, resolvedBy)
+	})
+}
+
+func recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []ActionOutcome, resolvedBy int64) error {
+	stmt, err := tx.PrepareContext(ctx, `UPDATE actions
+		SET status = ?, procore_id = CASE WHEN ? <> 0 THEN ? ELSE procore_id END, error = ?, request_id = ?, done_at = ?,
+		    resolved_by_run = COALESCE(?, resolved_by_run)
+		WHERE id = ? AND status <> 'done' RETURNING id`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	var resolved any
+	if resolvedBy != 0 {
+		resolved = resolvedBy
+	}
+	for _, ao := range outcomes {
+		o := ao.Outcome
+		switch o.Status {
+		case sync.StatusDone, sync.StatusFailed, sync.StatusSkipped:
+		default:
+			return fmt.Errorf("action %d: outcome status %q is not done, failed or skipped", ao.ActionID, o.Status)
+		}
+		at := o.At
+		if at.IsZero() {
+			at = time.Now()
+		}
+		var id int64
+		err := stmt.QueryRowContext(ctx, string(o.Status), o.ProcoreID, o.ProcoreID, o.Error, o.RequestID, formatTime(at), resolved, ao.ActionID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			var status string
+			switch err := tx.QueryRowContext(ctx, `SELECT status FROM actions WHERE id = ?`, ao.ActionID).Scan(&status); {
+			case errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("action %d: %w", ao.ActionID, ErrNotFound)
+			case err != nil:
+				return fmt.Errorf("action %d: %w", ao.ActionID, err)
+			}
+			return fmt.Errorf("action %d is %s: %w", ao.ActionID, status, ErrFinal)
+		}
+		if err != nil {
+			return fmt.Errorf("action %d: %w", ao.ActionID, err)
+		}
+	}
+	return nil
+}
+
+// Unfinished returns every pending action (an intent without an outcome)
+// from any run, oldest first. A non-empty result means an earlier run was
+// interrupted between sending a request and recording its result; the caller
+// reconciles each against Procore before planning anew.
+func (s *Store) Unfinished(ctx context.Context) ([]PendingAction, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+actionColumns("a")+`, r.started_at, r.fingerprint
+		FROM actions a JOIN runs r ON r.id = a.run_id
+		WHERE a.status = 'pending' ORDER BY a.id`)
+	if err != nil {
+		return nil, fmt.Errorf("journal: read unfinished actions: %w", err)
+	}
+	defer rows.Close()
+	var out []PendingAction
+	for rows.Next() {
+		var p PendingAction
+		var started string
+		var err error
+		if p.Action, err = scanAction(rows, &started, &p.RunFingerprint); err != nil {
+			return nil, fmt.Errorf("journal: read unfinished actions: %w", err)
+		}
+		if p.RunStarted, err = parseTime(started); err != nil {
+			return nil, fmt.Errorf("journal: read unfinished actions: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: read unfinished actions: %w", err)
+	}
+	return out, nil
+}
+
+// Runs returns the newest runs first, at most limit (all when limit <= 0).
+func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("journal: list runs: %w", err)
+	}
+	runs, err := scanRuns(rows)
+	if err != nil {
+		return nil, fmt.Errorf("journal: list runs: %w", err)
+	}
+	if err := s.fillApplied(ctx, runs); err != nil {
+		return nil, fmt.Errorf("journal: list runs: %w", err)
+	}
+	return runs, nil
+}
+
+// Run returns one run with its actions (in the order they were recorded)
+// and its reports, or ErrNotFound.
+func (s *Store) Run(ctx context.Context, id int64) (*RunDetail, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("journal: read run %d: %w", id, err)
+	}
+	runs, err := scanRuns(rows)
+	if err != nil {
+		return nil, fmt.Errorf("journal: read run %d: %w", id, err)
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("journal: run %d: %w", id, ErrNotFound)
+	}
+	if err := s.fillApplied(ctx, runs); err != nil {
+		return nil, fmt.Errorf("journal: read run %d: %w", id, err)
+	}
+	d := &RunDetail{Run: runs[0]}
+	if d.Actions, err = s.actions(ctx, id); err != nil {
+		return nil, fmt.Errorf("journal: read run %d: %w", id, err)
+	}
+	if d.Reports, err = s.reports(ctx, id); err != nil {
+		return nil, fmt.Errorf("journal: read run %d: %w", id, err)
+	}
+	return d, nil
+}
+
+// RecordReport records a report saved (and possibly sent) for a run.
+func (s *Store) RecordReport(ctx context.Context, r Report) error {
+	recipients, err := json.Marshal(nonNil(r.Recipients))
+	if err != nil {
+		return fmt.Errorf("journal: record report for run %d: %w", r.RunID, err)
+	}
+	var sentAt any
+	if r.Sent {
+		if r.SentAt.IsZero() {
+			r.SentAt = time.Now()
+		}
+		sentAt = formatTime(r.SentAt)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO reports (run_id, path, csv_path, recipients, sent, sent_at, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.RunID, r.Path, r.CSVPath, string(recipients), r.Sent, sentAt, r.Error); err != nil {
+		return fmt.Errorf("journal: record report for run %d: %w", r.RunID, err)
+	}
+	return nil
+}
+
+func (s *Store) actions(ctx context.Context, runID int64) ([]Action, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+actionColumns("a")+` FROM actions a WHERE a.run_id = ? ORDER BY a.id`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Action
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) reports(ctx context.Context, runID int64) ([]Report, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, path, csv_path, recipients, sent, COALESCE(sent_at, ''), error
+		FROM reports WHERE run_id = ? ORDER BY id`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Report
+	for rows.Next() {
+		var r Report
+		var recipients, sentAt string
+		if err := rows.Scan(&r.RunID, &r.Path, &r.CSVPath, &recipients, &r.Sent, &sentAt, &r.Error); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(recipients), &r.Recipients); err != nil {
+			return nil, fmt.Errorf("report recipients: %w", err)
+		}
+		if r.SentAt, err = parseTime(sentAt); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// fillApplied adds per-status action counts to runs with one grouped query.
+func (s *Store) fillApplied(ctx context.Context, runs []Run) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Run, len(runs))
+	lo, hi := runs[0].ID, runs[0].ID
+	for i := range runs {
+		r := &runs[i]
+		r.Applied = map[sync.Status]int{}
+		byID[r.ID] = r
+		lo, hi = min(lo, r.ID), max(hi, r.ID)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, status, COUNT(*) FROM actions
+		WHERE run_id BETWEEN ? AND ? GROUP BY run_id, status`, lo, hi)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var status string
+		var n int
+		if err := rows.Scan(&id, &status, &n); err != nil {
+			return err
+		}
+		if r := byID[id]; r != nil {
+			r.Applied[sync.Status(status)] = n
+		}
+	}
+	return rows.Err()
+}
+
+const runColumns = `id, started_at, COALESCE(ended_at, ''), mode, approved_by, environment, company_id,
+	fingerprint, counts, dry_run, outcome, error`
+
+func scanRuns(rows *sql.Rows) ([]Run, error) {
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		var started, ended, mode, counts, outcome string
+		if err := rows.Scan(&r.ID, &started, &ended, &mode, &r.ApprovedBy, &r.Environment, &r.CompanyID,
+			&r.Fingerprint, &counts, &r.DryRun, &outcome, &r.Error); err != nil {
+			return nil, err
+		}
+		var err error
+		if r.Started, err = parseTime(started); err != nil {
+			return nil, err
+		}
+		if r.Ended, err = parseTime(ended); err != nil {
+			return nil, err
+		}
+		r.Mode, r.Outcome = Mode(mode), RunOutcome(outcome)
+		if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
+			return nil, fmt.Errorf("run %d counts: %w", r.ID, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func actionColumns(t string) string {
+	cols := []string{"id", "run_id", "kind", "address", "entra_id", "first_name", "last_name", "reason",
+		"intent_at", "status", "procore_id", "error", "request_id", "COALESCE(%s.done_at, '')", "COALESCE(%s.resolved_by_run, 0)"}
+	for i, c := range cols {
+		if strings.Contains(c, "%s") {
+			cols[i] = fmt.Sprintf(c, t)
+		} else {
+			cols[i] = t + "." + c
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// scanAction reads one row selected with actionColumns, followed by extra
+// columns into extra.
+func scanAction(rows *sql.Rows, extra ...any) (Action, error) {
+	var a Action
+	var kind, status, intentAt, doneAt string
+	dest := append([]any{&a.ID, &a.RunID, &kind, &a.Address, &a.EntraID, &a.FirstName, &a.LastName, &a.Reason,
+		&intentAt, &status, &a.ProcoreID, &a.Error, &a.RequestID, &doneAt, &a.ResolvedByRun}, extra...)
+	if err := rows.Scan(dest...); err != nil {
+		return a, err
+	}
+	a.Kind, a.Status = sync.Kind(kind), sync.Status(status)
+	var err error
+	if a.IntentAt, err = parseTime(intentAt); err != nil {
+		return a, fmt.Errorf("action %d: %w", a.ID, err)
+	}
+	if a.DoneAt, err = parseTime(doneAt); err != nil {
+		return a, fmt.Errorf("action %d: %w", a.ID, err)
+	}
+	return a, nil
+}
+
+func (s *Store) inTx(ctx context.Context, op string, fn func(*sql.Tx) error) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", op, err)
+	}
+	return nil
+}
+
+func mustAffect(res sql.Result, format string, args ...any) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf(format+": %w", append(args, err)...)
+	}
+	if n == 0 {
+		return fmt.Errorf(format+": %w", append(args, ErrNotFound)...)
+	}
+	return nil
+}
+
+// timeLayout is fixed-width so that stored times also sort as text.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bad time %q in the journal: %w", s, err)
+	}
+	return t, nil
+}
+
+func countsOrEmpty(c sync.Counts) sync.Counts {
+	if c == nil {
+		return sync.Counts{}
+	}
+	return c
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
