@@ -1,0 +1,85 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/charmbracelet/x/term"
+
+	"procsync/cmd/procsync/config"
+)
+
+// IOStreams are a command's standard streams, injected so that tests can
+// drive commands with buffers and pretend to be a terminal.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdinTTY  bool
+	stdoutTTY bool
+}
+
+// SystemIO returns the process's streams, noting which are terminals.
+func SystemIO() *IOStreams {
+	return &IOStreams{
+		In:        os.Stdin,
+		Out:       os.Stdout,
+		ErrOut:    os.Stderr,
+		stdinTTY:  term.IsTerminal(os.Stdin.Fd()),
+		stdoutTTY: term.IsTerminal(os.Stdout.Fd()),
+	}
+}
+
+// IsStdinTTY reports whether a person can answer prompts on In.
+func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
+
+// IsStdoutTTY reports whether Out is read by a person rather than a program.
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// SetTTY overrides terminal detection, for tests.
+func (s *IOStreams) SetTTY(stdin, stdout bool) { s.stdinTTY, s.stdoutTTY = stdin, stdout }
+
+// Factory carries what commands share: the streams and the global flags'
+// values, resolved lazily so that `procsync version` works with no config.
+type Factory struct {
+	IO *IOStreams
+
+	// Global flag values, bound by the root command.
+	ConfigFlag   string
+	StateDirFlag string
+	LogFormat    string
+	LogLevel     string
+
+	// Logger writes to IO.ErrOut in the chosen format; set before any
+	// command runs.
+	Logger *slog.Logger
+}
+
+// NewFactory returns a Factory over io with a default logger.
+func NewFactory(io *IOStreams) *Factory {
+	return &Factory{
+		IO:        io,
+		LogFormat: "text",
+		LogLevel:  "info",
+		Logger:    slog.New(slog.NewTextHandler(io.ErrOut, nil)),
+	}
+}
+
+// ConfigPath resolves the config file path from --config, $PROCSYNC_CONFIG
+// or the user config directory.
+func (f *Factory) ConfigPath() (string, error) { return config.Find(f.ConfigFlag) }
+
+// Config loads and validates the configuration file.
+func (f *Factory) Config() (*config.Config, error) {
+	path, err := f.ConfigPath()
+	if err != nil {
+		return nil, err
+	}
+	return config.Load(path)
+}
+
+// StateDir resolves the state directory from --state-dir,
+// $PROCSYNC_STATE_DIR or the platform default.
+func (f *Factory) StateDir() (string, error) { return config.StateDir(f.StateDirFlag) }

@@ -1,0 +1,134 @@
+// Package ui is procsync's terminal interface: sign-in, the three-pane
+// review of members, Procore directory and plan, the confirmation, the live
+// apply and the report. It drives the domain only through Backend, so that
+// the same screens run against the real services, the simulator or a fake.
+package ui
+
+import (
+	"context"
+
+	"procsync/sync"
+)
+
+// Backend is everything the TUI needs from the rest of procsync. The
+// command wires it to auth, sync and sync/report; tests use a fake. Every
+// method that can block is called from a tea.Cmd, never from Update.
+type Backend interface {
+	// Header describes where the run writes: tenant, company, environment
+	// and report recipients. It must be cheap; the UI calls it once.
+	Header() HeaderInfo
+	// SignedIn reports whether a usable token exists for each provider.
+	SignedIn() (graph, procore bool)
+	// SignIn runs the interactive sign-in for provider ("graph" or
+	// "procore"), reporting what the user must see or do through out.
+	SignIn(ctx context.Context, provider string, out func(SignInEvent)) error
+	// Snapshot reads both directories (sync.TakeSnapshot), passing its
+	// progress events on as they come; the UI totals them.
+	Snapshot(ctx context.Context, progress func(sync.SnapshotProgress)) (*sync.Snapshot, error)
+	// Plan computes the plan for a snapshot (sync.Diff with the config).
+	Plan(s *sync.Snapshot) sync.Plan
+	// Apply carries out the approved actions of p. Cancelling ctx must stop
+	// after the request in flight and still return the partial result.
+	Apply(ctx context.Context, p *sync.Plan, progress func(ApplyEvent)) (*ApplyResult, error)
+	// SendReport mails the report of r to the configured recipients.
+	SendReport(ctx context.Context, r *ApplyResult) error
+	// OpenReport opens the HTML report of r in the browser.
+	OpenReport(r *ApplyResult) error
+}
+
+// Provider names accepted by Backend.SignIn.
+const (
+	ProviderGraph   = "graph"
+	ProviderProcore = "procore"
+)
+
+// Environment names as HeaderInfo.Environment carries them.
+const (
+	EnvProduction = "production"
+	EnvSandbox    = "sandbox"
+	EnvMonthly    = "monthly"
+	EnvFederal    = "federal"
+	EnvDemo       = "demo"
+)
+
+// HeaderInfo is the context shown in the header and the confirmation.
+type HeaderInfo struct {
+	// Tenant is the Entra tenant id or domain.
+	Tenant string
+	// Company is the Procore company name; the production confirmation asks
+	// for it to be typed.
+	Company   string
+	CompanyID int64
+	// Environment is one of the Env constants.
+	Environment string
+	// Recipients are the report's To addresses.
+	Recipients []string
+}
+
+// SignInEventKind says what a SignInEvent asks the UI to show.
+type SignInEventKind string
+
+// Sign-in event kinds.
+const (
+	// SignInOpenURL: the browser was (or should be) opened at URL; the UI
+	// shows the URL so it can be copied when no browser opens.
+	SignInOpenURL SignInEventKind = "open_url"
+	// SignInDeviceCode: the user enters UserCode at URL on any device.
+	SignInDeviceCode SignInEventKind = "device_code"
+	// SignInPasteCode: the user pastes the code shown by the provider; the
+	// UI reads it and calls Submit.
+	SignInPasteCode SignInEventKind = "paste_code"
+	// SignInWaiting: a plain progress message.
+	SignInWaiting SignInEventKind = "waiting"
+	// SignInDone: the provider is signed in as Message (the account).
+	SignInDone SignInEventKind = "done"
+)
+
+// SignInEvent is one step of an interactive sign-in.
+type SignInEvent struct {
+	Provider string
+	Kind     SignInEventKind
+	URL      string
+	UserCode string
+	Message  string
+	// Submit receives the pasted code for SignInPasteCode; it must not block.
+	Submit func(code string)
+}
+
+// ApplyEvent reports the outcome of one action, or a budget update when
+// Index is negative.
+type ApplyEvent struct {
+	// Index is the action's index in the applied plan's Actions.
+	Index     int
+	Status    sync.Status
+	ProcoreID int64
+	// Error is the operator-facing error for a failed action.
+	Error string
+	// RateLimitRemaining and RateLimitLimit are Procore's request budget as
+	// last reported by its headers; 0/0 means unknown.
+	RateLimitRemaining int
+	RateLimitLimit     int
+}
+
+// ActionResult is one applied action's outcome.
+type ActionResult struct {
+	Action    sync.Action
+	Status    sync.Status
+	ProcoreID int64
+	Error     string
+}
+
+// ApplyResult is the outcome of Apply, and the input of the report.
+type ApplyResult struct {
+	Results []ActionResult
+	// Cancelled is set when the run stopped early on request.
+	Cancelled bool
+	// Text is the plain-text report; when empty the UI renders its own table.
+	Text string
+	// Recipients are the report's To addresses.
+	Recipients []string
+	// HTMLPath is where the HTML report was saved, if it was.
+	HTMLPath string
+	// Sent is set once the report was mailed.
+	Sent bool
+}

@@ -1,0 +1,126 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is the single source of the TUI's key bindings. It implements
+// help.KeyMap, so the footer and the `?` overlay are rendered from the very
+// bindings Update matches on and cannot disagree with them. Bindings that do
+// not apply to the current screen are disabled, which hides them from help.
+type KeyMap struct {
+	Quit, ForceQuit, Help                   key.Binding
+	NextPane, PrevPane, Pane1, Pane2, Pane3 key.Binding
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	Filter, Back, Toggle, All, None         key.Binding
+	Detail, Refresh, Apply                  key.Binding
+	SignIn, Confirm, Send, Open, Done       key.Binding
+}
+
+// DefaultKeyMap returns the key bindings documented in DESIGN.md.
+func DefaultKeyMap() KeyMap {
+	b := key.NewBinding
+	k, h := key.WithKeys, key.WithHelp
+	return KeyMap{
+		Quit:      b(k("q"), h("q", "quit")),
+		ForceQuit: b(k("ctrl+c"), h("ctrl+c", "quit safely")),
+		Help:      b(k("?"), h("?", "help")),
+		NextPane:  b(k("tab"), h("tab", "next pane")),
+		PrevPane:  b(k("shift+tab"), h("shift+tab", "previous pane")),
+		Pane1:     b(k("1"), h("1", "members")),
+		Pane2:     b(k("2"), h("2", "procore")),
+		Pane3:     b(k("3"), h("3", "plan")),
+		Up:        b(k("k", "up"), h("↑/k", "up")),
+		Down:      b(k("j", "down"), h("↓/j", "down")),
+		Top:       b(k("g", "home"), h("g", "top")),
+		Bottom:    b(k("G", "end"), h("G", "bottom")),
+		PageUp:    b(k("pgup"), h("pgup", "page up")),
+		PageDown:  b(k("pgdown"), h("pgdn", "page down")),
+		Filter:    b(k("/"), h("/", "filter")),
+		Back:      b(k("esc"), h("esc", "clear/back")),
+		Toggle:    b(k("space"), h("space", "approve")),
+		All:       b(k("a"), h("a", "approve visible")),
+		None:      b(k("n"), h("n", "approve none")),
+		Detail:    b(k("enter"), h("enter", "details")),
+		Refresh:   b(k("r"), h("r", "refresh")),
+		Apply:     b(k("x"), h("x", "apply")),
+		SignIn:    b(k("enter"), h("enter", "sign in")),
+		Confirm:   b(k("enter"), h("enter", "confirm")),
+		Send:      b(k("s"), h("s", "send report")),
+		Open:      b(k("o"), h("o", "open html")),
+		Done:      b(k("enter", "r"), h("enter", "back to review")),
+	}
+}
+
+// all lists every binding, for enabling and disabling per screen.
+func (k *KeyMap) all() []*key.Binding {
+	return []*key.Binding{
+		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.Pane1, &k.Pane2, &k.Pane3,
+		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.Filter, &k.Back,
+		&k.Toggle, &k.All, &k.None, &k.Detail, &k.Refresh, &k.Apply, &k.SignIn, &k.Confirm,
+		&k.Send, &k.Open, &k.Done,
+	}
+}
+
+// setScreen enables exactly the bindings that act on screen s. While a
+// text field has the keyboard (typing), letters and `?` are text, so only
+// the keys that still act are shown.
+func (k *KeyMap) setScreen(s screenID, typing bool) {
+	for _, b := range k.all() {
+		b.SetEnabled(false)
+	}
+	on := func(bs ...*key.Binding) {
+		for _, b := range bs {
+			b.SetEnabled(true)
+		}
+	}
+	on(&k.ForceQuit)
+	if !typing {
+		on(&k.Help)
+	}
+	// esc means something different on each screen; say which.
+	back := map[screenID]string{screenSignIn: "cancel sign-in", screenLoading: "cancel read",
+		screenReview: "clear/close", screenConfirm: "back", screenApply: "cancel safely"}
+	k.Back.SetHelp("esc", back[s])
+	if typing && s == screenReview {
+		k.Back.SetHelp("esc", "clear filter")
+	}
+	switch s {
+	case screenSignIn:
+		on(&k.Quit, &k.SignIn, &k.Up, &k.Down, &k.Back)
+	case screenLoading:
+		on(&k.Quit, &k.Back)
+	case screenReview:
+		if typing {
+			on(&k.Back)
+			return
+		}
+		on(&k.Quit, &k.NextPane, &k.PrevPane, &k.Pane1, &k.Pane2, &k.Pane3, &k.Up, &k.Down,
+			&k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.Filter, &k.Back, &k.Toggle, &k.All,
+			&k.None, &k.Detail, &k.Refresh, &k.Apply)
+	case screenConfirm:
+		on(&k.Confirm, &k.Back)
+	case screenApply:
+		on(&k.Back, &k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown)
+	case screenReport:
+		on(&k.Quit, &k.Send, &k.Open, &k.Done, &k.Up, &k.Down, &k.PageUp, &k.PageDown)
+	}
+}
+
+// ShortHelp returns the footer's bindings: the enabled ones that matter most.
+func (k KeyMap) ShortHelp() []key.Binding {
+	// Help and quit come first so that a narrow footer never hides them.
+	return []key.Binding{
+		k.Help, k.Quit, k.SignIn, k.Confirm, k.Toggle, k.All, k.Apply, k.Filter, k.Detail,
+		k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh, k.None,
+	}
+}
+
+// FullHelp returns every binding grouped in columns for the `?` overlay.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.NextPane, k.PrevPane, k.Pane1, k.Pane2, k.Pane3},
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		{k.Filter, k.Back, k.Toggle, k.All, k.None, k.Detail},
+		{k.SignIn, k.Confirm, k.Refresh, k.Apply, k.Send, k.Open, k.Done},
+		{k.Help, k.Quit, k.ForceQuit},
+	}
+}

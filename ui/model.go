@@ -1,0 +1,516 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+
+	"procsync/sync"
+)
+
+// Options tunes the program. The zero value works; a real terminal wants
+// AltScreen, and tests want StaticSpinner and a fixed StatusTTL.
+type Options struct {
+	// NoColor strips colours whatever the terminal says (NO_COLOR in the
+	// environment already does this through the detected colour profile).
+	NoColor bool
+	// AltScreen runs full-window in the alternate screen.
+	AltScreen bool
+	// Input and Output replace the terminal, for tests and embedding.
+	Input  io.Reader
+	Output io.Writer
+	// Width and Height fix the window size when Output is not a terminal
+	// (tests, recordings); a terminal reports its own size.
+	Width, Height int
+	// Environ replaces os.Environ for terminal and NO_COLOR detection.
+	Environ []string
+	// StaticSpinner freezes the spinner on its first frame so that test
+	// frames are deterministic.
+	StaticSpinner bool
+	// StatusTTL is how long info and warnings stay in the status line
+	// (errors stay twice as long); 0 means 5 s, negative means forever.
+	StatusTTL time.Duration
+}
+
+// Run shows the TUI until the user quits or ctx ends. It returns the
+// program's error, if any; quitting normally is not an error.
+func Run(ctx context.Context, b Backend, opts Options) error {
+	m := newModel(b, opts)
+	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if opts.Input != nil {
+		popts = append(popts, tea.WithInput(opts.Input))
+	}
+	if opts.Output != nil {
+		popts = append(popts, tea.WithOutput(opts.Output))
+	}
+	if opts.Environ != nil {
+		popts = append(popts, tea.WithEnvironment(opts.Environ))
+	}
+	popts = append(popts, tea.WithColorProfile(colorProfile(opts)))
+	if opts.Width > 0 && opts.Height > 0 {
+		popts = append(popts, tea.WithWindowSize(opts.Width, opts.Height))
+	}
+	_, err := tea.NewProgram(m, popts...).Run()
+	m.cancelAll()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return fmt.Errorf("ui: %w", ctx.Err())
+	}
+	if err != nil {
+		return fmt.Errorf("ui: %w", err)
+	}
+	return nil
+}
+
+// colorProfile is the terminal's detected profile, capped at plain text
+// attributes when colour is off: by Options.NoColor, or by NO_COLOR set to
+// any non-empty value as no-color.org defines it (colorprofile alone only
+// honours values that parse as true).
+func colorProfile(opts Options) colorprofile.Profile {
+	env := opts.Environ
+	if env == nil {
+		env = os.Environ()
+	}
+	var out io.Writer = os.Stdout
+	if opts.Output != nil {
+		out = opts.Output
+	}
+	p := colorprofile.Detect(out, env)
+	noColor := opts.NoColor
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
+			noColor = true
+		}
+	}
+	if noColor && p > colorprofile.Ascii {
+		p = colorprofile.Ascii
+	}
+	return p
+}
+
+// New returns the root model, for teatest and for embedding in a program
+// the caller builds.
+func New(b Backend, opts Options) tea.Model { return newModel(b, opts) }
+
+// screenID names a screen; messages from commands carry the id of the
+// screen that started them, so only that screen reacts.
+type screenID int
+
+const (
+	screenSignIn screenID = iota + 1
+	screenLoading
+	screenReview
+	screenConfirm
+	screenApply
+	screenReport
+)
+
+// model is the root model: it owns the screens' state and routes messages.
+type model struct {
+	b     Backend
+	opts  Options
+	keys  KeyMap
+	help  help.Model
+	hdr   HeaderInfo
+	graph bool
+	proc  bool
+
+	w, h     int
+	screen   screenID
+	showHelp bool
+	status   statusLine
+	spin     spinner.Model
+	bar      bar
+
+	// op is the running background operation (sign-in, snapshot, apply,
+	// send); results from any other pump are stale and dropped.
+	op     *pump
+	cancel context.CancelFunc
+
+	si signinState
+	ld loadingState
+	rv *review
+	cf confirmState
+	ap *applyState
+	rp *reportState
+
+	// quitAfterOp quits once the running operation returns: ctrl+c during
+	// apply finishes the request in flight first.
+	quitAfterOp bool
+}
+
+func newModel(b Backend, opts Options) *model {
+	if opts.StatusTTL == 0 {
+		opts.StatusTTL = 5 * time.Second
+	}
+	m := &model{b: b, opts: opts, keys: DefaultKeyMap(), help: help.New(), w: 80, h: 24}
+	m.status.ttl = opts.StatusTTL
+	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
+	m.hdr = b.Header()
+	m.graph, m.proc = b.SignedIn()
+	if m.graph && m.proc {
+		m.screen = screenLoading
+	} else {
+		m.screen = screenSignIn
+	}
+	return m
+}
+
+// Init starts the snapshot straight away when both providers are signed in.
+func (m *model) Init() tea.Cmd {
+	if m.screen == screenLoading {
+		return m.startSnapshot()
+	}
+	return nil
+}
+
+// pump carries a background operation's progress into the program without
+// ever blocking the backend: progress values queue under a mutex and one
+// wake-up is pending at most, so a burst of 100,000 events costs a handful
+// of Updates.
+type pump struct {
+	screen screenID
+	mu     gosync.Mutex
+	items  []any
+	wake   chan struct{}
+	final  chan tea.Msg
+	ctx    context.Context
+}
+
+func newPump(s screenID, ctx context.Context) *pump {
+	return &pump{screen: s, wake: make(chan struct{}, 1), final: make(chan tea.Msg, 1), ctx: ctx}
+}
+
+func (p *pump) push(v any) {
+	p.mu.Lock()
+	p.items = append(p.items, v)
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *pump) take() []any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	it := p.items
+	p.items = nil
+	return it
+}
+
+// finish delivers the operation's result; it never blocks (capacity 1).
+func (p *pump) finish(m tea.Msg) { p.final <- m }
+
+// pumpMsg carries queued progress items; done is non-nil for the last one.
+type pumpMsg struct {
+	p     *pump
+	items []any
+	done  tea.Msg
+}
+
+func (p *pump) next() tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-p.wake:
+			return pumpMsg{p: p, items: p.take()}
+		case d := <-p.final:
+			return pumpMsg{p: p, items: p.take(), done: d}
+		}
+	}
+}
+
+// start launches fn as the current operation of screen s.
+func (m *model) start(s screenID, fn func(ctx context.Context, p *pump) tea.Msg) tea.Cmd {
+	m.cancelAll()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := newPump(s, ctx)
+	m.op, m.cancel = p, cancel
+	go func() { p.finish(fn(ctx, p)) }()
+	return p.next()
+}
+
+func (m *model) cancelAll() {
+	if m.cancel != nil {
+		m.cancel()
+	}
+}
+
+// Operation results, delivered as pumpMsg.done.
+type (
+	signInDone struct {
+		provider string
+		err      error
+	}
+	snapshotDone struct {
+		snap *sync.Snapshot
+		plan sync.Plan
+		// rv is the review screen, built off the UI goroutine: sorting and
+		// indexing 100,000 rows takes longer than a frame.
+		rv  *review
+		err error
+	}
+	applyDone struct {
+		res *ApplyResult
+		err error
+	}
+	sendDone struct{ err error }
+	// openDoneMsg is the result of opening the HTML report.
+	openDoneMsg struct {
+		screen screenID
+		err    error
+	}
+)
+
+func (m *model) startSnapshot() tea.Cmd {
+	m.screen = screenLoading
+	m.ld = loadingState{groupRead: map[string]int{}}
+	cmds := []tea.Cmd{m.start(screenLoading, func(ctx context.Context, p *pump) tea.Msg {
+		s, err := m.b.Snapshot(ctx, func(sp sync.SnapshotProgress) { p.push(sp) })
+		if err != nil {
+			return snapshotDone{err: err}
+		}
+		// Plan is pure but linear in the tenant's size: keep it off Update.
+		plan := m.b.Plan(s)
+		return snapshotDone{snap: s, plan: plan, rv: newReview(s, plan)}
+	})}
+	if !m.opts.StaticSpinner {
+		cmds = append(cmds, m.spin.Tick)
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update routes a message to the current screen.
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = max(msg.Width, 20), max(msg.Height, 8)
+		m.layout()
+		return m, nil
+	case clearStatusMsg:
+		m.status.clear(msg.id)
+		return m, nil
+	case spinner.TickMsg:
+		// The spinner runs while something is being waited for; it stops
+		// by not asking for the next tick.
+		busy := m.screen == screenLoading || (m.screen == screenSignIn && m.si.running != "")
+		if !busy || m.opts.StaticSpinner {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case pumpMsg:
+		if msg.p != m.op {
+			return m, nil // a cancelled or superseded operation
+		}
+		return m, m.onPump(msg)
+	case openDoneMsg:
+		if msg.screen != m.screen {
+			return m, nil
+		}
+		if msg.err != nil {
+			return m, m.status.set(levelError, fmt.Sprintf("open report: %v", msg.err))
+		}
+		return m, m.status.set(levelInfo, "report opened in the browser")
+	case tea.KeyPressMsg:
+		return m, m.onKey(msg)
+	}
+	return m, nil
+}
+
+func (m *model) onPump(msg pumpMsg) tea.Cmd {
+	var cmd tea.Cmd
+	switch msg.p.screen {
+	case screenSignIn:
+		cmd = m.si.onPump(m, msg)
+	case screenLoading:
+		cmd = m.ld.onPump(m, msg)
+	case screenApply:
+		cmd = m.ap.onPump(m, msg)
+	case screenReport:
+		cmd = m.rp.onPump(m, msg)
+	}
+	if msg.done == nil {
+		return tea.Batch(cmd, msg.p.next())
+	}
+	if m.op == msg.p {
+		// The screen may already have started the next operation.
+		m.op = nil
+	}
+	if m.quitAfterOp {
+		return tea.Quit
+	}
+	return cmd
+}
+
+func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
+	m.keys.setScreen(m.screen, m.typing())
+	if key.Matches(k, m.keys.ForceQuit) {
+		return m.quitSafely()
+	}
+	if m.showHelp {
+		// Any key closes the help overlay; q still quits.
+		m.showHelp = false
+		if key.Matches(k, m.keys.Quit) {
+			return m.quitSafely()
+		}
+		return nil
+	}
+	if key.Matches(k, m.keys.Help) && !m.typing() {
+		m.showHelp = true
+		return nil
+	}
+	switch m.screen {
+	case screenSignIn:
+		return m.si.onKey(m, k)
+	case screenLoading:
+		switch {
+		case key.Matches(k, m.keys.Back):
+			m.cancelAll()
+			m.op = nil
+			if m.rv != nil {
+				m.screen = screenReview
+				return m.status.set(levelWarn, "refresh cancelled: the plan shown is from the previous read")
+			}
+			m.screen = screenSignIn
+			return m.status.set(levelWarn, "reading cancelled: press enter to read again")
+		case key.Matches(k, m.keys.Quit):
+			return m.quitSafely()
+		}
+	case screenReview:
+		return m.rv.onKey(m, k)
+	case screenConfirm:
+		return m.cf.onKey(m, k)
+	case screenApply:
+		return m.ap.onKey(m, k)
+	case screenReport:
+		return m.rp.onKey(m, k)
+	}
+	return nil
+}
+
+// typing reports whether a text field owns the keyboard, so that `?` and
+// letters are text rather than commands.
+func (m *model) typing() bool {
+	return m.filtering() || (m.screen == screenConfirm && m.cf.needType) ||
+		(m.screen == screenSignIn && m.si.submit != nil)
+}
+
+func (m *model) filtering() bool {
+	return m.screen == screenReview && m.rv != nil && m.rv.filter.active
+}
+
+// quitSafely quits at once unless an apply is in flight: then it cancels,
+// lets the request in flight finish so the journal stays consistent, and
+// quits when Apply returns.
+func (m *model) quitSafely() tea.Cmd {
+	if m.screen == screenApply && m.op != nil {
+		m.quitAfterOp = true
+		m.ap.cancelling = true
+		m.cancelAll()
+		return m.status.set(levelWarn, "stopping after the request in flight, then quitting…")
+	}
+	m.cancelAll()
+	return tea.Quit
+}
+
+// layout sizes the components after a resize.
+func (m *model) layout() {
+	m.help.SetWidth(m.w)
+	m.bar.width = max(10, m.w-16)
+	if m.rv != nil {
+		m.rv.layout(m.w, m.bodyHeight())
+	}
+	if m.ap != nil {
+		m.ap.list.setHeight(m.bodyHeight() - 7)
+	}
+	if m.rp != nil {
+		m.rp.list.setHeight(m.bodyHeight() - 4)
+	}
+}
+
+// bodyHeight is what is left between the two header lines and the status
+// and footer lines.
+func (m *model) bodyHeight() int { return max(m.h-4, 4) }
+
+// View renders header, the screen's body, the status line and the footer.
+func (m *model) View() tea.View {
+	m.keys.setScreen(m.screen, m.typing())
+	lines := make([]string, 0, m.h)
+	lines = append(lines, m.headerLines()...)
+	bh := m.bodyHeight()
+	var body string
+	switch {
+	case m.showHelp:
+		m.help.ShowAll = true
+		body = box("Keys", strings.Split(m.help.View(m.keys), "\n"), m.w, bh, true)
+		m.help.ShowAll = false
+	case m.screen == screenSignIn:
+		body = m.si.view(m, bh)
+	case m.screen == screenLoading:
+		body = m.ld.view(m, bh)
+	case m.screen == screenReview:
+		body = m.rv.view(m, bh)
+	case m.screen == screenConfirm:
+		body = m.cf.view(m, bh)
+	case m.screen == screenApply:
+		body = m.ap.view(m, bh)
+	case m.screen == screenReport:
+		body = m.rp.view(m, bh)
+	}
+	bl := strings.Split(body, "\n")
+	for i := 0; i < bh; i++ {
+		if i < len(bl) {
+			lines = append(lines, fit(bl[i], m.w))
+		} else {
+			lines = append(lines, strings.Repeat(" ", m.w))
+		}
+	}
+	lines = append(lines, fit(m.status.view(m.w), m.w))
+	lines = append(lines, fit(m.help.ShortHelpView(m.keys.ShortHelp()), m.w))
+	v := tea.NewView(strings.Join(lines, "\n"))
+	v.AltScreen = m.opts.AltScreen
+	v.WindowTitle = "procsync"
+	return v
+}
+
+// headerLines renders the two header lines: where we write, who is signed
+// in, and the counts the panes repeat.
+func (m *model) headerLines() []string {
+	mark := func(name string, ok bool) string {
+		if ok {
+			return stOK.Render(name + " ●")
+		}
+		return stErr.Render(name + " ○")
+	}
+	company := m.hdr.Company
+	if m.hdr.CompanyID != 0 {
+		company += fmt.Sprintf(" #%d", m.hdr.CompanyID)
+	}
+	// Sign-in state is right-aligned and never truncated away: a long
+	// company name gives way first.
+	right := mark("graph", m.graph) + "  " + mark("procore", m.proc)
+	// Where the writes go comes first: on a narrow terminal the tenant is
+	// what gets truncated, never the environment or the company.
+	left := stTitle.Render("procsync") + stDim.Render(" │ ") + envBadge(m.hdr.Environment) + " " + stBold.Render(company) +
+		stDim.Render(" │ ") + "tenant " + stBold.Render(m.hdr.Tenant)
+	rw := ansi.StringWidth(right)
+	l1 := fit(left, max(0, m.w-rw-1)) + " " + right
+	l2 := stDim.Render("no snapshot yet")
+	if m.rv != nil {
+		l2 = m.rv.summary()
+	}
+	return []string{fit(l1, m.w), fit(l2, m.w)}
+}

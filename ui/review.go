@@ -1,0 +1,543 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"procsync/sync"
+)
+
+// Pane indices, in focus order.
+const (
+	paneMembers = iota
+	paneProcore
+	panePlan
+)
+
+// memberRow is a row of the members pane: a group heading (m nil) or a
+// member listed under one of their groups.
+type memberRow struct {
+	group int
+	m     *sync.Member
+}
+
+// review is the three-pane review screen over one snapshot and its plan.
+type review struct {
+	snap  *sync.Snapshot
+	plan  sync.Plan
+	mrows []memberRow
+	// groupNames and groupSize are the members pane's headings, sorted.
+	groupNames []string
+	groupSize  []int
+	users      []*sync.ProcoreUser
+	active     int
+	inactive   int
+	vendors    int
+
+	// stale is set once an apply ran on this plan: it no longer describes
+	// Procore, so it may be looked at but not applied again.
+	stale bool
+
+	panes    [3]list
+	focus    int
+	filter   lineInput
+	detail   bool
+	approved int
+
+	w, topH, planH, leftW int
+}
+
+func newReview(s *sync.Snapshot, p sync.Plan) *review {
+	r := &review{snap: s, plan: p}
+	// Members pane: each group with its members, sorted by name; a person
+	// in two groups appears under both, and the pane title counts people.
+	names := make([]string, len(s.Groups))
+	idx := map[string]int{}
+	for i, g := range s.Groups {
+		names[i] = g.DisplayName
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		idx[n] = i
+	}
+	byGroup := make([][]*sync.Member, len(names))
+	for i := range s.Members {
+		mb := &s.Members[i]
+		for _, g := range mb.Groups {
+			gi, ok := idx[g]
+			if !ok {
+				gi = len(names)
+				idx[g] = gi
+				names = append(names, g)
+				byGroup = append(byGroup, nil)
+			}
+			byGroup[gi] = append(byGroup[gi], mb)
+		}
+	}
+	var mkeys []string
+	r.groupSize = make([]int, len(names))
+	for gi, ms := range byGroup {
+		sort.SliceStable(ms, func(a, b int) bool { return memberAddr(ms[a]) < memberAddr(ms[b]) })
+		r.groupSize[gi] = len(ms)
+		r.mrows = append(r.mrows, memberRow{group: gi})
+		mkeys = append(mkeys, strings.ToLower(names[gi]))
+		for _, mb := range ms {
+			r.mrows = append(r.mrows, memberRow{group: gi, m: mb})
+			mkeys = append(mkeys, strings.ToLower(mb.DisplayName+" "+memberAddr(mb)+" "+mb.UserPrincipalName+" "+names[gi]))
+		}
+	}
+	r.groupNames = names
+	r.panes[paneMembers] = newList(mkeys)
+
+	// Procore pane: active users first, then inactive, each by address.
+	r.users = make([]*sync.ProcoreUser, len(s.Users))
+	for i := range s.Users {
+		u := &s.Users[i]
+		r.users[i] = u
+		if u.IsActive {
+			r.active++
+		} else {
+			r.inactive++
+		}
+		if u.Vendor != nil {
+			r.vendors++
+		}
+	}
+	sort.SliceStable(r.users, func(a, b int) bool {
+		ua, ub := r.users[a], r.users[b]
+		if ua.IsActive != ub.IsActive {
+			return ua.IsActive
+		}
+		return strings.ToLower(ua.Email) < strings.ToLower(ub.Email)
+	})
+	ukeys := make([]string, len(r.users))
+	for i, u := range r.users {
+		v := ""
+		if u.Vendor != nil {
+			v = u.Vendor.Name
+		}
+		state := "active"
+		if !u.IsActive {
+			state = "inactive"
+		}
+		ukeys[i] = strings.ToLower(u.Email + " " + u.FirstName + " " + u.LastName + " " + v + " " + state)
+	}
+	r.panes[paneProcore] = newList(ukeys)
+
+	pkeys := make([]string, len(p.Actions))
+	for i := range p.Actions {
+		a := &p.Actions[i]
+		pkeys[i] = strings.ToLower(string(a.Kind) + " " + a.Address + " " + a.FirstName + " " + a.LastName + " " + a.Reason)
+		if a.Approved {
+			r.approved++
+		}
+	}
+	r.panes[panePlan] = newList(pkeys)
+	r.focus = panePlan
+	return r
+}
+
+func memberAddr(m *sync.Member) string {
+	if m.Mail != "" {
+		return strings.ToLower(m.Mail)
+	}
+	return strings.ToLower(m.UserPrincipalName)
+}
+
+// keepFocus carries focus, cursor, filters and approvals (same kind and
+// address only) over from the previous review after a refresh.
+func (r *review) keepFocus(prev *review) {
+	if prev == nil {
+		return
+	}
+	r.focus = prev.focus
+	for i := range r.panes {
+		r.panes[i].setFilter(prev.panes[i].filter)
+	}
+	was := map[string]bool{}
+	for i := range prev.plan.Actions {
+		a := &prev.plan.Actions[i]
+		if a.Approved {
+			was[string(a.Kind)+" "+a.Address] = true
+		}
+	}
+	if len(was) == 0 {
+		return
+	}
+	for i := range r.plan.Actions {
+		a := &r.plan.Actions[i]
+		if !a.Approved && was[string(a.Kind)+" "+a.Address] && r.plan.CanApprove(a) {
+			a.Approved = true
+			r.approved++
+		}
+	}
+}
+
+func (r *review) clearApprovals() {
+	for i := range r.plan.Actions {
+		r.plan.Actions[i].Approved = false
+	}
+	r.approved = 0
+}
+
+func (r *review) layout(w, h int) {
+	r.w = w
+	r.topH = max(5, h*2/5)
+	r.planH = max(4, h-r.topH)
+	r.leftW = w / 2
+	r.panes[paneMembers].setHeight(r.topH - 2)
+	r.panes[paneProcore].setHeight(r.topH - 2)
+	r.panes[panePlan].setHeight(r.planH - 2)
+}
+
+// summary is the header's second line; the pane titles repeat its numbers.
+func (r *review) summary() string {
+	var b strings.Builder
+	sep := stDim.Render(" │ ")
+	b.WriteString(stBold.Render("approved " + thousands(r.approved)))
+	b.WriteString(sep)
+	fmt.Fprintf(&b, "members %s", thousands(len(r.snap.Members)))
+	b.WriteString(sep)
+	fmt.Fprintf(&b, "procore %s (%s inactive)", thousands(len(r.snap.Users)), thousands(r.inactive))
+	b.WriteString(sep)
+	for i, k := range sync.Kinds {
+		if n := r.plan.Counts[k]; n > 0 {
+			if i > 0 && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(kindStyle[string(k)].Render(thousands(n) + " " + kindLabel(k)))
+		}
+	}
+	return b.String()
+}
+
+func kindLabel(k sync.Kind) string {
+	if k == sync.KindInSync {
+		return "in sync"
+	}
+	return string(k)
+}
+
+func (r *review) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
+	keys := &m.keys
+	l := &r.panes[r.focus]
+	if r.filter.active {
+		switch {
+		case key.Matches(k, keys.Back):
+			r.filter = lineInput{}
+			l.setFilter("")
+		case k.String() == "enter":
+			r.filter.active = false
+		// Letters are filter text here, so only the arrows move.
+		case k.String() == "up":
+			l.move(-1)
+		case k.String() == "down":
+			l.move(1)
+		default:
+			if r.filter.update(k) {
+				l.setFilter(r.filter.value)
+			}
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(k, keys.Back):
+		if r.detail {
+			r.detail = false
+		} else if l.filter != "" {
+			l.setFilter("")
+		}
+	case key.Matches(k, keys.Detail):
+		r.detail = !r.detail
+	case key.Matches(k, keys.NextPane):
+		r.setFocus((r.focus + 1) % 3)
+	case key.Matches(k, keys.PrevPane):
+		r.setFocus((r.focus + 2) % 3)
+	case key.Matches(k, keys.Pane1):
+		r.setFocus(paneMembers)
+	case key.Matches(k, keys.Pane2):
+		r.setFocus(paneProcore)
+	case key.Matches(k, keys.Pane3):
+		r.setFocus(panePlan)
+	case key.Matches(k, keys.Up):
+		l.move(-1)
+	case key.Matches(k, keys.Down):
+		l.move(1)
+	case key.Matches(k, keys.Top):
+		l.top()
+	case key.Matches(k, keys.Bottom):
+		l.bottom()
+	case key.Matches(k, keys.PageUp):
+		l.move(-l.height)
+	case key.Matches(k, keys.PageDown):
+		l.move(l.height)
+	case key.Matches(k, keys.Filter):
+		r.detail = false
+		r.filter = lineInput{prompt: "/", value: l.filter, active: true}
+	case key.Matches(k, keys.Toggle):
+		if r.focus != panePlan {
+			return m.status.set(levelWarn, "space approves plan rows: press 3 to focus the plan")
+		}
+		i := l.current()
+		if i < 0 {
+			return nil
+		}
+		a := &r.plan.Actions[i]
+		if !a.Approved && !r.plan.CanApprove(a) {
+			// sync decides what may be approved (offboarding only when the
+			// config deactivates); say why nothing happened.
+			why := a.Reason
+			if a.Kind == sync.KindOffboard {
+				why = "offboarding is report-only (procore.offboard = \"report\")"
+			}
+			return m.status.set(levelWarn, fmt.Sprintf("%s rows cannot be applied: %s", kindLabel(a.Kind), why))
+		}
+		r.plan.Toggle(i)
+		if a.Approved {
+			r.approved++
+		} else {
+			r.approved--
+		}
+		l.move(1)
+	case key.Matches(k, keys.All):
+		pl := &r.panes[panePlan]
+		n := 0
+		for v := 0; v < pl.len(); v++ {
+			a := &r.plan.Actions[pl.row(v)]
+			if (a.Kind == sync.KindCreate || a.Kind == sync.KindReactivate) && !a.Approved && r.plan.CanApprove(a) {
+				a.Approved = true
+				n++
+			}
+		}
+		r.approved += n
+		return m.status.set(levelInfo, fmt.Sprintf("approved %s more visible creates and reactivations", thousands(n)))
+	case key.Matches(k, keys.None):
+		r.clearApprovals()
+		return m.status.set(levelInfo, "no action approved")
+	case key.Matches(k, keys.Refresh):
+		return m.startSnapshot()
+	case key.Matches(k, keys.Apply):
+		if r.stale {
+			return m.status.set(levelWarn, "this plan predates the last apply: press r to read both directories again")
+		}
+		if r.approved == 0 {
+			return m.status.set(levelWarn, "nothing approved: space approves the plan row, a approves every visible create and reactivation")
+		}
+		m.cf = newConfirm(m, r)
+		m.screen = screenConfirm
+	case key.Matches(k, keys.Quit):
+		return m.quitSafely()
+	}
+	return nil
+}
+
+func (r *review) setFocus(f int) {
+	r.focus = f
+}
+
+func (r *review) title(p int, base string) string {
+	l := &r.panes[p]
+	t := fmt.Sprintf("%d %s", p+1, base)
+	if r.filter.active && r.focus == p {
+		t += "  " + r.filter.view()
+	} else if l.filter != "" {
+		t += "  /" + l.filter
+	}
+	if l.filter != "" || (r.filter.active && r.focus == p) {
+		t += fmt.Sprintf("  (%s of %s)", thousands(l.len()), thousands(l.n))
+	}
+	return t
+}
+
+func (r *review) view(m *model, h int) string {
+	if r.detail {
+		return box("Details  (enter or esc closes)", r.detailLines(m.w-4), m.w, h, true)
+	}
+	rw := m.w - r.leftW
+	mt := r.title(paneMembers, fmt.Sprintf("Members · %s people in %d groups", thousands(len(r.snap.Members)), len(r.snap.Groups)))
+	pt := r.title(paneProcore, fmt.Sprintf("Procore · %s users: %s active, %s inactive, %s vendor",
+		thousands(len(r.snap.Users)), thousands(r.active), thousands(r.inactive), thousands(r.vendors)))
+	planTitle := fmt.Sprintf("Plan · %s actions · %s approved", thousands(len(r.plan.Actions)), thousands(r.approved))
+	if r.stale {
+		planTitle += " · OUT OF DATE (r reads again)"
+	}
+	lt := r.title(panePlan, planTitle)
+	left := box(mt, r.panes[paneMembers].view(r.leftW-2, r.focus == paneMembers, r.memberRow), r.leftW, r.topH, r.focus == paneMembers)
+	right := box(pt, r.panes[paneProcore].view(rw-2, r.focus == paneProcore, r.userRow), rw, r.topH, r.focus == paneProcore)
+	plan := box(lt, r.panes[panePlan].view(m.w-2, r.focus == panePlan, r.planRow), m.w, r.planH, r.focus == panePlan)
+	ll, rl := strings.Split(left, "\n"), strings.Split(right, "\n")
+	var b strings.Builder
+	for i := range ll {
+		b.WriteString(ll[i])
+		if i < len(rl) {
+			b.WriteString(rl[i])
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(plan)
+	return b.String()
+}
+
+func (r *review) memberRow(i, w int) string {
+	row := r.mrows[i]
+	if row.m == nil {
+		return stBold.Render(fit("▾ "+r.groupNames[row.group]+fmt.Sprintf(" (%s)", thousands(r.groupSize[row.group])), w))
+	}
+	mb := row.m
+	var flags []string
+	if !mb.AccountEnabled {
+		flags = append(flags, "disabled")
+	}
+	if mb.UserType == "Guest" {
+		flags = append(flags, "guest")
+	}
+	nw := min(24, w/3)
+	s := "  " + fit(mb.DisplayName, nw) + " " + memberAddr(mb)
+	if len(flags) > 0 {
+		s += " " + stWarn.Render("["+strings.Join(flags, ",")+"]")
+	}
+	return s
+}
+
+func (r *review) userRow(i, w int) string {
+	u := r.users[i]
+	mark := stOK.Render("●")
+	if !u.IsActive {
+		mark = stDim.Render("○")
+	}
+	// The address is what the admin matches on: it gets the room first,
+	// and the vendor column only shows when there is room for it.
+	vw := 0
+	if w >= 50 {
+		vw = 16
+	}
+	nw := min(20, w/4)
+	ew := min(max(10, w-nw-vw-3), 36)
+	s := mark + " " + fit(u.Email, ew) + " " + fit(u.FirstName+" "+u.LastName, nw)
+	if u.Vendor != nil {
+		s += " " + stDim.Render(u.Vendor.Name)
+	}
+	return s
+}
+
+func (r *review) planRow(i, w int) string {
+	a := &r.plan.Actions[i]
+	box := "   "
+	if r.plan.CanApprove(a) {
+		box = "[ ]"
+		if a.Approved {
+			box = "[x]"
+		}
+	}
+	aw := max(16, w*30/100)
+	nw := max(10, w*18/100)
+	return box + " " + kindStyle[string(a.Kind)].Render(fit(kindLabel(a.Kind), 10)) + " " + fit(a.Address, aw) + " " +
+		fit(strings.TrimSpace(a.FirstName+" "+a.LastName), nw) + " " + stDim.Render(a.Reason)
+}
+
+// detailLines lists every field of the row under the cursor of the
+// focused pane, with the full reason wrapped.
+func (r *review) detailLines(w int) []string {
+	var out []string
+	add := func(k, v string) {
+		wrapped := strings.Split(ansi.Wordwrap(v, max(10, w-22), ""), "\n")
+		for i, l := range wrapped {
+			label := ""
+			if i == 0 {
+				label = k
+			}
+			out = append(out, " "+stDim.Render(fit(label, 20))+" "+l)
+		}
+	}
+	i := r.panes[r.focus].current()
+	if i < 0 {
+		return []string{" nothing selected"}
+	}
+	switch r.focus {
+	case paneMembers:
+		row := r.mrows[i]
+		if row.m == nil {
+			add("License group", r.groupNames[row.group])
+			for _, g := range r.snap.Groups {
+				if g.DisplayName == r.groupNames[row.group] {
+					add("Group id", g.ID)
+					add("Matched by", g.MatchedBy)
+					add("Members read", thousands(g.MemberCount))
+				}
+			}
+			return out
+		}
+		r.memberDetail(row.m, add)
+	case paneProcore:
+		r.userDetail(r.users[i], add)
+	case panePlan:
+		a := &r.plan.Actions[i]
+		add("Kind", kindLabel(a.Kind))
+		add("Address", a.Address)
+		add("Approved", yesNo(a.Approved))
+		add("Writes first name", a.FirstName)
+		add("Writes last name", a.LastName)
+		add("Reason", a.Reason)
+		if a.Member != nil {
+			out = append(out, "", " "+stTitle.Render("Entra ID member"))
+			r.memberDetail(a.Member, add)
+		}
+		if a.User != nil {
+			out = append(out, "", " "+stTitle.Render("Procore user"))
+			r.userDetail(a.User, add)
+		}
+	}
+	return out
+}
+
+func (r *review) memberDetail(mb *sync.Member, add func(k, v string)) {
+	add("Object id", mb.ID)
+	add("Display name", mb.DisplayName)
+	add("Given name", mb.GivenName)
+	add("Surname", mb.Surname)
+	add("Mail", mb.Mail)
+	add("User principal name", mb.UserPrincipalName)
+	add("Proxy addresses", strings.Join(mb.ProxyAddresses, ", "))
+	add("Account enabled", yesNo(mb.AccountEnabled))
+	add("User type", mb.UserType)
+	add("License groups", strings.Join(mb.Groups, ", "))
+}
+
+func (r *review) userDetail(u *sync.ProcoreUser, add func(k, v string)) {
+	add("Procore id", fmt.Sprint(u.ID))
+	add("Email", u.Email)
+	add("First name", u.FirstName)
+	add("Last name", u.LastName)
+	add("Active", yesNo(u.IsActive))
+	add("Employee", yesNo(u.IsEmployee))
+	add("Job title", u.JobTitle)
+	add("Employee id", u.EmployeeID)
+	add("Origin id", u.OriginID)
+	if u.Vendor != nil {
+		add("Vendor", fmt.Sprintf("%s (#%d)", u.Vendor.Name, u.Vendor.ID))
+	} else {
+		add("Vendor", "")
+	}
+	add("Created", fmtTime(u.CreatedAt))
+	add("Updated", fmtTime(u.UpdatedAt))
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
