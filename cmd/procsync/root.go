@@ -47,6 +47,10 @@ directory and creates the missing users.`,
 		NewCmdVersion(f, nil),
 		NewCmdInit(f, nil),
 		NewCmdDemo(f, nil),
+		NewCmdLogin(f),
+		NewCmdLogout(f),
+		NewCmdStatus(f),
+		NewCmdHistory(f),
 	)
 	return cmd
 }

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"procsync/sync"
+	"procsync/sync/store"
+)
+
+// HistoryOptions are the inputs of `procsync history`.
+type HistoryOptions struct {
+	JSON  bool
+	RunID int64
+	Limit int
+}
+
+// NewCmdHistory builds `procsync history [--json] [--run ID]`.
+func NewCmdHistory(f *Factory) *cobra.Command {
+	opts := &HistoryOptions{}
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "Show past runs and what each did, from the journal",
+		Long: `List the last runs recorded in the journal (<state dir>/journal.db): when,
+in which mode, who approved, the plan counts, what was applied and the outcome.
+With --run ID, list that run's actions one by one, with Procore ids, errors and
+the service's request ids.`,
+		Example: `  procsync history
+  procsync history --run 12
+  procsync history --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, err := f.StateDir()
+			if err != nil {
+				return err
+			}
+			st, err := store.Open(dir)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if opts.RunID > 0 {
+				d, err := st.Run(cmd.Context(), opts.RunID)
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("history: no run %d in %s (procsync history lists the runs)", opts.RunID, st.Path())
+				}
+				if err != nil {
+					return err
+				}
+				if opts.JSON {
+					return writeJSON(f.IO.Out, runJSON(d.Run, d.Actions))
+				}
+				printRun(f.IO.Out, d)
+				return nil
+			}
+			runs, err := st.Runs(cmd.Context(), opts.Limit)
+			if err != nil {
+				return err
+			}
+			if opts.JSON {
+				out := make([]any, 0, len(runs))
+				for _, r := range runs {
+					out = append(out, runJSON(r, nil))
+				}
+				return writeJSON(f.IO.Out, out)
+			}
+			if len(runs) == 0 {
+				fmt.Fprintf(f.IO.Out, "No runs yet in %s.\n", st.Path())
+				return nil
+			}
+			printRuns(f.IO.Out, runs)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON instead of a table")
+	cmd.Flags().Int64Var(&opts.RunID, "run", 0, "show one run's actions")
+	cmd.Flags().IntVar(&opts.Limit, "limit", 20, "how many runs to list")
+	return cmd
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// countsLine renders plan counts in plan order, leaving out zeros.
+func countsLine(c sync.Counts) string {
+	var parts []string
+	for _, k := range sync.Kinds {
+		if n := c[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func appliedLine(a map[sync.Status]int) string {
+	var parts []string
+	for _, s := range []sync.Status{sync.StatusDone, sync.StatusFailed, sync.StatusSkipped, store.StatusPending, sync.StatusPlanned} {
+		if n := a[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", s, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+func printRuns(w io.Writer, runs []store.Run) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tSTARTED\tMODE\tBY\tOUTCOME\tPLAN\tAPPLIED")
+	for _, r := range runs {
+		mode := string(r.Mode)
+		if r.DryRun {
+			mode += " (dry run)"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, fmtTime(r.Started), mode, dash(r.ApprovedBy), r.Outcome, countsLine(r.Counts), appliedLine(r.Applied))
+	}
+	tw.Flush()
+}
+
+func printRun(w io.Writer, d *store.RunDetail) {
+	r := d.Run
+	fmt.Fprintf(w, "Run %d  %s → %s  mode %s  by %s\n", r.ID, fmtTime(r.Started), fmtTime(r.Ended), r.Mode, dash(r.ApprovedBy))
+	fmt.Fprintf(w, "Outcome: %s", r.Outcome)
+	if r.Error != "" {
+		fmt.Fprintf(w, " (%s)", r.Error)
+	}
+	fmt.Fprintf(w, "\nEnvironment: %s, company %d, plan %s\nPlan: %s\n\n", dash(r.Environment), r.CompanyID, dash(r.Fingerprint), countsLine(r.Counts))
+	if len(d.Actions) == 0 {
+		fmt.Fprintln(w, "No actions were recorded for this run.")
+	} else {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "KIND\tEMAIL\tNAME\tSTATUS\tPROCORE ID\tDETAIL")
+		for _, a := range d.Actions {
+			detail := a.Reason
+			if a.Error != "" {
+				detail = a.Error
+				if a.RequestID != "" {
+					detail += " (request " + a.RequestID + ")"
+				}
+			}
+			id := "-"
+			if a.ProcoreID != 0 {
+				id = fmt.Sprint(a.ProcoreID)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Kind, a.Address, strings.TrimSpace(a.FirstName+" "+a.LastName), a.Status, id, oneLine(detail))
+		}
+		tw.Flush()
+	}
+	for _, rep := range d.Reports {
+		sent := "saved, not sent"
+		if rep.Sent {
+			sent = "sent to " + strings.Join(rep.Recipients, ", ")
+		}
+		fmt.Fprintf(w, "\nReport: %s (%s)\n", rep.Path, sent)
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// oneLine keeps a table row on one line whatever the service answered.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+type historyAction struct {
+	Kind      sync.Kind   `json:"kind"`
+	Email     string      `json:"email"`
+	FirstName string      `json:"first_name"`
+	LastName  string      `json:"last_name"`
+	EntraID   string      `json:"entra_id"`
+	ProcoreID int64       `json:"procore_id"`
+	Status    sync.Status `json:"status"`
+	Reason    string      `json:"reason"`
+	Error     string      `json:"error"`
+	RequestID string      `json:"request_id,omitempty"`
+}
+
+type historyRun struct {
+	ID          int64               `json:"id"`
+	Started     time.Time           `json:"started"`
+	Ended       *time.Time          `json:"ended"`
+	Mode        store.Mode          `json:"mode"`
+	ApprovedBy  string              `json:"approved_by"`
+	Environment string              `json:"environment"`
+	CompanyID   int64               `json:"company_id"`
+	Fingerprint string              `json:"fingerprint"`
+	DryRun      bool                `json:"dry_run"`
+	Outcome     store.RunOutcome    `json:"outcome"`
+	Error       string              `json:"error,omitempty"`
+	Plan        sync.Counts         `json:"plan"`
+	Applied     map[sync.Status]int `json:"applied,omitempty"`
+	Actions     []historyAction     `json:"actions,omitempty"`
+}
+
+func runJSON(r store.Run, actions []store.Action) historyRun {
+	h := historyRun{ID: r.ID, Started: r.Started, Mode: r.Mode, ApprovedBy: r.ApprovedBy, Environment: r.Environment,
+		CompanyID: r.CompanyID, Fingerprint: r.Fingerprint, DryRun: r.DryRun, Outcome: r.Outcome, Error: r.Error,
+		Plan: r.Counts, Applied: r.Applied}
+	if !r.Ended.IsZero() {
+		e := r.Ended
+		h.Ended = &e
+	}
+	for _, a := range actions {
+		h.Actions = append(h.Actions, historyAction{Kind: a.Kind, Email: a.Address, FirstName: a.FirstName, LastName: a.LastName,
+			EntraID: a.EntraID, ProcoreID: a.ProcoreID, Status: a.Status, Reason: a.Reason, Error: a.Error, RequestID: a.RequestID})
+	}
+	return h
+}

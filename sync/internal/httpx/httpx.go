@@ -1,0 +1,481 @@
+// Package httpx is the resilient HTTP transport that procsync's API clients
+// (sync/graph, sync/procore) put in front of the caller's token-injecting
+// transport. It retries throttled and failed idempotent requests, honours
+// Retry-After, paces requests by the server's rate-limit headers so that
+// steady work never runs into 429, and refreshes the token once on a 401.
+//
+// It knows nothing about either API: the clients configure it with Options.
+package httpx
+
+import (
+	"context"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultMaxRetries = 6
+	DefaultMaxElapsed = 2 * time.Minute
+	DefaultBaseDelay  = 250 * time.Millisecond
+	DefaultMaxDelay   = 30 * time.Second
+)
+
+// Options configures a Transport. The zero value is usable: retries with the
+// defaults, no pacing, no token refresh.
+type Options struct {
+	// MaxRetries bounds the number of retries of one request (not counting
+	// the single retry after a token refresh). Negative means none.
+	MaxRetries int
+	// MaxElapsed bounds the total time spent on one request including all
+	// waits; a retry whose wait would cross it is not attempted.
+	MaxElapsed time.Duration
+	// BaseDelay and MaxDelay shape the capped exponential backoff used when
+	// the server gives no Retry-After.
+	BaseDelay, MaxDelay time.Duration
+	// WaitScale multiplies every retry wait (Retry-After and backoff). Tests
+	// set it small so that fault storms stay fast; 0 means 1.
+	WaitScale float64
+	// Pace enables rate-limit pacing from the X-Rate-Limit-Limit,
+	// X-Rate-Limit-Remaining and X-Rate-Limit-Reset response headers.
+	Pace bool
+	// PaceReserve is the number of requests of the announced budget that
+	// pacing keeps in hand for other clients of the same account; 0 means 1.
+	PaceReserve int
+	// OnUnauthorized is called once when a request is answered 401; if it
+	// returns nil the request is sent once more (the caller's token source
+	// is expected to hand out a fresh token by then).
+	OnUnauthorized func(ctx context.Context) error
+	// Sleep waits for d or until ctx is done; tests may replace it. nil
+	// means a real timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// RateLimit is the last rate-limit budget a server announced.
+type RateLimit struct {
+	// Limit is the size of the window's budget (X-Rate-Limit-Limit).
+	Limit int
+	// Remaining is what is left of it, as far as this process knows: the
+	// server's figure less the requests sent since.
+	Remaining int
+	// Reset is when the window's budget is restored (X-Rate-Limit-Reset).
+	Reset time.Time
+	// Known reports whether the server has sent the headers at all.
+	Known bool
+}
+
+type idempotentKey struct{}
+
+// WithIdempotent marks requests made with ctx as safe to repeat even though
+// their method is not idempotent (for example Procore's user sync PATCH
+// where every entry carries an origin_id).
+func WithIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
+}
+
+// IdempotentHeader, set on a request to any value, marks it as safe to
+// repeat; the transport removes it before sending.
+const IdempotentHeader = "X-Httpx-Idempotent"
+
+// Transport is an http.RoundTripper adding retries, pacing and one token
+// refresh to a base RoundTripper. It is safe for concurrent use.
+type Transport struct {
+	base http.RoundTripper
+	opts Options
+
+	mu     sync.Mutex
+	budget RateLimit
+	// guessed is set while budget is an assumption made after a window
+	// ended and before the server has announced the next one.
+	guessed bool
+	// inflight counts requests sent and not yet answered: the server's
+	// Remaining may not include them yet.
+	inflight int
+	// nextSend is the earliest time of the next request while pacing
+	// spreads a low budget.
+	nextSend time.Time
+}
+
+// New returns a Transport sending through base (http.DefaultTransport if nil).
+func New(base http.RoundTripper, opts Options) *Transport {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = DefaultMaxRetries
+	}
+	if opts.MaxElapsed == 0 {
+		opts.MaxElapsed = DefaultMaxElapsed
+	}
+	if opts.BaseDelay == 0 {
+		opts.BaseDelay = DefaultBaseDelay
+	}
+	if opts.MaxDelay == 0 {
+		opts.MaxDelay = DefaultMaxDelay
+	}
+	if opts.WaitScale == 0 {
+		opts.WaitScale = 1
+	}
+	if opts.PaceReserve == 0 {
+		opts.PaceReserve = 1
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
+	return &Transport{base: base, opts: opts}
+}
+
+// Client returns an http.Client that sends through a new Transport wrapped
+// around hc's transport, keeping hc's timeout, redirect policy and jar.
+func Client(hc *http.Client, opts Options) (*http.Client, *Transport) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	t := New(hc.Transport, opts)
+	c := *hc
+	c.Transport = t
+	return &c, t
+}
+
+// RateLimit returns the last budget the server announced, less the requests
+// sent since.
+func (t *Transport) RateLimit() RateLimit {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.budget
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
+}
+
+// isIdempotent reports whether req may be sent twice without effect beyond
+// the first.
+func isIdempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	if v, _ := req.Context().Value(idempotentKey{}).(bool); v {
+		return true
+	}
+	return req.Header.Get(IdempotentHeader) != ""
+}
+
+// retryable reports whether a status is worth another attempt.
+func retryable(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	idem := isIdempotent(req)
+	if req.Header.Get(IdempotentHeader) != "" {
+		req = req.Clone(ctx)
+		req.Header.Del(IdempotentHeader)
+	}
+	// A body that cannot be produced again cannot be re-sent.
+	canResend := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	start := time.Now()
+	deadline := start.Add(t.opts.MaxElapsed)
+	refreshed := false
+	sends := 0
+
+	for attempt := 0; ; attempt++ {
+		if err := t.pace(ctx); err != nil {
+			return nil, err
+		}
+		out, err := t.attemptRequest(req, sends)
+		sends++
+		if err != nil {
+			return nil, err
+		}
+		t.mu.Lock()
+		t.inflight++
+		t.mu.Unlock()
+		resp, rerr := t.base.RoundTrip(out)
+		t.observe(resp)
+		if ctx.Err() != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			if rerr == nil {
+				rerr = ctx.Err()
+			}
+			return nil, rerr
+		}
+
+		// One token refresh and one retry on 401, idempotent or not: the
+		// server rejected the request before doing anything with it.
+		if rerr == nil && resp.StatusCode == http.StatusUnauthorized && !refreshed &&
+			t.opts.OnUnauthorized != nil && canResend {
+			refreshed = true
+			if ferr := t.opts.OnUnauthorized(ctx); ferr != nil {
+				// Keep the 401 for the caller: it says what the server said.
+				return resp, nil
+			}
+			drain(resp)
+			attempt--
+			continue
+		}
+
+		var wait time.Duration
+		switch {
+		case rerr != nil:
+			// A dropped connection: the request may or may not have been
+			// processed, so only idempotent requests are repeated.
+			if !idem || !canResend || attempt >= t.opts.MaxRetries {
+				return nil, rerr
+			}
+			wait = t.backoff(attempt)
+		case retryable(resp.StatusCode):
+			// A 429, or a 503 that names a time to come back, is the
+			// server refusing the request before acting on it; a bare 503
+			// or a gateway timeout may hide a completed write.
+			safe := idem || resp.StatusCode == http.StatusTooManyRequests ||
+				(resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "")
+			if !safe || !canResend || attempt >= t.opts.MaxRetries {
+				return resp, nil
+			}
+			wait = t.retryWait(resp, attempt)
+		default:
+			return resp, nil
+		}
+		if time.Now().Add(wait).After(deadline) {
+			if rerr != nil {
+				return nil, rerr
+			}
+			return resp, nil
+		}
+		if resp != nil {
+			drain(resp)
+		}
+		if err := t.opts.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// attemptRequest prepares the request for one send: the first sends the
+// caller's request as is; later ones a clone with a fresh body.
+func (t *Transport) attemptRequest(req *http.Request, sent int) (*http.Request, error) {
+	if sent == 0 {
+		return req, nil
+	}
+	out := req.Clone(req.Context())
+	if req.GetBody != nil {
+		b, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		out.Body = b
+	}
+	return out, nil
+}
+
+// drain discards what is left of a response body so that the connection
+// can be reused, reading at most a little.
+func drain(resp *http.Response) {
+	io.CopyN(io.Discard, resp.Body, 64<<10)
+	resp.Body.Close()
+}
+
+// backoff is capped exponential backoff with full jitter.
+func (t *Transport) backoff(attempt int) time.Duration {
+	d := t.opts.BaseDelay << min(attempt, 20)
+	if d > t.opts.MaxDelay || d <= 0 {
+		d = t.opts.MaxDelay
+	}
+	// Half fixed, half random, so that retries of parallel requests spread
+	// out but never come back immediately.
+	d = d/2 + rand.N(d/2+1)
+	return t.scale(d)
+}
+
+func (t *Transport) scale(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * t.opts.WaitScale)
+}
+
+// retryWait is how long to wait before repeating a throttled request:
+// Retry-After when given, else the rate-limit reset, else backoff.
+func (t *Transport) retryWait(resp *http.Response, attempt int) time.Duration {
+	if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		// A little jitter so that parallel requests told the same moment
+		// do not return together.
+		return t.scale(d + rand.N(d/10+time.Millisecond))
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		if reset, ok := parseUnix(resp.Header.Get("X-Rate-Limit-Reset")); ok {
+			if d := time.Until(reset); d > 0 && d <= t.opts.MaxDelay {
+				return t.scale(d + rand.N(d/10+50*time.Millisecond))
+			}
+		}
+	}
+	return t.backoff(attempt)
+}
+
+// ParseRetryAfter parses a Retry-After value, either delay seconds or an
+// HTTP date, relative to now.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		return time.Duration(s * float64(time.Second)), true
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		d := at.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+func parseUnix(v string) (time.Time, bool) {
+	if v == "" {
+		return time.Time{}, false
+	}
+	s, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(s*float64(time.Second))), true
+}
+
+// observe records the rate-limit headers of a response.
+func (t *Transport) observe(resp *http.Response) {
+	t.mu.Lock()
+	t.inflight--
+	others := t.inflight
+	t.mu.Unlock()
+	if resp == nil {
+		return
+	}
+	h := resp.Header
+	rem, err1 := strconv.Atoi(h.Get("X-Rate-Limit-Remaining"))
+	reset, ok := parseUnix(h.Get("X-Rate-Limit-Reset"))
+	if err1 != nil || !ok {
+		return
+	}
+	limit, err := strconv.Atoi(h.Get("X-Rate-Limit-Limit"))
+	if err != nil {
+		limit = 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := &t.budget
+	switch {
+	case !b.Known || t.guessed || reset.After(b.Reset):
+		// A new window (or the first one seen): the server's word counts,
+		// less nothing, since requests still in flight were counted by it
+		// or belong to the old window.
+		// Requests still in flight may not be counted by the server yet.
+		b.Limit, b.Remaining, b.Reset, b.Known = limit, rem-others, reset, true
+		t.guessed = false
+	case reset.Equal(b.Reset):
+		// Answers arrive out of order; the smaller figure is the later one
+		// or includes requests this process has already counted.
+		if rem-others < b.Remaining {
+			b.Remaining = rem - others
+		}
+		if limit > 0 {
+			b.Limit = limit
+		}
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		b.Remaining = 0
+	}
+}
+
+// pace waits, when pacing is on and the budget of the current window is
+// spent (keeping PaceReserve in hand), until the window resets, then counts
+// the request against the budget. When the budget runs low it spreads the
+// rest over the time left, so that steady work never meets a 429.
+func (t *Transport) pace(ctx context.Context) error {
+	if !t.opts.Pace {
+		return nil
+	}
+	for {
+		t.mu.Lock()
+		b := &t.budget
+		now := time.Now()
+		if !b.Known {
+			t.mu.Unlock()
+			return nil
+		}
+		if !now.Before(b.Reset) {
+			// The window is over; the next answer brings the new one.
+			// Until then assume the full limit again.
+			t.refill(now)
+		}
+		if b.Remaining > t.opts.PaceReserve {
+			// In the last tenth of the budget, spread what is left over
+			// the time left, so that a long job slows down instead of
+			// stopping dead (Procore's hourly limit).
+			if left := b.Remaining - t.opts.PaceReserve; b.Limit > 0 && b.Remaining <= b.Limit/10 && !t.guessed {
+				if now.Before(t.nextSend) {
+					wait := t.nextSend.Sub(now)
+					t.mu.Unlock()
+					if err := t.opts.Sleep(ctx, wait); err != nil {
+						return err
+					}
+					continue
+				}
+				t.nextSend = now.Add(b.Reset.Sub(now) / time.Duration(left))
+			}
+			b.Remaining--
+			t.mu.Unlock()
+			return nil
+		}
+		// Wait until the window resets. The reset is announced in whole
+		// seconds, which may be rounded down, so allow one more; jitter
+		// keeps parallel requests from all returning at once.
+		wait := b.Reset.Sub(now) + time.Second + rand.N(200*time.Millisecond)
+		t.mu.Unlock()
+		if err := t.opts.Sleep(ctx, wait); err != nil {
+			return err
+		}
+		t.mu.Lock()
+		if now := time.Now(); !now.Before(t.budget.Reset) {
+			t.refill(now)
+		}
+		t.mu.Unlock()
+	}
+}
+
+// refill assumes, once a window is over, that the full limit is available
+// again until the server says otherwise. Called with t.mu held.
+func (t *Transport) refill(now time.Time) {
+	if t.budget.Limit > 0 {
+		t.budget.Remaining = t.budget.Limit
+	} else {
+		// No announced limit: allow one request to learn the new budget.
+		t.budget.Remaining = t.opts.PaceReserve + 1
+	}
+	t.budget.Reset = now.Add(time.Second)
+	t.guessed = true
+}

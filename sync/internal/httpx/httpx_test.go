@@ -1,0 +1,357 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// script answers the n-th request (from 0) with step[n], repeating the last.
+type step struct {
+	status     int
+	retryAfter string
+	drop       bool
+}
+
+type scripted struct {
+	mu     sync.Mutex
+	steps  []step
+	n      int
+	bodies []string
+}
+
+func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	st := s.steps[min(s.n, len(s.steps)-1)]
+	s.n++
+	s.bodies = append(s.bodies, string(b))
+	s.mu.Unlock()
+	if st.drop {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			c.Close()
+		}
+		return
+	}
+	if st.retryAfter != "" {
+		w.Header().Set("Retry-After", st.retryAfter)
+	}
+	w.WriteHeader(st.status)
+	io.WriteString(w, `{"ok":true}`)
+}
+
+func (s *scripted) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// recordSleep returns a Sleep hook that records waits without waiting.
+func recordSleep(waits *[]time.Duration, mu *sync.Mutex) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		*waits = append(*waits, d)
+		mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+func TestRetries(t *testing.T) {
+	tests := []struct {
+		name       string
+		method     string
+		idempotent bool
+		steps      []step
+		wantStatus int // 0: want an error
+		wantCalls  int
+	}{
+		{"GET 429 then ok", "GET", false, []step{{status: 429, retryAfter: "1"}, {status: 200}}, 200, 2},
+		{"GET 503 504 then ok", "GET", false, []step{{status: 503}, {status: 504}, {status: 200}}, 200, 3},
+		{"GET dropped then ok", "GET", false, []step{{drop: true}, {status: 200}}, 200, 2},
+		{"GET gives up after max retries", "GET", false, []step{{status: 503, retryAfter: "0"}}, 503, 4},
+		{"GET 500 is not retried", "GET", false, []step{{status: 500}, {status: 200}}, 500, 1},
+		{"POST 429 is retried: nothing was done", "POST", false, []step{{status: 429}, {status: 201}}, 201, 2},
+		{"POST 503 with Retry-After is retried", "POST", false, []step{{status: 503, retryAfter: "1"}, {status: 201}}, 201, 2},
+		{"POST bare 503 is not retried: it may have been done", "POST", false, []step{{status: 503}, {status: 201}}, 503, 1},
+		{"POST 504 is not retried: it may have been done", "POST", false, []step{{status: 504}, {status: 201}}, 504, 1},
+		{"POST dropped is not retried", "POST", false, []step{{drop: true}, {status: 201}}, 0, 1},
+		{"idempotent PATCH dropped is retried", "PATCH", true, []step{{drop: true}, {status: 200}}, 200, 2},
+		{"PUT dropped is retried", "PUT", false, []step{{drop: true}, {status: 200}}, 200, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &scripted{steps: tc.steps}
+			srv := httptest.NewServer(s)
+			defer srv.Close()
+			var waits []time.Duration
+			var mu sync.Mutex
+			tr := New(srv.Client().Transport, Options{MaxRetries: 3, Sleep: recordSleep(&waits, &mu)})
+			ctx := context.Background()
+			if tc.idempotent {
+				ctx = WithIdempotent(ctx)
+			}
+			req, _ := http.NewRequestWithContext(ctx, tc.method, srv.URL+"/x", strings.NewReader(`{"a":1}`))
+			resp, err := tr.RoundTrip(req)
+			if tc.wantStatus == 0 {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("got status %d, want an error", resp.StatusCode)
+				}
+			} else {
+				if err != nil {
+					t.Fatalf("RoundTrip: %v", err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != tc.wantStatus {
+					t.Errorf("status = %d, want %d", resp.StatusCode, tc.wantStatus)
+				}
+			}
+			if got := s.count(); got != tc.wantCalls {
+				t.Errorf("server saw %d requests, want %d", got, tc.wantCalls)
+			}
+			for i, b := range s.bodies {
+				if tc.method != "GET" && b != `{"a":1}` {
+					t.Errorf("attempt %d body = %q, want the original body re-sent", i, b)
+				}
+			}
+		})
+	}
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	s := &scripted{steps: []step{{status: 429, retryAfter: "2"}, {status: 200}}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	var waits []time.Duration
+	var mu sync.Mutex
+	tr := New(srv.Client().Transport, Options{Sleep: recordSleep(&waits, &mu), WaitScale: 0.5})
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(waits) != 1 || waits[0] < time.Second || waits[0] > 1200*time.Millisecond {
+		t.Fatalf("waits = %v, want one of about 2 s × 0.5", waits)
+	}
+}
+
+func TestMaxElapsedStopsLongWaits(t *testing.T) {
+	s := &scripted{steps: []step{{status: 429, retryAfter: "3600"}, {status: 200}}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	tr := New(srv.Client().Transport, Options{MaxElapsed: time.Second})
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || s.count() != 1 {
+		t.Fatalf("status %d after %d requests, want the 429 at once", resp.StatusCode, s.count())
+	}
+}
+
+func TestCancelDuringBackoff(t *testing.T) {
+	s := &scripted{steps: []step{{status: 503, retryAfter: "30"}}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	tr := New(srv.Client().Transport, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for s.count() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	_, err := tr.RoundTrip(req)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestUnauthorizedRefreshesOnce(t *testing.T) {
+	tests := []struct {
+		name       string
+		steps      []step
+		refreshErr error
+		wantStatus int
+		wantCalls  int
+		wantFresh  int32
+	}{
+		{"refresh then ok", []step{{status: 401}, {status: 200}}, nil, 200, 2, 1},
+		{"still 401 after refresh", []step{{status: 401}}, nil, 401, 2, 1},
+		{"refresh fails", []step{{status: 401}, {status: 200}}, errors.New("no"), 401, 1, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &scripted{steps: tc.steps}
+			srv := httptest.NewServer(s)
+			defer srv.Close()
+			var fresh atomic.Int32
+			tr := New(srv.Client().Transport, Options{OnUnauthorized: func(context.Context) error {
+				fresh.Add(1)
+				return tc.refreshErr
+			}})
+			req, _ := http.NewRequest("POST", srv.URL, strings.NewReader("x"))
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			for i, b := range s.bodies {
+				if b != "x" {
+					t.Errorf("send %d carried body %q, want the original", i, b)
+				}
+			}
+			if resp.StatusCode != tc.wantStatus || s.count() != tc.wantCalls || fresh.Load() != tc.wantFresh {
+				t.Fatalf("status %d, %d calls, %d refreshes; want %d, %d, %d",
+					resp.StatusCode, s.count(), fresh.Load(), tc.wantStatus, tc.wantCalls, tc.wantFresh)
+			}
+		})
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"3", 3 * time.Second, true},
+		{"0", 0, true},
+		{"0.25", 250 * time.Millisecond, true},
+		{"-1", 0, false},
+		{"soon", 0, false},
+		{now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second, true},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
+	}
+	for _, tc := range tests {
+		got, ok := ParseRetryAfter(tc.in, now)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ParseRetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// windowServer allows limit requests per window and answers 429 beyond,
+// announcing the budget like Procore does.
+type windowServer struct {
+	mu      sync.Mutex
+	limit   int
+	window  time.Duration
+	start   time.Time
+	used    int
+	served  int
+	limited int
+}
+
+func (s *windowServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	now := time.Now()
+	if now.Sub(s.start) >= s.window {
+		s.start = now.Truncate(s.window)
+		s.used = 0
+	}
+	reset := s.start.Add(s.window)
+	s.used++
+	over := s.used > s.limit
+	if over {
+		s.limited++
+	} else {
+		s.served++
+	}
+	rem := max(s.limit-s.used, 0)
+	s.mu.Unlock()
+	w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(s.limit))
+	w.Header().Set("X-Rate-Limit-Remaining", strconv.Itoa(rem))
+	// Whole seconds, rounded up, as the real header is.
+	w.Header().Set("X-Rate-Limit-Reset", strconv.FormatInt(reset.Add(time.Second-1).Unix(), 10))
+	if over {
+		w.WriteHeader(429)
+		return
+	}
+	w.WriteHeader(200)
+}
+
+func TestPacingAvoids429(t *testing.T) {
+	ws := &windowServer{limit: 8, window: time.Second}
+	srv := httptest.NewServer(ws)
+	defer srv.Close()
+	tr := New(srv.Client().Transport, Options{Pace: true, MaxRetries: -1})
+	// Learn the budget, then hammer from several goroutines.
+	var wg sync.WaitGroup
+	var errs atomic.Int32
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 5; i++ {
+				req, _ := http.NewRequest("GET", srv.URL, nil)
+				resp, err := tr.RoundTrip(req)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if errs.Load() > 0 || ws.limited > 0 || ws.served != 20 {
+		t.Fatalf("served %d, limited %d, errors %d; want 20 served, none limited", ws.served, ws.limited, errs.Load())
+	}
+	if rl := tr.RateLimit(); !rl.Known || rl.Limit != 8 {
+		t.Errorf("RateLimit() = %+v, want the announced limit 8", rl)
+	}
+}
+
+func TestPacingSpreadsALowBudget(t *testing.T) {
+	var waits []time.Duration
+	var mu sync.Mutex
+	tr := New(nil, Options{Pace: true, Sleep: func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		time.Sleep(d)
+		return nil
+	}})
+	// 5 of 100 left, the window ends in 0.4 s: four requests may go, one
+	// every 0.1 s, then the transport waits for the window.
+	reset := time.Now().Add(400 * time.Millisecond)
+	h := http.Header{}
+	h.Set("X-Rate-Limit-Limit", "100")
+	h.Set("X-Rate-Limit-Remaining", "5")
+	h.Set("X-Rate-Limit-Reset", strconv.FormatFloat(float64(reset.UnixNano())/1e9, 'f', 3, 64))
+	tr.inflight = 1
+	tr.observe(&http.Response{StatusCode: 200, Header: h})
+	for i := 0; i < 3; i++ {
+		if err := tr.pace(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(waits) != 2 {
+		t.Fatalf("waits %v, want two spread waits between three requests", waits)
+	}
+	for _, w := range waits {
+		// The reset goes over the wire in milliseconds: allow for rounding.
+		if w <= 0 || w > 105*time.Millisecond {
+			t.Errorf("wait %v, want about the 0.1 s share of the window", w)
+		}
+	}
+	if rl := tr.RateLimit(); rl.Remaining != 2 {
+		t.Errorf("remaining %d after three requests, want 2", rl.Remaining)
+	}
+}

@@ -1,0 +1,311 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"procsync/sync/graph"
+	"procsync/sync/procore"
+)
+
+// Sources are the two services a snapshot reads.
+type Sources struct {
+	Graph   *graph.Client
+	Procore *procore.Client
+}
+
+// SnapshotOptions say which license groups make up the snapshot and how to
+// report progress. At least one of NamePrefixes, SKUs and GroupIDs must be
+// set; the groups they select are united.
+type SnapshotOptions struct {
+	// NamePrefixes select groups whose display name starts with one of them.
+	NamePrefixes []string
+	// SKUs select groups assigning one of these licenses, by part number
+	// (e.g. "SPE_E3").
+	SKUs []string
+	// GroupIDs select groups by object id.
+	GroupIDs []string
+	// Nested reads transitive members. Group-based licensing does not flow
+	// through nested groups, hence the default of direct members.
+	Nested bool
+	// Concurrency bounds the groups whose members are read at once;
+	// 0 means DefaultGroupConcurrency.
+	Concurrency int
+	// Progress, if set, receives progress events. Calls are serialised, so
+	// it need not be safe for concurrent use, but it must not block long.
+	Progress func(SnapshotProgress)
+	// Sequential reads everything one page at a time: groups one after the
+	// other, then the Procore directory (whose client should then be built
+	// with procore.WithConcurrency(1)). It is the seed flow's order, kept
+	// for comparison in benchmarks and for very strict rate limits.
+	Sequential bool
+	// Now is the clock for TakenAt; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultGroupConcurrency is how many groups' members are read at once by
+// default: Graph answers each group's pages one after the other (the next
+// link is only known from the previous page), so groups are the unit of
+// parallelism.
+const DefaultGroupConcurrency = 8
+
+// ProgressKind says what a SnapshotProgress event is about.
+type ProgressKind string
+
+// The progress event kinds.
+const (
+	// ProgressGroups: the license groups are resolved; Groups says how many.
+	ProgressGroups ProgressKind = "groups"
+	// ProgressMembers: a page of one group's members was read.
+	ProgressMembers ProgressKind = "members"
+	// ProgressProcore: a page of the Procore directory was read.
+	ProgressProcore ProgressKind = "procore"
+)
+
+// SnapshotProgress is one progress event of TakeSnapshot.
+type SnapshotProgress struct {
+	Kind ProgressKind
+	// Groups is the number of groups resolved (ProgressGroups).
+	Groups int
+	// Group is the display name of the group being read (ProgressMembers).
+	Group string
+	// Read is the number of members of Group, or of Procore users, read so
+	// far; Total the number expected, -1 while unknown.
+	Read, Total int
+}
+
+// TakeSnapshot reads both sides: it resolves the license groups, then reads
+// the members of all of them (a bounded number at once) while it reads the
+// whole Procore directory, active and inactive, at the same time. Members are
+// merged by object id, with Groups naming every group they came from.
+//
+// It fails as a whole: if any read fails after the clients' retries, it
+// returns that error and no snapshot, because a partial read would look
+// like missing users and produce wrong creates or offboards.
+func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snapshot, error) {
+	if src.Graph == nil || src.Procore == nil {
+		return nil, errors.New("snapshot: both a Graph and a Procore client are required")
+	}
+	if len(opts.NamePrefixes)+len(opts.SKUs)+len(opts.GroupIDs) == 0 {
+		return nil, errors.New("snapshot: no license groups configured (set groups.name_prefixes, groups.skus or groups.ids)")
+	}
+	conc := opts.Concurrency
+	if conc <= 0 {
+		conc = DefaultGroupConcurrency
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	// The snapshot is as old as its first read.
+	takenAt := now()
+	var pmu stdsync.Mutex
+	progress := func(p SnapshotProgress) {
+		if opts.Progress == nil {
+			return
+		}
+		pmu.Lock()
+		defer pmu.Unlock()
+		opts.Progress(p)
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	if opts.Sequential {
+		conc = 1
+		g.SetLimit(1)
+	}
+	var users []procore.User
+	readProcore := func() error {
+		var err error
+		users, err = src.Procore.Users(gctx, func(read, total int) {
+			progress(SnapshotProgress{Kind: ProgressProcore, Read: read, Total: total})
+		})
+		return err
+	}
+	var (
+		groups  []graph.MatchedGroup
+		members [][]graph.User
+	)
+	readGraph := func() error {
+		var err error
+		groups, err = resolveGroups(gctx, src.Graph, opts)
+		if err != nil {
+			return err
+		}
+		progress(SnapshotProgress{Kind: ProgressGroups, Groups: len(groups)})
+		members = make([][]graph.User, len(groups))
+		mg, mctx := errgroup.WithContext(gctx)
+		mg.SetLimit(conc)
+		for i, grp := range groups {
+			mg.Go(func() error {
+				ms, err := src.Graph.Members(mctx, grp.Group, opts.Nested, func(read, total int) {
+					progress(SnapshotProgress{Kind: ProgressMembers, Group: grp.DisplayName, Read: read, Total: total})
+				})
+				members[i] = ms
+				return err
+			})
+		}
+		return mg.Wait()
+	}
+	// Graph first: with Sequential the limit of 1 runs them in this order.
+	g.Go(readGraph)
+	g.Go(readProcore)
+	if err := g.Wait(); err != nil {
+		// The clients' errors already say which read failed and how, in
+		// the words the operator needs; a prefix would only bury that.
+		return nil, err
+	}
+
+	snap := &Snapshot{TakenAt: takenAt}
+	byID := map[string]*Member{}
+	for i, grp := range groups {
+		snap.Groups = append(snap.Groups, Group{
+			ID:          grp.ID,
+			DisplayName: grp.DisplayName,
+			MatchedBy:   grp.MatchedBy,
+			MemberCount: len(members[i]),
+		})
+		for _, u := range members[i] {
+			m := byID[u.ID]
+			if m == nil {
+				m = memberFromGraph(u)
+				byID[u.ID] = m
+			}
+			if !slices.Contains(m.Groups, grp.DisplayName) {
+				m.Groups = append(m.Groups, grp.DisplayName)
+			}
+		}
+	}
+	slices.SortFunc(snap.Groups, func(a, b Group) int {
+		return cmpOr(strings.Compare(a.DisplayName, b.DisplayName), strings.Compare(a.ID, b.ID))
+	})
+	snap.Members = make([]Member, 0, len(byID))
+	for _, m := range byID {
+		slices.Sort(m.Groups)
+		snap.Members = append(snap.Members, *m)
+	}
+	slices.SortFunc(snap.Members, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
+	snap.Users = make([]ProcoreUser, len(users))
+	for i, u := range users {
+		snap.Users[i] = userFromProcore(u)
+	}
+	slices.SortFunc(snap.Users, func(a, b ProcoreUser) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	return snap, nil
+}
+
+func cmpOr(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+// resolveGroups unites the groups selected by prefix, SKU and id, keeping
+// the first rule that selected each, in that order.
+func resolveGroups(ctx context.Context, gc *graph.Client, opts SnapshotOptions) ([]graph.MatchedGroup, error) {
+	var out []graph.MatchedGroup
+	seen := map[string]bool{}
+	add := func(gs []graph.MatchedGroup, describe func(string) string) {
+		for _, g := range gs {
+			if !seen[g.ID] {
+				seen[g.ID] = true
+				g.MatchedBy = describe(g.MatchedBy)
+				out = append(out, g)
+			}
+		}
+	}
+	if len(opts.NamePrefixes) > 0 {
+		gs, err := gc.GroupsByPrefix(ctx, opts.NamePrefixes)
+		if err != nil {
+			return nil, err
+		}
+		add(gs, func(p string) string { return fmt.Sprintf("name prefix %q", p) })
+	}
+	if len(opts.SKUs) > 0 {
+		gs, err := gc.GroupsBySKU(ctx, opts.SKUs)
+		if err != nil {
+			return nil, err
+		}
+		add(gs, func(p string) string { return "sku " + p })
+	}
+	if len(opts.GroupIDs) > 0 {
+		gs, err := gc.GroupsByID(ctx, opts.GroupIDs)
+		if err != nil {
+			return nil, err
+		}
+		add(gs, func(id string) string { return "id " + id })
+	}
+	if len(out) == 0 {
+		// An empty selection would make every Procore user look like an
+		// offboard candidate; it is far more likely a configuration error.
+		return nil, fmt.Errorf("no license groups match %s", describeSelection(opts))
+	}
+	return out, nil
+}
+
+func describeSelection(opts SnapshotOptions) string {
+	var parts []string
+	if len(opts.NamePrefixes) > 0 {
+		parts = append(parts, fmt.Sprintf("name prefixes %q", opts.NamePrefixes))
+	}
+	if len(opts.SKUs) > 0 {
+		parts = append(parts, "SKUs "+strings.Join(opts.SKUs, ", "))
+	}
+	if len(opts.GroupIDs) > 0 {
+		parts = append(parts, "ids "+strings.Join(opts.GroupIDs, ", "))
+	}
+	return strings.Join(parts, " or ")
+}
+
+func memberFromGraph(u graph.User) *Member {
+	return &Member{
+		ID:                u.ID,
+		GivenName:         u.GivenName,
+		Surname:           u.Surname,
+		DisplayName:       u.DisplayName,
+		UserPrincipalName: u.UserPrincipalName,
+		Mail:              u.Mail,
+		ProxyAddresses:    slices.Clone(u.ProxyAddresses),
+		AccountEnabled:    u.AccountEnabled,
+		UserType:          u.UserType,
+	}
+}
+
+func userFromProcore(u procore.User) ProcoreUser {
+	p := ProcoreUser{
+		ID:         u.ID,
+		FirstName:  u.FirstName,
+		LastName:   u.LastName,
+		Email:      u.EmailAddress,
+		IsActive:   u.IsActive,
+		IsEmployee: u.IsEmployee,
+		JobTitle:   u.JobTitle,
+		EmployeeID: string(u.EmployeeID),
+		OriginID:   string(u.OriginID),
+	}
+	if u.Vendor != nil {
+		p.Vendor = &Vendor{ID: u.Vendor.ID, Name: u.Vendor.Name}
+	}
+	if u.CreatedAt != nil {
+		p.CreatedAt = *u.CreatedAt
+	}
+	if u.UpdatedAt != nil {
+		p.UpdatedAt = *u.UpdatedAt
+	}
+	return p
+}
