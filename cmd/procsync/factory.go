@@ -19,6 +19,7 @@ type IOStreams struct {
 
 	stdinTTY  bool
 	stdoutTTY bool
+	stderrTTY bool
 }
 
 // SystemIO returns the process's streams, noting which are terminals.
@@ -29,6 +30,7 @@ func SystemIO() *IOStreams {
 		ErrOut:    os.Stderr,
 		stdinTTY:  term.IsTerminal(os.Stdin.Fd()),
 		stdoutTTY: term.IsTerminal(os.Stdout.Fd()),
+		stderrTTY: term.IsTerminal(os.Stderr.Fd()),
 	}
 }
 
@@ -37,6 +39,9 @@ func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
 
 // IsStdoutTTY reports whether Out is read by a person rather than a program.
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// IsStderrTTY reports whether progress lines on ErrOut reach a person.
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 
 // SetTTY overrides terminal detection, for tests.
 func (s *IOStreams) SetTTY(stdin, stdout bool) { s.stdinTTY, s.stdoutTTY = stdin, stdout }

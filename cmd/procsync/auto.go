@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"procsync/auth"
+	"procsync/cmd/procsync/config"
+	"procsync/sync"
+	"procsync/sync/engine"
+	"procsync/sync/store"
+)
+
+// AutoOptions are the inputs of `procsync --auto`.
+type AutoOptions struct {
+	DryRun bool
+	JSON   bool
+}
+
+// runAuto is the headless run. It holds the state directory's lock for the
+// whole run, so two schedulers can never apply at once, and maps every
+// outcome onto the documented exit codes.
+func runAuto(ctx context.Context, f *Factory, cfg *config.Config, stateDir string, tokens auth.Store, opts AutoOptions) error {
+	lock, err := store.Lock(stateDir)
+	if err != nil {
+		var le *store.LockedError
+		if errors.As(err, &le) {
+			return &ExitError{Code: exitError, Err: err}
+		}
+		return err
+	}
+	defer lock.Unlock()
+	if lock.Stale != nil {
+		f.Logger.Warn("took over the lock of a run that died", "pid", lock.Stale.PID, "host", lock.Stale.Host)
+	}
+
+	s := newSession(cfg, stateDir, tokens, f.Logger)
+	defer s.close()
+	if err := s.connect(ctx, store.ModeAuto); err != nil {
+		return &ExitError{Code: engine.ExitCode(err), Err: err}
+	}
+	f.Logger.Info("run starting", "environment", s.environment(), "company", s.companyName, "approved_by", s.approvedBy, "dry_run", opts.DryRun)
+
+	progress := newProgressLine(f.IO.ErrOut, f.IO.IsStderrTTY())
+	res, runErr := s.engine.RunAuto(ctx, engine.AutoOptions{
+		DryRun:           opts.DryRun,
+		SnapshotProgress: progress.snapshot,
+		ApplyProgress:    progress.apply,
+	})
+	progress.done()
+
+	if opts.JSON {
+		enc := json.NewEncoder(f.IO.Out)
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		printAutoSummary(f.IO.Out, res)
+	}
+	if res.ExitCode == exitOK {
+		f.Logger.Info("run finished", "created", countStatus(res, sync.KindCreate, sync.StatusDone))
+		return nil
+	}
+	if runErr == nil {
+		runErr = fmt.Errorf("%d actions failed (procsync history --run %d shows them)", countFailed(res), runID(res))
+	}
+	if ctx.Err() != nil {
+		runErr = fmt.Errorf("interrupted: stopped after the request in flight; the journal is consistent and the next run resumes: %w", runErr)
+	}
+	return &ExitError{Code: res.ExitCode, Err: runErr}
+}
+
+func runID(res *engine.AutoResult) int64 {
+	if res.Run != nil {
+		return res.Run.ID
+	}
+	return 0
+}
+
+func countFailed(res *engine.AutoResult) int {
+	n := 0
+	for _, a := range res.Actions {
+		if a.Status == sync.StatusFailed {
+			n++
+		}
+	}
+	return n
+}
+
+func countStatus(res *engine.AutoResult, k sync.Kind, st sync.Status) int {
+	n := 0
+	for _, a := range res.Actions {
+		if a.Kind == k && a.Status == st {
+			n++
+		}
+	}
+	return n
+}
+
+// printAutoSummary is the human summary of a headless run on stdout.
+func printAutoSummary(w io.Writer, res *engine.AutoResult) {
+	p := res.Plan
+	mode := "run"
+	if res.DryRun {
+		mode = "dry run"
+	}
+	fmt.Fprintf(w, "procsync %s: plan create %d, reactivate %d, update %d, offboard %d, conflict %d, excluded %d, in sync %d\n",
+		mode, p.Create, p.Reactivate, p.Update, p.Offboard, p.Conflict, p.Excluded, p.InSync)
+	byStatus := map[sync.Status]int{}
+	for _, a := range res.Actions {
+		byStatus[a.Status]++
+	}
+	var parts []string
+	for _, st := range []sync.Status{sync.StatusDone, sync.StatusFailed, sync.StatusSkipped, sync.StatusPlanned} {
+		if byStatus[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st, byStatus[st]))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "actions: %s\n", strings.Join(parts, ", "))
+	}
+	for _, a := range res.Actions {
+		if a.Status == sync.StatusFailed {
+			fmt.Fprintf(w, "  failed %s %s: %s\n", a.Kind, a.Email, a.Error)
+		}
+	}
+	if res.Report.Path != "" {
+		sent := "saved"
+		if res.Report.Sent {
+			sent = "sent to " + strings.Join(res.Report.To, ", ")
+		}
+		fmt.Fprintf(w, "report: %s (%s)\n", res.Report.Path, sent)
+	}
+}

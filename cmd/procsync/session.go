@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"procsync/auth"
+	"procsync/cmd/procsync/config"
+	"procsync/sync"
+	"procsync/sync/engine"
+	"procsync/sync/graph"
+	"procsync/sync/procore"
+	"procsync/sync/store"
+)
+
+// session is everything one run needs, built from the config: token
+// sources, API clients, the journal and the engine. Both faces (the TUI
+// and --auto) build it the same way and then drive the same engine.
+type session struct {
+	cfg      *config.Config
+	stateDir string
+	tokens   auth.Store
+	auths    auth.Configs
+	logger   *slog.Logger
+
+	graphTS, procoreTS *auth.TokenSource
+	graph              *graph.Client
+	procore            *procore.Client
+	journal            *store.Store
+	engine             *engine.Engine
+
+	approvedBy  string
+	companyName string
+}
+
+// newSession prepares a session without signing in; connect does that.
+func newSession(cfg *config.Config, stateDir string, tokens auth.Store, logger *slog.Logger) *session {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &session{cfg: cfg, stateDir: stateDir, tokens: tokens, auths: authConfigs(cfg), logger: logger}
+}
+
+// rules maps the config onto the plan's rules.
+func rulesOf(cfg *config.Config) sync.Rules {
+	return sync.Rules{
+		IncludeGuests:   cfg.Groups.IncludeGuests,
+		IncludeDisabled: cfg.Groups.IncludeDisabled,
+		AllowedDomains:  cfg.Groups.AllowedDomains,
+		Exclude:         cfg.Groups.Exclude,
+		EmailAttribute:  cfg.Match.EmailAttribute,
+		Reactivate:      cfg.Procore.Reactivate,
+		UpdateNames:     cfg.Procore.UpdateNames,
+		Offboard:        cfg.Procore.Offboard,
+	}
+}
+
+// environment names the Procore environment for the header, the journal
+// and the report.
+func (s *session) environment() string { return s.cfg.Procore.Environment }
+
+// connect obtains both token sources (an auth.ErrNotSignedIn error says
+// which `procsync login` to run), builds the clients, finds out who
+// approves and the company's name, opens the journal and builds the engine.
+func (s *session) connect(ctx context.Context, mode store.Mode) error {
+	var err error
+	if s.graphTS, err = auth.GraphTokenSource(ctx, s.auths.Graph, s.tokens); err != nil {
+		return err
+	}
+	if s.procoreTS, err = auth.ProcoreTokenSource(ctx, s.auths.Procore, s.tokens); err != nil {
+		return err
+	}
+	s.graph = graph.New(auth.HTTPClient(ctx, s.graphTS), s.cfg.Graph.APIURL())
+	s.procore = procore.New(auth.HTTPClient(ctx, s.procoreTS), s.cfg.Procore.APIURL(), s.cfg.Procore.CompanyID)
+
+	if s.graphTS.Method() == auth.MethodApp {
+		s.approvedBy = "app " + s.cfg.Graph.ClientID
+	} else {
+		me, err := s.graph.Me(ctx)
+		if err != nil {
+			return fmt.Errorf("find the signed-in Graph user: %w", err)
+		}
+		s.approvedBy = me.UserPrincipalName
+	}
+	s.companyName = s.lookupCompanyName(ctx)
+
+	if s.journal == nil {
+		if s.journal, err = store.Open(s.stateDir); err != nil {
+			return err
+		}
+	}
+	appOnlyMail := s.graphTS.Method() == auth.MethodApp
+	s.engine, err = engine.New(engine.Deps{
+		Graph:   s.graph,
+		Procore: s.procore,
+		Store:   s.journal,
+		Rules:   rulesOf(s.cfg),
+		Snapshot: sync.SnapshotOptions{
+			NamePrefixes: s.cfg.Groups.NamePrefixes,
+			SKUs:         s.cfg.Groups.SKUs,
+			GroupIDs:     s.cfg.Groups.IDs,
+			Nested:       s.cfg.Groups.Nested,
+		},
+		Apply: engine.ApplySettings{
+			ProjectIDs:           s.cfg.Procore.ProjectIDs,
+			PermissionTemplateID: s.cfg.Procore.PermissionTemplateID,
+			IsEmployee:           s.cfg.Procore.IsEmployee,
+		},
+		Report: engine.ReportSettings{
+			To: s.cfg.Report.To, From: s.cfg.Report.From, Subject: s.cfg.Report.Subject,
+			Send: s.cfg.Report.Send, AppOnly: appOnlyMail,
+		},
+		Brakes:      engine.Brakes{MaxCreates: s.cfg.Auto.MaxCreates, MaxDeactivations: s.cfg.Auto.MaxDeactivations},
+		Environment: s.environment(),
+		CompanyName: s.companyName,
+		CompanyID:   s.cfg.Procore.CompanyID,
+		ApprovedBy:  s.approvedBy,
+		Mode:        mode,
+		StateDir:    s.stateDir,
+		Logger:      s.logger,
+	})
+	return err
+}
+
+// lookupCompanyName asks Procore for the company's name, for the header
+// and the report. It is cosmetic: a failure falls back to the id.
+func (s *session) lookupCompanyName(ctx context.Context) string {
+	if cs, err := s.procore.Companies(ctx); err == nil {
+		for _, c := range cs {
+			if c.ID == s.cfg.Procore.CompanyID {
+				return c.Name
+			}
+		}
+	} else {
+		s.logger.Debug("company name", "error", err)
+	}
+	return fmt.Sprintf("company %d", s.cfg.Procore.CompanyID)
+}
+
+// close releases the journal.
+func (s *session) close() {
+	if s.journal != nil {
+		s.journal.Close()
+		s.journal = nil
+	}
+}

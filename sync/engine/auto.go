@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"procsync/sync"
+)
+
+// AutoOptions configure RunAuto.
+type AutoOptions struct {
+	// DryRun plans only: every action "planned", nothing written to Procore.
+	DryRun bool
+	// SnapshotProgress and ApplyProgress, if set, get progress events (the
+	// command prints them to stderr when it is a terminal).
+	SnapshotProgress func(sync.SnapshotProgress)
+	ApplyProgress    func(sync.ApplyEvent)
+}
+
+// PlanCounts are the plan's counts per kind, in DESIGN.md's key order;
+// every key is always present.
+type PlanCounts struct {
+	Create     int `json:"create"`
+	Reactivate int `json:"reactivate"`
+	Update     int `json:"update"`
+	InSync     int `json:"in_sync"`
+	Excluded   int `json:"excluded"`
+	Conflict   int `json:"conflict"`
+	Offboard   int `json:"offboard"`
+}
+
+// AutoAction is one action of `--auto --json`.
+type AutoAction struct {
+	Kind      sync.Kind   `json:"kind"`
+	Email     string      `json:"email"`
+	FirstName string      `json:"first_name"`
+	LastName  string      `json:"last_name"`
+	EntraID   string      `json:"entra_id"`
+	ProcoreID int64       `json:"procore_id"`
+	Status    sync.Status `json:"status"`
+	Reason    string      `json:"reason"`
+	Error     string      `json:"error"`
+}
+
+// AutoReport says where the report went.
+type AutoReport struct {
+	Sent bool     `json:"sent"`
+	To   []string `json:"to"`
+	Path string   `json:"path"`
+}
+
+// AutoResult is the outcome of RunAuto. It marshals to exactly the
+// `--auto --json` object of DESIGN.md.
+type AutoResult struct {
+	DryRun  bool         `json:"dry_run"`
+	Plan    PlanCounts   `json:"plan"`
+	Actions []AutoAction `json:"actions"`
+	Report  AutoReport   `json:"report"`
+	// ExitCode is the process exit code DESIGN.md assigns to the outcome.
+	ExitCode int `json:"-"`
+	// Run is the run as journaled; nil when the run failed before planning.
+	Run *Run `json:"-"`
+}
+
+// RunAuto is the headless run: reconcile, snapshot, plan, approve by the
+// --auto rule, brakes, apply (or only plan, for a dry run), report. The
+// caller holds the state lock. The result is never nil; its ExitCode is
+// set, and err is the run's error, if any.
+func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, error) {
+	res := &AutoResult{DryRun: opts.DryRun, Actions: []AutoAction{}, Report: AutoReport{To: nonNil(e.d.Report.To)}}
+	fail := func(err error) (*AutoResult, error) {
+		res.ExitCode = ExitCode(err)
+		return res, err
+	}
+	if !opts.DryRun {
+		// A dry run writes nothing to Procore and leaves the journal's
+		// pending intents to the next real run.
+		if _, err := e.Reconcile(ctx); err != nil {
+			return fail(err)
+		}
+	}
+	snap, err := e.Snapshot(ctx, opts.SnapshotProgress)
+	if err != nil {
+		return fail(err)
+	}
+	plan := e.Plan(snap)
+	plan.ApproveAuto(e.d.Rules)
+
+	var run *Run
+	var runErr error
+	switch {
+	case opts.DryRun:
+		run, runErr = e.DryRun(ctx, plan)
+	default:
+		var brake *BrakeError
+		if err := e.Brakes(plan); errors.As(err, &brake) {
+			run, runErr = e.Refuse(ctx, plan, brake)
+			if runErr == nil {
+				runErr = brake
+			}
+		} else {
+			run, runErr = e.Apply(ctx, plan, opts.ApplyProgress)
+		}
+	}
+	res.Run = run
+	res.fill(run)
+	if ctx.Err() == nil || run.ID != 0 {
+		// The report goes out even after a failed apply: the failures
+		// need a person. After a cancel it is still saved.
+		rep, rerr := e.Report(ctx, run)
+		if rep != nil {
+			res.Report.Sent, res.Report.Path = rep.Sent, rep.Path
+		}
+		if rerr != nil {
+			e.d.Logger.Error("report", "error", rerr)
+			if runErr == nil {
+				runErr = rerr
+			}
+		}
+	}
+	res.ExitCode = ExitCode(runErr)
+	if runErr == nil && run.Failed() > 0 {
+		res.ExitCode = ExitFailed
+	}
+	return res, runErr
+}
+
+func (res *AutoResult) fill(run *Run) {
+	c := run.Plan.Counts
+	res.Plan = PlanCounts{
+		Create: c[sync.KindCreate], Reactivate: c[sync.KindReactivate], Update: c[sync.KindUpdate],
+		InSync: c[sync.KindInSync], Excluded: c[sync.KindExcluded], Conflict: c[sync.KindConflict], Offboard: c[sync.KindOffboard],
+	}
+	for i := range run.Plan.Actions {
+		a := &run.Plan.Actions[i]
+		if a.Kind == sync.KindInSync {
+			continue
+		}
+		row := rowOf(a)
+		act := AutoAction{
+			Kind: a.Kind, Email: row.Email, FirstName: row.FirstName, LastName: row.LastName,
+			EntraID: row.EntraID, ProcoreID: row.ProcoreID, Status: sync.StatusPlanned, Reason: a.Reason,
+		}
+		if run.Apply != nil {
+			if r, ok := run.Apply.Result(i); ok {
+				act.Status, act.Error = r.Status, r.Error
+				if r.ProcoreID != 0 {
+					act.ProcoreID = r.ProcoreID
+				}
+			}
+		}
+		if run.Held != nil && a.Approved {
+			act.Status, act.Error = sync.StatusSkipped, "held back by the brake"
+		}
+		res.Actions = append(res.Actions, act)
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,495 @@
+// Package engine is procsync's one run flow: reconcile what an interrupted
+// run left, snapshot both directories, plan, hold back mass changes, apply,
+// and report. The TUI calls its steps one at a time; `procsync --auto`
+// calls RunAuto, which strings the same steps together. There is no second
+// copy of the flow.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"procsync/auth"
+	"procsync/sync"
+	"procsync/sync/graph"
+	"procsync/sync/procore"
+	"procsync/sync/report"
+	"procsync/sync/store"
+)
+
+// ApplySettings are the configured extras of an apply.
+type ApplySettings struct {
+	// ProjectIDs are the projects new users are added to.
+	ProjectIDs           []int64
+	PermissionTemplateID int64
+	IsEmployee           bool
+	// Concurrency bounds the per-user fallback; 0 is sync's default.
+	Concurrency int
+}
+
+// ReportSettings say who gets the report and when.
+type ReportSettings struct {
+	To      []string
+	From    string
+	Subject string
+	// Send is "changes" (default), "always" or "never".
+	Send string
+	// AppOnly is set when Graph is used with app-only credentials: the
+	// mail then goes out as From, since there is no signed-in mailbox.
+	AppOnly bool
+}
+
+// Brakes are the mass-change limits of a headless run. A negative limit
+// means none.
+type Brakes struct {
+	MaxCreates       int
+	MaxDeactivations int
+}
+
+// Deps is everything an Engine needs.
+type Deps struct {
+	Graph   *graph.Client
+	Procore *procore.Client
+	// Store is the journal; the caller holds the state lock.
+	Store    *store.Store
+	Rules    sync.Rules
+	Snapshot sync.SnapshotOptions
+	Apply    ApplySettings
+	Report   ReportSettings
+	Brakes   Brakes
+	// Environment is the Procore environment name (production, sandbox…).
+	Environment string
+	CompanyName string
+	CompanyID   int64
+	// ApprovedBy is the signed-in Graph user or the app id.
+	ApprovedBy string
+	// Mode is store.ModeTUI or store.ModeAuto.
+	Mode store.Mode
+	// StateDir holds the journal and the reports.
+	StateDir string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger gets operational messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// Engine runs the flow. Its methods are the steps; it keeps no state
+// between them, so the TUI may call them in any sensible order.
+type Engine struct {
+	d Deps
+}
+
+// New checks deps and builds an Engine.
+func New(d Deps) (*Engine, error) {
+	switch {
+	case d.Procore == nil:
+		return nil, errors.New("engine: no Procore client")
+	case d.Store == nil:
+		return nil, errors.New("engine: no journal")
+	case d.StateDir == "":
+		return nil, errors.New("engine: no state directory")
+	}
+	if d.Mode == "" {
+		d.Mode = store.ModeAuto
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{d: d}, nil
+}
+
+// BrakeError is a mass-change brake refusing a plan. Nothing was written.
+type BrakeError struct {
+	Creates, MaxCreates             int
+	Deactivations, MaxDeactivations int
+}
+
+// Error implements error.
+func (e *BrakeError) Error() string {
+	b := e.brake()
+	msg := "brake: "
+	for i, r := range b.Reasons() {
+		if i > 0 {
+			msg += " "
+		}
+		msg += r
+	}
+	return msg + " Nothing was applied. " + b.HowToAllow()
+}
+
+func (e *BrakeError) brake() *report.Brake {
+	return &report.Brake{Creates: e.Creates, MaxCreates: e.MaxCreates, Deactivations: e.Deactivations, MaxDeactivations: e.MaxDeactivations}
+}
+
+// Run is one run's result, from Apply, DryRun or Refuse, for Report.
+type Run struct {
+	// ID is the journal run id.
+	ID       int64
+	Started  time.Time
+	Finished time.Time
+	Plan     *sync.Plan
+	// Apply is nil for a dry run or a refused run.
+	Apply  *sync.ApplyResult
+	DryRun bool
+	// Held is set when a brake refused the run.
+	Held *BrakeError
+	// Err is the run-level error, if any.
+	Err error
+}
+
+// Failed returns the number of approved actions that failed.
+func (r *Run) Failed() int {
+	if r.Apply == nil {
+		return 0
+	}
+	return r.Apply.Counts()[sync.StatusFailed]
+}
+
+// Reconcile marks runs that died as interrupted and resolves the intents
+// they left pending against Procore (see sync.Reconcile). Creates found done
+// are added to the configured projects, since their run may have died
+// before doing so. Call it with the state lock held, before Plan.
+func (e *Engine) Reconcile(ctx context.Context) (*sync.ReconcileResult, error) {
+	ids, err := e.d.Store.MarkInterrupted(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) > 0 {
+		e.d.Logger.Warn("earlier runs were interrupted", "runs", ids)
+	}
+	res, err := sync.Reconcile(ctx, e.d.Store.Journal(0), e.d.Procore)
+	if err != nil {
+		return res, err
+	}
+	if len(res.Resolved) > 0 {
+		e.d.Logger.Info("reconciled interrupted actions", "count", len(res.Resolved))
+	}
+	if created := res.Created(); len(created) > 0 && len(e.d.Apply.ProjectIDs) > 0 {
+		failed, err := sync.AddToProjects(ctx, e.d.Procore, created, e.d.Apply.ProjectIDs, e.d.Apply.PermissionTemplateID)
+		for uid, msg := range failed {
+			e.d.Logger.Warn("reconcile: project membership", "user", uid, "error", msg)
+		}
+		if err != nil {
+			return res, fmt.Errorf("reconcile: add users created by an interrupted run to projects: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// Snapshot reads both directories completely.
+func (e *Engine) Snapshot(ctx context.Context, progress func(sync.SnapshotProgress)) (*sync.Snapshot, error) {
+	if e.d.Graph == nil {
+		return nil, errors.New("engine: no Graph client")
+	}
+	opts := e.d.Snapshot
+	opts.Progress = progress
+	if opts.Now == nil {
+		opts.Now = e.d.Now
+	}
+	return sync.TakeSnapshot(ctx, sync.Sources{Graph: e.d.Graph, Procore: e.d.Procore}, opts)
+}
+
+// Plan computes the plan of a snapshot under the configured rules. Nothing
+// is approved yet.
+func (e *Engine) Plan(snap *sync.Snapshot) *sync.Plan {
+	p := sync.Diff(snap, e.d.Rules)
+	return &p
+}
+
+// Brakes checks the approved actions against the mass-change limits and
+// returns a *BrakeError if they exceed them.
+func (e *Engine) Brakes(plan *sync.Plan) error {
+	c := plan.ApprovedCounts()
+	b := &BrakeError{
+		Creates: c[sync.KindCreate], MaxCreates: e.d.Brakes.MaxCreates,
+		Deactivations: c[sync.KindOffboard], MaxDeactivations: e.d.Brakes.MaxDeactivations,
+	}
+	over := (b.MaxCreates >= 0 && b.Creates > b.MaxCreates) ||
+		(b.MaxDeactivations >= 0 && b.Deactivations > b.MaxDeactivations)
+	if !over {
+		return nil
+	}
+	// A limit that is not exceeded reads as not limiting in the report.
+	if b.MaxCreates < 0 {
+		b.MaxCreates = b.Creates
+	}
+	if b.MaxDeactivations < 0 {
+		b.MaxDeactivations = b.Deactivations
+	}
+	return b
+}
+
+func (e *Engine) begin(ctx context.Context, plan *sync.Plan, dry bool) (int64, time.Time, error) {
+	started := e.d.Now()
+	id, err := e.d.Store.BeginRun(ctx, store.RunInfo{
+		Started: started, Mode: e.d.Mode, ApprovedBy: e.d.ApprovedBy, Environment: e.d.Environment,
+		CompanyID: e.d.CompanyID, Fingerprint: plan.Fingerprint, Counts: plan.Counts, DryRun: dry,
+	})
+	return id, started, err
+}
+
+// listed reports whether an action is journaled and reported: everything
+// but in_sync and excluded people, who are only counted.
+func listed(a *sync.Action) bool {
+	return a.Kind != sync.KindInSync && a.Kind != sync.KindExcluded
+}
+
+// recordListed journals the listed actions that select picks with status.
+func (e *Engine) recordListed(ctx context.Context, runID int64, plan *sync.Plan, status sync.Status, reason string, pick func(*sync.Action) bool) error {
+	var in []sync.Intent
+	for i := range plan.Actions {
+		a := &plan.Actions[i]
+		if listed(a) && pick(a) {
+			x := sync.IntentOf(a, status)
+			if reason != "" {
+				x.Reason = reason
+			}
+			in = append(in, x)
+		}
+	}
+	if len(in) == 0 {
+		return nil
+	}
+	_, err := e.d.Store.Journal(runID).RecordIntents(ctx, in)
+	return err
+}
+
+// Apply applies the plan's approved actions in a new journal run: the
+// actions not approved are journaled as planned, the approved ones through
+// sync.Apply. The returned Run is complete even when err is not nil.
+func (e *Engine) Apply(ctx context.Context, plan *sync.Plan, progress func(sync.ApplyEvent)) (*Run, error) {
+	jctx := context.WithoutCancel(ctx)
+	id, started, err := e.begin(jctx, plan, false)
+	run := &Run{ID: id, Started: started, Plan: plan}
+	if err != nil {
+		run.Err = err
+		return run, err
+	}
+	err = e.recordListed(jctx, id, plan, sync.StatusPlanned, "", func(a *sync.Action) bool { return !a.Approved })
+	if err == nil {
+		run.Apply, err = sync.Apply(ctx, plan, sync.ApplyOptions{
+			Procore: e.d.Procore, Journal: e.d.Store.Journal(id),
+			ProjectIDs: e.d.Apply.ProjectIDs, PermissionTemplateID: e.d.Apply.PermissionTemplateID,
+			IsEmployee: e.d.Apply.IsEmployee, Concurrency: e.d.Apply.Concurrency, Progress: progress,
+		})
+	}
+	if err == nil && run.Apply != nil && len(run.Apply.ProjectErrors) > 0 {
+		err = fmt.Errorf("apply: %d project memberships not added (first: %s)", len(run.Apply.ProjectErrors), run.Apply.ProjectErrors[0])
+	}
+	run.Err = err
+	outcome := store.RunDone
+	switch {
+	case ctx.Err() != nil:
+		outcome = store.RunInterrupted
+	case err != nil || run.Failed() > 0:
+		outcome = store.RunFailed
+	}
+	if ferr := e.d.Store.FinishRun(jctx, id, outcome, err); ferr != nil {
+		err = errors.Join(err, ferr)
+		run.Err = err
+	}
+	run.Finished = e.d.Now()
+	return run, err
+}
+
+// DryRun journals the plan as a dry run: every listed action planned,
+// nothing sent to Procore.
+func (e *Engine) DryRun(ctx context.Context, plan *sync.Plan) (*Run, error) {
+	id, started, err := e.begin(ctx, plan, true)
+	run := &Run{ID: id, Started: started, Plan: plan, DryRun: true}
+	if err == nil {
+		err = e.recordListed(ctx, id, plan, sync.StatusPlanned, "", func(*sync.Action) bool { return true })
+	}
+	if err == nil {
+		err = e.d.Store.FinishRun(ctx, id, store.RunDone, nil)
+	}
+	run.Err, run.Finished = err, e.d.Now()
+	return run, err
+}
+
+// Refuse journals a run that a brake refused: the approved actions are
+// journaled as skipped, nothing is sent.
+func (e *Engine) Refuse(ctx context.Context, plan *sync.Plan, brake *BrakeError) (*Run, error) {
+	id, started, err := e.begin(ctx, plan, false)
+	run := &Run{ID: id, Started: started, Plan: plan, Held: brake}
+	if err == nil {
+		err = e.recordListed(ctx, id, plan, sync.StatusPlanned, "", func(a *sync.Action) bool { return !a.Approved })
+	}
+	if err == nil {
+		err = e.recordListed(ctx, id, plan, sync.StatusSkipped, "", func(a *sync.Action) bool { return a.Approved })
+	}
+	if err == nil {
+		err = e.d.Store.FinishRun(ctx, id, store.RunRefused, brake)
+	}
+	run.Err, run.Finished = err, e.d.Now()
+	return run, err
+}
+
+// ReportOutcome says what became of a run's report.
+type ReportOutcome struct {
+	Path    string
+	CSVPath string
+	Sent    bool
+	To      []string
+	// SendErr is why sending failed, if it did.
+	SendErr error
+}
+
+// ReportRun converts a Run into the report's data.
+func (e *Engine) ReportRun(run *Run) report.Run {
+	rr := report.Run{
+		ID: run.ID, Started: run.Started, Finished: run.Finished, Mode: string(e.d.Mode),
+		ApprovedBy: run.approvedBy(e.d.ApprovedBy), Environment: e.d.Environment, CompanyName: e.d.CompanyName,
+		CompanyID: e.d.CompanyID, Fingerprint: run.Plan.Fingerprint, DryRun: run.DryRun, Plan: run.Plan.Counts,
+	}
+	if run.Err != nil && run.Held == nil {
+		rr.Error = run.Err.Error()
+	}
+	var held []report.Row
+	for i := range run.Plan.Actions {
+		a := &run.Plan.Actions[i]
+		if !listed(a) {
+			continue
+		}
+		row := rowOf(a)
+		if run.Apply != nil {
+			if r, ok := run.Apply.Result(i); ok {
+				row.Status, row.ProcoreID, row.Error = r.Status, r.ProcoreID, r.Error
+			}
+		}
+		if run.Held != nil && a.Approved {
+			row.Status = sync.StatusSkipped
+			held = append(held, row)
+			continue
+		}
+		rr.Rows = append(rr.Rows, row)
+	}
+	if run.Held != nil {
+		rr.Held = run.Held.brake()
+		rr.Held.Rows = held
+	}
+	return rr
+}
+
+func (r *Run) approvedBy(who string) string {
+	if r.DryRun || r.Held != nil {
+		return ""
+	}
+	return who
+}
+
+func rowOf(a *sync.Action) report.Row {
+	row := report.Row{Kind: a.Kind, Email: a.Address, FirstName: a.FirstName, LastName: a.LastName, Reason: a.Reason, Status: sync.StatusPlanned}
+	if a.Member != nil {
+		row.EntraID = a.Member.ID
+	}
+	if a.User != nil {
+		row.ProcoreID = a.User.ID
+		if row.FirstName == "" && row.LastName == "" {
+			row.FirstName, row.LastName = a.User.FirstName, a.User.LastName
+		}
+	}
+	return row
+}
+
+// Report saves the run's report under <state>/reports, sends it through
+// Graph when the send mode says so, and records it in the journal. A failed
+// send is returned as an error and also recorded.
+func (e *Engine) Report(ctx context.Context, run *Run) (*ReportOutcome, error) {
+	out, err := e.SaveReport(run)
+	if err != nil {
+		return out, err
+	}
+	if report.ShouldSend(e.d.Report.Send, e.ReportRun(run)) && len(e.d.Report.To) > 0 {
+		return out, e.SendReport(ctx, run, out)
+	}
+	return out, e.recordReport(ctx, run, out)
+}
+
+// SaveReport saves the run's report (HTML and CSV) under <state>/reports
+// without sending it: the TUI saves at once and sends when the admin asks.
+func (e *Engine) SaveReport(run *Run) (*ReportOutcome, error) {
+	out := &ReportOutcome{To: e.d.Report.To}
+	var err error
+	out.Path, out.CSVPath, err = report.Save(report.Dir(e.d.StateDir), e.ReportRun(run))
+	return out, err
+}
+
+// SendReport sends a saved report through Graph whatever the send mode,
+// and records the attempt in the journal.
+func (e *Engine) SendReport(ctx context.Context, run *Run, out *ReportOutcome) error {
+	out.SendErr = e.send(ctx, e.ReportRun(run))
+	out.Sent = out.SendErr == nil
+	if err := e.recordReport(ctx, run, out); err != nil {
+		return errors.Join(out.SendErr, err)
+	}
+	return out.SendErr
+}
+
+func (e *Engine) recordReport(ctx context.Context, run *Run, out *ReportOutcome) error {
+	if run.ID == 0 {
+		return nil
+	}
+	rec := store.Report{RunID: run.ID, Path: out.Path, CSVPath: out.CSVPath, Recipients: e.d.Report.To, Sent: out.Sent}
+	if out.SendErr != nil {
+		rec.Error = out.SendErr.Error()
+	}
+	return e.d.Store.RecordReport(context.WithoutCancel(ctx), rec)
+}
+
+func (e *Engine) send(ctx context.Context, rr report.Run) error {
+	if e.d.Graph == nil {
+		return errors.New("report: no Graph client to send the mail")
+	}
+	html, err := report.HTML(rr)
+	if err != nil {
+		return err
+	}
+	from := ""
+	if e.d.Report.AppOnly {
+		if e.d.Report.From == "" {
+			return errors.New("report: app-only sending needs report.from (the mailbox to send as)")
+		}
+		from = e.d.Report.From
+	}
+	return e.d.Graph.SendMail(ctx, from, graph.Message{
+		Subject: report.Subject(e.d.Report.Subject, rr), HTML: html, Text: report.Text(rr), To: e.d.Report.To,
+	})
+}
+
+// Exit codes of `procsync --auto`, as DESIGN.md defines them.
+const (
+	ExitOK     = 0
+	ExitFailed = 1
+	ExitUsage  = 2
+	ExitBrake  = 3
+	ExitAuth   = 4
+)
+
+// ExitCode maps a run error to the exit code of `procsync --auto`: 4 for a
+// missing or refused sign-in (including a 401 from either API), 3 for a
+// brake, 1 for anything else, 0 for none.
+func ExitCode(err error) int {
+	var be *BrakeError
+	var pe *procore.Error
+	var ge *graph.Error
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, auth.ErrNotSignedIn):
+		return ExitAuth
+	case errors.As(err, &pe) && pe.Status == http.StatusUnauthorized,
+		errors.As(err, &ge) && ge.Status == http.StatusUnauthorized:
+		return ExitAuth
+	case errors.As(err, &be):
+		return ExitBrake
+	}
+	return ExitFailed
+}

@@ -1,0 +1,221 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2/clientcredentials"
+
+	"procsync/auth"
+	"procsync/sync"
+	"procsync/sync/engine"
+	"procsync/sync/graph"
+	"procsync/sync/internal/httpx"
+	"procsync/sync/procore"
+	"procsync/sync/sim"
+	"procsync/sync/store"
+)
+
+var fast = httpx.Options{WaitScale: 0.001, MaxRetries: 20, BaseDelay: time.Millisecond}
+
+type fixture struct {
+	srv *sim.Server
+	st  *store.Store
+	dir string
+	d   engine.Deps
+}
+
+func newFixture(t *testing.T, brakes engine.Brakes) *fixture {
+	t.Helper()
+	srv, err := sim.Start(sim.Options{Seed: 11, Members: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	gc := clientcredentials.Config{
+		ClientID: sim.GraphClientID, ClientSecret: sim.GraphClientSecret,
+		TokenURL: srv.URL + "/identity/" + sim.TenantID + "/oauth2/v2.0/token",
+		Scopes:   []string{"https://graph.microsoft.com/.default"},
+	}
+	pcc := clientcredentials.Config{ClientID: sim.ProcoreClientID, ClientSecret: sim.ProcoreClientSecret, TokenURL: srv.URL + "/procore-login/oauth/token"}
+	dir := t.TempDir()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &fixture{srv: srv, st: st, dir: dir, d: engine.Deps{
+		Graph:    graph.New(gc.Client(context.Background()), srv.URL+"/graph", graph.WithRetry(fast)),
+		Procore:  procore.New(pcc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID, procore.WithRetry(fast)),
+		Store:    st,
+		Rules:    sync.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
+		Snapshot: sync.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
+		Apply:    engine.ApplySettings{ProjectIDs: []int64{sim.ProjectHQ}, PermissionTemplateID: sim.TemplateStandard, IsEmployee: true},
+		Report: engine.ReportSettings{To: []string{"it@contoso.com"}, From: sim.AdminUPN, Subject: "procsync test",
+			Send: "changes", AppOnly: true},
+		Brakes:      brakes,
+		Environment: "production", CompanyName: sim.CompanyName, CompanyID: sim.CompanyID,
+		ApprovedBy: sim.GraphClientID, Mode: store.ModeAuto, StateDir: dir,
+	}}
+}
+
+func (f *fixture) engine(t *testing.T) *engine.Engine {
+	t.Helper()
+	e, err := engine.New(f.d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func procoreWrites(s *sim.Sim) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Service == "procore" && r.Method != http.MethodGet && !strings.Contains(r.Path, "/procore-login/") {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRunAutoCreatesThenNothing(t *testing.T) {
+	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1})
+	ctx := context.Background()
+	res, err := f.engine(t).RunAuto(ctx, engine.AutoOptions{})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("first run: exit %d, %v", res.ExitCode, err)
+	}
+	if res.Plan.Create == 0 {
+		t.Fatal("the seeded tenant needs creates; the test proves nothing")
+	}
+	created := 0
+	for _, a := range res.Actions {
+		if a.Kind == sync.KindInSync {
+			t.Errorf("in_sync action %s listed", a.Email)
+		}
+		if a.Kind == sync.KindCreate {
+			if a.Status != sync.StatusDone || a.ProcoreID == 0 || a.EntraID == "" {
+				t.Errorf("create %s: %+v", a.Email, a)
+			}
+			created++
+			u, ok := f.srv.Sim.ProcoreUser(a.ProcoreID)
+			if !ok || !strings.EqualFold(u.Email, a.Email) || u.OriginID != a.EntraID {
+				t.Errorf("create %s: simulator holds %+v", a.Email, u)
+			}
+			if _, ok := f.srv.Sim.ProjectUsers(sim.ProjectHQ)[a.ProcoreID]; !ok {
+				t.Errorf("create %s: not on project %d", a.Email, sim.ProjectHQ)
+			}
+		}
+	}
+	if created != res.Plan.Create || len(f.srv.Sim.Created()) != created {
+		t.Errorf("created %d, planned %d, simulator created %d", created, res.Plan.Create, len(f.srv.Sim.Created()))
+	}
+	mails := f.srv.Sim.Mails()
+	if len(mails) != 1 || !res.Report.Sent || res.Report.Path == "" {
+		t.Fatalf("%d mails, report %+v", len(mails), res.Report)
+	}
+	if _, err := os.Stat(res.Report.Path); err != nil {
+		t.Error(err)
+	}
+	for _, a := range res.Actions {
+		if a.Kind == sync.KindCreate && !strings.Contains(mails[0].Content, a.Email) {
+			t.Errorf("the mail does not list %s", a.Email)
+		}
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shape map[string]json.RawMessage
+	_ = json.Unmarshal(b, &shape)
+	for _, k := range []string{"dry_run", "plan", "actions", "report"} {
+		if _, ok := shape[k]; !ok || len(shape) != 4 {
+			t.Errorf("JSON lacks %q or has extra keys: %s", k, b[:min(len(b), 200)])
+		}
+	}
+	var plan map[string]int
+	_ = json.Unmarshal(shape["plan"], &plan)
+	if len(plan) != 7 {
+		t.Errorf("plan has %d keys, want 7", len(plan))
+	}
+
+	t.Logf("first run: plan %+v, %d created", res.Plan, created)
+	writes := procoreWrites(f.srv.Sim)
+	res2, err := f.engine(t).RunAuto(ctx, engine.AutoOptions{})
+	if err != nil || res2.ExitCode != 0 {
+		t.Fatalf("second run: exit %d, %v", res2.ExitCode, err)
+	}
+	if res2.Plan.Create != 0 || procoreWrites(f.srv.Sim) != writes || len(f.srv.Sim.Mails()) != 1 || res2.Report.Sent {
+		t.Errorf("second run: plan %+v, %d new writes, %d mails", res2.Plan, procoreWrites(f.srv.Sim)-writes, len(f.srv.Sim.Mails()))
+	}
+}
+
+func TestRunAutoBrakeAndDryRun(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		brakes engine.Brakes
+		dry    bool
+		exit   int
+		status sync.Status
+	}{
+		{"brake", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5}, false, engine.ExitBrake, sync.StatusSkipped},
+		{"dry run", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5}, true, engine.ExitOK, sync.StatusPlanned},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, tc.brakes)
+			res, err := f.engine(t).RunAuto(context.Background(), engine.AutoOptions{DryRun: tc.dry})
+			if res.ExitCode != tc.exit {
+				t.Fatalf("exit %d (%v), want %d", res.ExitCode, err, tc.exit)
+			}
+			var be *engine.BrakeError
+			if !tc.dry && (!errors.As(err, &be) || !strings.Contains(err.Error(), "auto.max_creates")) {
+				t.Errorf("err = %v, want a brake naming auto.max_creates", err)
+			}
+			if n := procoreWrites(f.srv.Sim); n != 0 {
+				t.Errorf("%d writes to Procore", n)
+			}
+			for _, a := range res.Actions {
+				if a.Kind == sync.KindCreate && a.Status != tc.status {
+					t.Errorf("%s: %s, want %s", a.Email, a.Status, tc.status)
+				}
+			}
+			mails := f.srv.Sim.Mails()
+			if tc.dry && len(mails) != 0 {
+				t.Errorf("dry run sent %d mails", len(mails))
+			}
+			if !tc.dry && (len(mails) != 1 || !strings.Contains(mails[0].Content, "max_creates")) {
+				t.Errorf("brake: %d mails, want one saying how to allow it", len(mails))
+			}
+			runs, _ := f.st.Runs(context.Background(), 0)
+			if len(runs) != 1 || runs[0].DryRun != tc.dry {
+				t.Errorf("journal runs %+v", runs)
+			}
+		})
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("boom"), 1},
+		{&engine.BrakeError{Creates: 9, MaxCreates: 1}, 3},
+		{&procore.Error{Op: "list users", Status: 401}, 4},
+		{&graph.Error{Op: "list groups", Status: 401}, 4},
+		{&procore.Error{Op: "list users", Status: 500}, 1},
+		{fmt.Errorf("snapshot: %w", &auth.NotSignedInError{Provider: auth.Graph, Reason: "no stored sign-in"}), 4},
+	} {
+		if got := engine.ExitCode(tc.err); got != tc.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}

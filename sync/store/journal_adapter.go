@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+
+	"procsync/sync"
+)
+
+// Journal is the store seen through sync.Journal and sync.ReconcileJournal:
+// the interfaces sync.Apply and sync.Reconcile write to, in sync's own
+// types (sync cannot import store, which imports sync).
+type Journal struct {
+	s     *Store
+	runID int64
+}
+
+var (
+	_ sync.Journal          = (*Journal)(nil)
+	_ sync.ReconcileJournal = (*Journal)(nil)
+)
+
+// Journal returns the journal of run runID. Intents are recorded under that
+// run, and pending actions of earlier runs that Reconcile resolves are
+// marked as resolved by it (runID 0: by no run in particular).
+func (s *Store) Journal(runID int64) *Journal { return &Journal{s: s, runID: runID} }
+
+// RecordIntents implements sync.Journal.
+func (j *Journal) RecordIntents(ctx context.Context, intents []sync.Intent) ([]int64, error) {
+	in := make([]Intent, len(intents))
+	for i, x := range intents {
+		in[i] = Intent{
+			Kind: x.Kind, Address: x.Address, EntraID: x.EntraID, FirstName: x.FirstName, LastName: x.LastName,
+			Reason: x.Reason, ProcoreID: x.ProcoreID, Status: x.Status,
+		}
+	}
+	return j.s.RecordIntents(ctx, j.runID, in)
+}
+
+// MarkPending implements sync.Journal.
+func (j *Journal) MarkPending(ctx context.Context, ids []int64) error {
+	return j.s.MarkPending(ctx, ids)
+}
+
+// RecordOutcomes implements sync.Journal.
+func (j *Journal) RecordOutcomes(ctx context.Context, outcomes []sync.Outcome) error {
+	out := make([]ActionOutcome, len(outcomes))
+	for i, o := range outcomes {
+		out[i] = ActionOutcome{ActionID: o.ID, Outcome: outcomeOf(o)}
+	}
+	return j.s.RecordOutcomes(ctx, out)
+}
+
+// Unfinished implements sync.ReconcileJournal.
+func (j *Journal) Unfinished(ctx context.Context) ([]sync.Intent, error) {
+	ps, err := j.s.Unfinished(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sync.Intent, len(ps))
+	for i, p := range ps {
+		out[i] = sync.Intent{
+			ID: p.ID, RunID: p.RunID, Kind: p.Kind, Address: p.Address, EntraID: p.EntraID,
+			FirstName: p.FirstName, LastName: p.LastName, Reason: p.Reason, ProcoreID: p.ProcoreID, Status: p.Status,
+		}
+	}
+	return out, nil
+}
+
+// ResolvePending implements sync.ReconcileJournal.
+func (j *Journal) ResolvePending(ctx context.Context, o sync.Outcome) error {
+	return j.s.ResolvePending(ctx, j.runID, o.ID, outcomeOf(o))
+}
+
+func outcomeOf(o sync.Outcome) Outcome {
+	return Outcome{Status: o.Status, ProcoreID: o.ProcoreID, Error: o.Error, RequestID: o.RequestID}
+}
