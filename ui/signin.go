@@ -251,6 +251,9 @@ func (l *loadingState) onPump(m *model, msg pumpMsg) tea.Cmd {
 	if m.rv != nil {
 		prev = m.rv
 	}
+	// The backend learns names (the company's) once it is connected, so
+	// the header is read again with each fresh snapshot.
+	m.hdr = m.b.Header()
 	m.rv = d.rv
 	m.rv.keepFocus(prev)
 	m.rv.layout(m.w, m.bodyHeight())

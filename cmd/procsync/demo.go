@@ -34,36 +34,67 @@ type DemoOptions struct {
 	// Ready, if set, is called with the running server once the config is
 	// printed (tests use it to reach the server).
 	Ready func(*sim.Server)
+
+	// Auto runs the headless flow against the simulator instead of the TUI.
+	Auto   bool
+	DryRun bool
+	JSON   bool
+	// Browser shows the simulator's consent page in the real browser
+	// instead of approving sign-ins in-process.
+	Browser bool
+	// Factory gives the TUI and --auto their logger and state directory.
+	Factory *Factory
 }
 
 // NewCmdDemo builds `procsync demo`. runF replaces the run function in tests.
 func NewCmdDemo(f *Factory, runF func(context.Context, *DemoOptions) error) *cobra.Command {
-	opts := &DemoOptions{IO: f.IO}
+	opts := &DemoOptions{IO: f.IO, Factory: f}
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Serve a simulated tenant (Graph, Entra sign-in, Procore) and print a config for it",
-		Long: `Serve a simulated tenant on loopback: the Microsoft identity platform,
-Microsoft Graph and Procore (OAuth and REST API), with a seeded construction
-company. No accounts and no internet are needed.
+		Short: "Try procsync against a built-in simulated tenant, with no accounts",
+		Long: `Run procsync against a simulated tenant on loopback: the Microsoft identity
+platform, Microsoft Graph and Procore (OAuth and REST API), with a seeded
+construction company. No accounts and no internet are needed.
 
-The config that points procsync at it goes to stdout; how to use it goes to
-stderr. It serves until interrupted (Ctrl-C or SIGTERM).`,
+  procsync demo            opens the terminal UI; sign-in runs the real OAuth
+                           code flow against the simulator, approved in-process
+                           (--browser shows its consent page in your browser)
+  procsync demo --auto     the headless run (--dry-run, --json as for --auto)
+  procsync demo --serve A  serves only the simulator on A and prints a config
+                           that points procsync (or curl) at it, until Ctrl-C
+
+Unless --state-dir is given, the demo keeps its tokens, journal and reports in
+a fresh temporary directory, so it never touches a real sign-in.`,
 		Example: `  procsync demo
-  procsync demo --serve 127.0.0.1:8080 --write-config ./demo.toml
-  procsync demo --serve 127.0.0.1:0 > demo.toml`,
+  procsync demo --users 2000
+  procsync demo --auto --json
+  procsync demo --serve 127.0.0.1:8080 --write-config ./demo.toml`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Users < 1 {
 				return flagErrorf("invalid --users %d: must be at least 1", opts.Users)
 			}
+			if opts.Serve != "" && (opts.Auto || opts.Browser) {
+				return flagErrorf("--serve only serves the simulator; it cannot be combined with --auto or --browser")
+			}
+			if !opts.Auto && (opts.DryRun || opts.JSON) {
+				return flagErrorf("--dry-run and --json go with --auto")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
+			}
+			if opts.Serve == "" {
+				return demoInteractive(cmd.Context(), opts)
 			}
 			return demoRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Serve, "serve", "127.0.0.1:0", "loopback address to serve on (port 0 picks a free port)")
+	fl.StringVar(&opts.Serve, "serve", "", "only serve the simulator on this loopback address (port 0 picks a free port) and print a config for it")
+	fl.BoolVar(&opts.Auto, "auto", false, "run the headless flow against the simulator instead of the TUI")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "with --auto: plan only, write nothing")
+	fl.BoolVar(&opts.JSON, "json", false, "with --auto: print one JSON object on stdout")
+	fl.BoolVar(&opts.Browser, "browser", false, "show the simulator's consent page in the real browser at sign-in")
 	fl.StringVar(&opts.WriteConfig, "write-config", "", "also save the config to this file")
 	fl.IntVar(&opts.Users, "users", sim.DefaultMembers, "license-group members in the simulated tenant")
 	fl.Int64Var(&opts.Seed, "seed", 1, "seed of the generated tenant")
@@ -135,7 +166,12 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 
 // demoConfig renders a complete config for the running simulator.
 func demoConfig(srv *sim.Server) []byte {
-	return config.Commented(config.Values{
+	return config.Commented(demoValues(srv))
+}
+
+// demoValues are the config values that point procsync at srv.
+func demoValues(srv *sim.Server) config.Values {
+	return config.Values{
 		Header: demoHeader + " at " + srv.URL + ".\n" +
 			"Valid only while `procsync demo` runs. Secrets: see the export lines it printed.",
 		Tenant:          sim.TenantID,
@@ -149,7 +185,11 @@ func demoConfig(srv *sim.Server) []byte {
 		ProcoreAPIURL:   srv.ProcoreAPIURL(),
 		ProcoreLoginURL: srv.ProcoreLoginURL(),
 		ReportTo:        []string{"it@" + sim.Domain},
-	})
+		ReportFrom:      sim.AdminUPN,
+		// Room for the default tenant's first run; a larger --users shows
+		// the brake at work.
+		MaxCreates: 100,
+	}
 }
 
 // writeDemoConfig saves cfg, replacing only an earlier demo config.

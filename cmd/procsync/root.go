@@ -2,6 +2,9 @@ package main
 
 import (
 	"log/slog"
+
+	"procsync/auth"
+	"procsync/ui"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,6 +13,8 @@ import (
 // NewCmdRoot builds the command tree. Only commands that work are
 // registered.
 func NewCmdRoot(f *Factory) *cobra.Command {
+	auto := &AutoOptions{}
+	var runAutoFlag bool
 	cmd := &cobra.Command{
 		Use:   "procsync",
 		Short: "Provision Procore users from Microsoft Entra ID license groups",
@@ -18,10 +23,47 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 Procore has no SCIM and no automatic provisioning from Entra ID, so licensed
 people have to be created in the Procore directory by hand. procsync reads the
 license groups through Microsoft Graph, compares them with the Procore company
-directory and creates the missing users.`,
-		Example: `  procsync init                       # write a config file
-  procsync demo                       # run the simulated tenant and print a config for it
-  procsync version`,
+directory and creates the missing users.
+
+Run without a command, procsync opens the terminal UI: sign in, review the
+plan, approve, apply, send the report. With --auto it runs headless for
+schedulers (cron, systemd, Kubernetes): it approves every create and
+reactivation, refuses the whole run when a brake (auto.max_creates,
+auto.max_deactivations) is exceeded, and exits with
+  0 done (or nothing to do)   1 a run error or a failed action
+  2 usage or config error     3 a brake refused the plan, nothing applied
+  4 not signed in / credentials rejected
+Another run holding the state directory's lock makes it exit 1 at once.`,
+		Example: `  procsync demo                       # try it all against a simulated tenant
+  procsync init                       # write a config file
+  procsync login                      # sign in to Graph and Procore
+  procsync                            # review and apply in the terminal UI
+  procsync --auto --dry-run --json    # what a scheduled run would do`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !runAutoFlag && (auto.DryRun || auto.JSON) {
+				return flagErrorf("--dry-run and --json go with --auto")
+			}
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			dir, err := f.StateDir()
+			if err != nil {
+				return err
+			}
+			tokens, err := auth.OpenStore(dir)
+			if err != nil {
+				return err
+			}
+			if runAutoFlag {
+				return runAuto(cmd.Context(), f, cfg, dir, tokens, *auto)
+			}
+			s := newSession(cfg, dir, tokens, quietLogger(f))
+			defer s.close()
+			b := newTUIBackend(s, auth.DefaultOpener, auth.ShouldUseDeviceCode(), false)
+			return ui.Run(cmd.Context(), b, ui.Options{AltScreen: true})
+		},
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -34,6 +76,11 @@ directory and creates the missing users.`,
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetVersionTemplate("{{.Version}}\n")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{Err: err} })
+
+	fl := cmd.Flags()
+	fl.BoolVar(&runAutoFlag, "auto", false, "run headless: snapshot, plan, apply within the brakes, report")
+	fl.BoolVar(&auto.DryRun, "dry-run", false, "with --auto: plan only; every action is reported as planned and nothing is written")
+	fl.BoolVar(&auto.JSON, "json", false, "with --auto: print exactly one JSON object on stdout (logs stay on stderr)")
 
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.ConfigFlag, "config", "", "config file (default $PROCSYNC_CONFIG, else <user config dir>/procsync/config.toml)")

@@ -53,7 +53,14 @@ func (b *tuiBackend) Header() ui.HeaderInfo {
 
 // SignedIn implements ui.Backend: a provider counts as signed in when a
 // token source can be built for it (stored tokens or client credentials).
+// The demo counts only stored sign-ins, so that a newcomer sees the real
+// code flow for both providers.
 func (b *tuiBackend) SignedIn() (graph, procore bool) {
+	if b.demo {
+		_, gerr := b.s.tokens.Load(string(auth.Graph))
+		_, perr := b.s.tokens.Load(string(auth.Procore))
+		return gerr == nil, perr == nil
+	}
 	ctx := context.Background()
 	_, gerr := auth.GraphTokenSource(ctx, b.s.auths.Graph, b.s.tokens)
 	_, perr := auth.ProcoreTokenSource(ctx, b.s.auths.Procore, b.s.tokens)

@@ -24,6 +24,8 @@ type Values struct {
 	ProcoreAPIURL   string // optional override
 	ProcoreLoginURL string // optional override
 	ReportTo        []string
+	ReportFrom      string // optional: the mailbox app-only runs send as
+	MaxCreates      int    // 0 means DefaultMaxCreates
 }
 
 var commented = template.Must(template.New("config").Funcs(template.FuncMap{
@@ -78,13 +80,15 @@ offboard = "report"       # report | deactivate (users no longer in any license 
 [report]
 {{if .ReportTo}}to = {{qs .ReportTo}}
 {{else}}# to = ["it@contoso.com"]
-{{end}}# from = "procsync@contoso.com"   # mailbox to send as (required for app-only sending)
+{{end}}{{if .ReportFrom}}from = {{q .ReportFrom}}   # mailbox to send as (required for app-only sending)
+{{else}}# from = "procsync@contoso.com"   # mailbox to send as (required for app-only sending)
+{{end}}
 subject = "procsync: Procore users provisioned"
 send = "changes"          # changes | always | never
 
 [auto]
 # Brakes for headless runs: refuse the whole run above these counts.
-max_creates = 50
+max_creates = {{.MaxCreates}}
 max_deactivations = 5
 `))
 
@@ -100,6 +104,9 @@ func Commented(v Values) []byte {
 	}
 	if v.RedirectURI == "" {
 		v.RedirectURI = DefaultRedirectURI
+	}
+	if v.MaxCreates == 0 {
+		v.MaxCreates = DefaultMaxCreates
 	}
 	var b bytes.Buffer
 	if err := commented.Execute(&b, v); err != nil {
