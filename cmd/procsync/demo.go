@@ -42,6 +42,9 @@ type DemoOptions struct {
 	// Browser shows the simulator's consent page in the real browser
 	// instead of approving sign-ins in-process.
 	Browser bool
+	// URLFile, if set, receives the in-process simulator's URL, so that
+	// end-to-end tests can inspect what the demo did (hidden flag).
+	URLFile string
 	// Factory gives the TUI and --auto their logger and state directory.
 	Factory *Factory
 }
@@ -94,6 +97,8 @@ a fresh temporary directory, so it never touches a real sign-in.`,
 	fl.BoolVar(&opts.Auto, "auto", false, "run the headless flow against the simulator instead of the TUI")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "with --auto: plan only, write nothing")
 	fl.BoolVar(&opts.JSON, "json", false, "with --auto: print one JSON object on stdout")
+	fl.StringVar(&opts.URLFile, "sim-url-file", "", "write the simulator's URL to this file (for tests)")
+	_ = fl.MarkHidden("sim-url-file")
 	fl.BoolVar(&opts.Browser, "browser", false, "show the simulator's consent page in the real browser at sign-in")
 	fl.StringVar(&opts.WriteConfig, "write-config", "", "also save the config to this file")
 	fl.IntVar(&opts.Users, "users", sim.DefaultMembers, "license-group members in the simulated tenant")

@@ -36,6 +36,11 @@ func demoInteractive(ctx context.Context, opts *DemoOptions) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer srv.Close()
+	if opts.URLFile != "" {
+		if err := os.WriteFile(opts.URLFile, []byte(srv.URL+"\n"), 0o600); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
 
 	cfg, err := config.Parse(demoConfigFor(srv, redirect), "demo config")
 	if err != nil {
