@@ -39,7 +39,13 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
   procsync login                      # sign in to Graph and Procore
   procsync                            # review and apply in the terminal UI
   procsync --auto --dry-run --json    # what a scheduled run would do`,
-		Args: noArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			// The root runs the TUI, so a stray word is a mistyped command.
+			if len(args) > 0 {
+				return flagErrorf("unknown command %q for \"procsync\"", args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !runAutoFlag && (auto.DryRun || auto.JSON) {
 				return flagErrorf("--dry-run and --json go with --auto")
