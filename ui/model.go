@@ -497,7 +497,10 @@ func (m *model) headerLines() []string {
 	}
 	company := m.hdr.Company
 	if m.hdr.CompanyID != 0 {
-		company += fmt.Sprintf(" #%d", m.hdr.CompanyID)
+		if company != "" {
+			company += " "
+		}
+		company += fmt.Sprintf("#%d", m.hdr.CompanyID)
 	}
 	// Sign-in state is right-aligned and never truncated away: a long
 	// company name gives way first.

@@ -43,11 +43,9 @@ func (b *tuiBackend) Header() ui.HeaderInfo {
 	if b.demo {
 		env = ui.EnvDemo
 	}
-	company := b.s.companyName
-	if company == "" {
-		company = fmt.Sprintf("company %d", b.s.cfg.Procore.CompanyID)
-	}
-	return ui.HeaderInfo{Tenant: b.s.cfg.Graph.Tenant, Company: company, CompanyID: b.s.cfg.Procore.CompanyID,
+	// The company's name is known once connected; until then the header
+	// shows its id alone.
+	return ui.HeaderInfo{Tenant: b.s.cfg.Graph.Tenant, Company: b.s.companyName, CompanyID: b.s.cfg.Procore.CompanyID,
 		Environment: env, Recipients: b.s.cfg.Report.To}
 }
 

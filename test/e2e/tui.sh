@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Drive the terminal UI as a new user would, in a real terminal (tmux at
+# 120x40, so it also runs in CI with no terminal attached): `procsync demo`
+# signs in to both providers, shows the review screen; we filter the plan,
+# approve exactly three creates, apply, and send the report. The screen must
+# say so, and the in-process simulator (inspected over HTTP) must hold
+# exactly those three new users and exactly one mail.
+#
+# Needs only bash and tmux: the simulator is read over bash's /dev/tcp and
+# its JSON with grep, so a bare CI machine needs neither curl nor jq.
+. "$(dirname "$0")/lib.sh"
+command -v tmux >/dev/null 2>&1 || fail "tmux is not installed (the TUI end-to-end test needs it)"
+
+# A private tmux server: never the user's own sessions, and killing it
+# cleans up everything this script started.
+TMUX_SOCK="procsync-e2e-$$"
+SESSION=tui
+TMUX_SOCK_PATH=""
+tui_cleanup() {
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	# tmux leaves its socket file behind after kill-server.
+	[ -n "$TMUX_SOCK_PATH" ] && rm -f "$TMUX_SOCK_PATH"
+	cleanup
+}
+trap tui_cleanup EXIT
+
+# The filter typed into the plan pane; with the seeded tenant (--seed 1,
+# --users 200) it matches five creates, of which the first three are approved.
+FILTER="create connor"
+
+screen() { tmux -L "$TMUX_SOCK" capture-pane -p -t "$SESSION" 2>/dev/null || true; }
+keys() { tmux -L "$TMUX_SOCK" send-keys -t "$SESSION" "$@"; }
+# type_text sends its argument as literal text (so "/" and spaces are typed,
+# not looked up as key names).
+type_text() { tmux -L "$TMUX_SOCK" send-keys -t "$SESSION" -l "$1"; }
+
+# tfail fails with the last screen and what procsync wrote to stderr, which
+# is what someone debugging a CI failure needs first.
+tfail() {
+	{
+		echo "---- last screen (120x40) ----"
+		screen
+		echo "---- procsync stderr ----"
+		cat "$WORK/tui.err" 2>/dev/null || true
+		[ -s "$WORK/exit" ] && cat "$WORK/exit"
+		echo "------------------------------"
+	} >&2
+	fail "$*"
+}
+
+# wait_for PATTERN SECONDS WHAT: poll the screen until the extended regexp
+# PATTERN shows, failing after SECONDS or as soon as procsync has exited.
+wait_for() {
+	local pattern=$1 secs=$2 what=$3 i
+	for ((i = 0; i < secs * 10; i++)); do
+		screen | grep -Eq -- "$pattern" && return 0
+		[ -s "$WORK/exit" ] && tfail "procsync exited while waiting for $what"
+		sleep 0.1
+	done
+	tfail "timed out after ${secs}s waiting for $what (/$pattern/ not on screen)"
+}
+
+# sim_get PATH prints the body of GET {SIM_URL}PATH, over bash's /dev/tcp
+# (HTTP/1.0, so the server closes the connection and sends no chunks).
+sim_get() {
+	local hostport=${SIM_URL#http://} resp
+	exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}" || tfail "cannot connect to the simulator at $SIM_URL"
+	printf 'GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/json\r\n\r\n' "$1" "$hostport" >&3
+	resp=$(cat <&3)
+	exec 3<&-
+	case "${resp%%$'\r'*}" in
+	"HTTP/1."?" 200"*) ;;
+	*) tfail "GET $SIM_URL$1: ${resp%%$'\r'*}" ;;
+	esac
+	printf '%s\n' "${resp#*$'\r\n\r\n'}"
+}
+
+build
+started=$SECONDS
+
+# The TUI writes to the terminal; its stderr (logs) goes to a file for
+# failures. When it exits, the pane stays open and $WORK/exit says how.
+mkdir -p "$WORK/state"
+tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s "$SESSION" -x 120 -y 40 \
+	"cd '$WORK' && PROCSYNC_STATE_DIR='$WORK/state' '$BIN' demo --seed 1 --users 200 --sim-url-file '$WORK/sim-url' 2>'$WORK/tui.err'; echo \"procsync exited with status \$?\" >'$WORK/exit'; sleep 600" ||
+	fail "tmux could not start a session"
+TMUX_SOCK_PATH=$(tmux -L "$TMUX_SOCK" display-message -p '#{socket_path}')
+
+# Sign-in screen, then the real code flow for each provider (approved by the
+# demo's in-process browser): enter signs in the selected provider.
+wait_for 'Press enter to sign in to Microsoft Graph' 15 "the sign-in screen"
+for _ in $(seq 50); do
+	[ -s "$WORK/sim-url" ] && break
+	sleep 0.1
+done
+SIM_URL=$(head -1 "$WORK/sim-url" 2>/dev/null || true)
+[[ $SIM_URL =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || tfail "--sim-url-file holds no loopback URL: '$SIM_URL'"
+keys Enter
+wait_for 'Press enter to sign in to Procore' 15 "the Graph sign-in to finish"
+keys Enter
+wait_for 'Plan · [0-9,]+ actions · 0 approved' 30 "the review screen"
+s=$(screen)
+grep -q 'graph ●  procore ●' <<<"$s" || tfail "the header does not show both providers signed in"
+grep -q '1 Members · ' <<<"$s" || tfail "the review screen has no members pane"
+grep -q '2 Procore · ' <<<"$s" || tfail "the review screen has no Procore pane"
+pass "signed in to both providers; review screen after $((SECONDS - started))s"
+
+# Focus the plan, filter it, and approve the first three rows (space
+# approves the row under the cursor and moves down).
+keys 3 /
+type_text "$FILTER"
+wait_for "/$FILTER(█)?  \\(" 5 "the filter to be typed"
+keys Enter
+wait_for "Plan · [0-9,]+ actions · 0 approved  /$FILTER  \\([0-9]+ of" 5 "the filter to apply"
+shown=$(screen | sed -n "s|.*/$FILTER  (\([0-9]*\) of .*|\1|p" | head -1)
+[ "${shown:-0}" -ge 3 ] || tfail "filter '$FILTER' shows ${shown:-no} rows; need at least 3 creates"
+creates=$(screen | grep -cE '^┃\[ \] create ' || true)
+[ "$creates" -ge 3 ] || tfail "filter '$FILTER' shows $creates creates; need at least 3"
+keys Space Space Space
+wait_for 'Plan · [0-9,]+ actions · 3 approved' 5 "three approvals"
+s=$(screen)
+grep -q '^approved 3 │' <<<"$s" || tfail "the header does not count 3 approved"
+mapfile -t approved < <(sed -n 's/^┃\[x\] create  *\([^ ]*@[^ ]*\) .*/\1/p' <<<"$s")
+[ "${#approved[@]}" -eq 3 ] || tfail "want 3 approved create rows on screen, see ${#approved[@]}: ${approved[*]}"
+[ "$(grep -c '^┃\[x\]' <<<"$s" || true)" -eq 3 ] || tfail "rows other than the 3 creates are approved"
+pass "filtered '$FILTER' ($shown rows) and approved ${approved[*]}"
+
+# Apply: the confirmation names the counts and the company; enter confirms.
+keys x
+wait_for 'Apply 3 approved actions\?' 5 "the apply confirmation"
+s=$(screen)
+grep -qE 'create +3' <<<"$s" || tfail "the confirmation does not count 3 creates"
+grep -q 'Procore company  Contoso Construction' <<<"$s" || tfail "the confirmation does not name the company"
+keys Enter
+wait_for 'apply finished: 3 done, 0 failed' 30 "the apply to finish"
+wait_for 'Report +to it@contoso\.com +not sent yet' 5 "the report screen"
+s=$(screen)
+grep -q '┃3 done, 0 failed' <<<"$s" || tfail "the report preview does not say 3 done, 0 failed"
+declare -A shown_id
+for a in "${approved[@]}"; do
+	id=$(sed -n "s/^┃$(sed 's/[.]/\\./g' <<<"$a")  *.* create  *done  *\([0-9][0-9]*\) .*/\1/p" <<<"$s")
+	[ -n "$id" ] || tfail "the report preview has no 'create done <Procore id>' row for $a"
+	shown_id[$a]=$id
+done
+[ "$(grep -cE '^┃[^ ]+@[^ ]+ ' <<<"$s" || true)" -eq 3 ] ||
+	tfail "the report preview lists other actions than the 3 approved"
+pass "applied: 3 done:$(for a in "${approved[@]}"; do printf ' %s=#%s' "$a" "${shown_id[$a]}"; done)"
+
+keys s
+wait_for 'report sent to it@contoso\.com' 15 "the report to be sent"
+grep -qE 'Report +to it@contoso\.com +sent' <<<"$(screen)" || tfail "the report screen does not mark the report sent"
+pass "report sent"
+
+# The simulator's side: exactly the three approved people were created, each
+# once and with the id the screen showed, and exactly one mail went out.
+state=$(sim_get /_sim/state)
+ids=$(grep -o '"created_ids":\[[0-9,]*\]' <<<"$state" | grep -o '[0-9][0-9]*' | sort || true)
+nids=$(grep -c . <<<"$ids" || true)
+[ "$nids" -eq 3 ] || tfail "the simulator created $nids users, want 3: $(tr '\n' ' ' <<<"$ids")"
+for a in "${approved[@]}"; do
+	esc=$(sed 's/[.]/\\./g' <<<"$a")
+	n=$(grep -o "\"email_address\":\"$esc\"" <<<"$state" | wc -l || true)
+	[ "$n" -eq 1 ] || tfail "the simulator holds $n Procore users with email $a, want 1"
+	# Keys are sorted, and nothing between email_address and id is an object.
+	id=$(grep -o "\"email_address\":\"$esc\"[^{}]*\"id\":[0-9]*" <<<"$state" | sed 's/.*"id"://' || true)
+	grep -qx "$id" <<<"$ids" || tfail "$a (Procore #$id) is not among the users created: $(tr '\n' ' ' <<<"$ids")"
+	[ "$id" = "${shown_id[$a]}" ] || tfail "$a is Procore #$id in the simulator but #${shown_id[$a]} on screen"
+done
+mails=$(grep -o '"content_type":' <<<"$state" | wc -l || true)
+[ "$mails" -eq 1 ] || tfail "the simulator received $mails mails, want 1"
+grep -q '"to":\["it@contoso\.com"\]' <<<"$state" || tfail "the mail did not go to it@contoso.com"
+grep -q '"violations":\[\]' <<<"$state" || tfail "the simulator saw protocol violations: $(grep -o '"violations":\[[^]]*\]' <<<"$state")"
+pass "simulator: created exactly ${approved[*]}, one mail, no violations"
+
+# q quits from the report screen, and procsync exits cleanly.
+keys q
+for _ in $(seq 50); do
+	[ -s "$WORK/exit" ] && break
+	sleep 0.1
+done
+grep -qx 'procsync exited with status 0' "$WORK/exit" 2>/dev/null || tfail "procsync did not quit cleanly on q"
+pass "quit; whole run took $((SECONDS - started))s"
