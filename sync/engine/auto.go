@@ -150,7 +150,7 @@ func (res *AutoResult) fill(run *Run) {
 			}
 		}
 		if run.Held != nil && a.Approved {
-			act.Status, act.Error = sync.StatusSkipped, "held back by the brake"
+			act.Status, act.Error = sync.StatusSkipped, run.Held.Error()
 		}
 		res.Actions = append(res.Actions, act)
 	}
