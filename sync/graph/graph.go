@@ -218,7 +218,7 @@ func (c *Client) doOnce(ctx context.Context, op, method, rawURL string, body any
 		io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	if err := httpx.DecodeJSON(resp.Body, out); err != nil {
 		return &Error{Op: op, Request: reqName, Status: resp.StatusCode, malformed: true,
 			Message: "malformed answer: " + err.Error(), RequestID: resp.Header.Get("request-id")}
 	}
@@ -267,6 +267,9 @@ func list[T any](ctx context.Context, c *Client, op, path string, hdr http.Heade
 	var all []T
 	total := -1
 	next := path
+	// One page buffer for the whole listing: decoding appends into its
+	// capacity instead of growing a fresh slice per page.
+	buf := make([]T, 0, PageSize)
 	for n := 1; next != ""; n++ {
 		pop := op
 		if n > 1 {
@@ -277,10 +280,15 @@ func list[T any](ctx context.Context, c *Client, op, path string, hdr http.Heade
 			// link to a host other than the one configured.
 			return nil, &Error{Op: pop, Message: "refusing to follow @odata.nextLink to another host: " + next}
 		}
-		var p page[T]
+		// json.Unmarshal decodes into the old elements' memory without
+		// zeroing it (a null mail would keep the previous user's), so clear
+		// the buffer first.
+		clear(buf[:cap(buf)])
+		p := page[T]{Value: buf[:0]}
 		if err := c.do(ctx, pop, http.MethodGet, next, nil, &p, hdr); err != nil {
 			return nil, err
 		}
+		buf = p.Value
 		if p.Count != nil {
 			total = *p.Count
 			if all == nil && total > len(p.Value) {

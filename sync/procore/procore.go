@@ -259,7 +259,7 @@ func (c *Client) doOnce(ctx context.Context, op, method, rawURL string, body, ou
 		io.Copy(io.Discard, resp.Body)
 		return resp.Header, nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	if err := httpx.DecodeJSON(resp.Body, out); err != nil {
 		return resp.Header, &Error{Op: op, Request: reqName, Status: resp.StatusCode, malformed: true,
 			Message: "malformed answer: " + err.Error(), RequestID: requestID(resp.Header)}
 	}
@@ -447,7 +447,8 @@ func listOnce[T any](ctx context.Context, c *Client, op, path string, q url.Valu
 		g.SetLimit(c.concurrency)
 		for n := 2; n <= pages; n++ {
 			g.Go(func() error {
-				var items []T
+				// Sized for a full page, so decoding never grows it.
+				items := make([]T, 0, pi.perPage)
 				pop := fmt.Sprintf("%s (page %d of %d)", op, n, pages)
 				if _, err := c.do(gctx, pop, http.MethodGet, withPage(path, q, n, pi.perPage), nil, &items); err != nil {
 					return err

@@ -297,15 +297,16 @@ func parseSkiptoken(tok, scope string) (int, bool) {
 	return off, sum == h.Sum32() && off >= 0
 }
 
-// page answers one page of a collection of n items, materialising only
-// the items of the page through item.
-func (s *Sim) page(g *graphReq, context string, n int, item func(i int) map[string]any) {
+// page builds one page of a collection of n items, materialising only the
+// items of the page through item. It answers errors itself and then
+// reports false; the caller writes resp once it has released s.mu.
+func (s *Sim) page(g *graphReq, context string, n int, item func(i int) any) (resp map[string]any, ok bool) {
 	top := graphDefaultTop
 	if raw := g.opt("top"); raw != "" {
 		v, err := strconv.Atoi(raw)
 		if err != nil || v < 1 || v > graphMaxTop {
 			g.fail(s, http.StatusBadRequest, "Request_UnsupportedQuery", fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", raw, graphMaxTop))
-			return
+			return nil, false
 		}
 		top = v
 	}
@@ -323,16 +324,16 @@ func (s *Sim) page(g *graphReq, context string, n int, item func(i int) map[stri
 		o, ok := parseSkiptoken(tok, scope)
 		if !ok {
 			g.fail(s, http.StatusBadRequest, "Request_BadRequest", "The specified page token value has expired or is invalid.")
-			return
+			return nil, false
 		}
 		off = o
 	}
 	end := min(off+top, n)
-	value := make([]map[string]any, 0, max(0, end-off))
+	value := make([]any, 0, max(0, end-off))
 	for i := off; i < end; i++ {
 		value = append(value, item(i))
 	}
-	resp := map[string]any{
+	resp = map[string]any{
 		"@odata.context": g.base + g.vpath + "/$metadata#" + context,
 		"value":          value,
 	}
@@ -344,10 +345,17 @@ func (s *Sim) page(g *graphReq, context string, n int, item func(i int) map[stri
 		// Graph writes the option names with a literal "$", as clients do.
 		resp["@odata.nextLink"] = g.base + g.r.URL.Path + "?" + strings.ReplaceAll(q.Encode(), "%24", "$")
 	}
-	writeJSON(g.w, http.StatusOK, resp)
+	return resp, true
 }
 
 func (s *Sim) graphListGroups(g *graphReq) {
+	if resp, ok := s.listGroups(g); ok {
+		writeJSON(g.w, http.StatusOK, resp)
+	}
+}
+
+// listGroups builds the page graphListGroups answers, under s.mu.
+func (s *Sim) listGroups(g *graphReq) (map[string]any, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var objs []map[string]any
@@ -357,16 +365,16 @@ func (s *Sim) graphListGroups(g *graphReq) {
 	sel, err := parseSelect(g.opt("select"), groupObject(&Group{}))
 	if err != nil {
 		g.fail(s, http.StatusBadRequest, "Request_BadRequest", err.Error())
-		return
+		return nil, false
 	}
 	objs, ok := s.filterObjects(g, objs)
 	if !ok {
-		return
+		return nil, false
 	}
 	if f := strings.Fields(g.opt("orderby")); len(f) > 0 {
 		if !strings.EqualFold(f[0], "displayName") {
 			g.fail(s, http.StatusBadRequest, "Request_UnsupportedQuery", "Sorting not supported for '"+f[0]+"'.")
-			return
+			return nil, false
 		}
 		slices.SortStableFunc(objs, func(a, b map[string]any) int {
 			c := strings.Compare(strings.ToLower(a["displayName"].(string)), strings.ToLower(b["displayName"].(string)))
@@ -376,7 +384,7 @@ func (s *Sim) graphListGroups(g *graphReq) {
 			return c
 		})
 	}
-	s.page(g, "groups", len(objs), func(i int) map[string]any { return project(objs[i], sel, groupDefaults, false) })
+	return s.page(g, "groups", len(objs), func(i int) any { return project(objs[i], sel, groupDefaults, false) })
 }
 
 // filterObjects applies $filter; it answers the error itself and reports
@@ -448,12 +456,104 @@ func (s *Sim) graphMembers(g *graphReq, id string, rest []string) {
 			"The type cast on transitiveMembers requires advanced query capabilities: send 'ConsistencyLevel: eventual' and $count=true.")
 		return
 	}
+	if resp, ok := s.members(g, id, transitive, cast); ok {
+		writeJSON(g.w, http.StatusOK, resp)
+	}
+}
+
+// members builds the page graphMembers answers, under s.mu. Users, nearly
+// all of a license group, are copied into views that encode after the
+// lock is released; groups and devices go through project as maps.
+func (s *Sim) members(g *graphReq, id string, transitive, cast bool) (map[string]any, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	gr := s.groups[id]
 	if gr == nil {
 		g.fail(s, http.StatusNotFound, "Request_ResourceNotFound", fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", id))
-		return
+		return nil, false
+	}
+	ml := s.memberIDs(gr, transitive, cast)
+	ids, users := ml.ids, ml.users
+	var shapes []map[string]any
+	if cast {
+		shapes = []map[string]any{userObject(&User{})}
+	} else {
+		shapes = []map[string]any{userObject(&User{}), groupObject(&Group{}), deviceObject(&Device{})}
+	}
+	sel, err := parseSelect(g.opt("select"), shapes...)
+	if err != nil {
+		g.fail(s, http.StatusBadRequest, "Request_BadRequest", err.Error())
+		return nil, false
+	}
+	proj := newUserProjection(sel, !cast)
+	obj := func(i int) any {
+		m := ids[i]
+		if u := users[i]; u != nil {
+			return userView{p: proj, u: *u}
+		}
+		switch {
+		case s.groups[m] != nil:
+			return project(groupObject(s.groups[m]), sel, groupDefaults, true)
+		case s.devices[m] != nil:
+			return project(deviceObject(s.devices[m]), sel, deviceDefaults, true)
+		}
+		return map[string]any{"@odata.type": "#microsoft.graph.directoryObject", "id": m}
+	}
+	if g.opt("filter") != "" {
+		// Filtering needs every object; build them only in that case.
+		full := make([]map[string]any, 0, len(ids))
+		for _, m := range ids {
+			switch {
+			case s.users[m] != nil:
+				full = append(full, userObject(s.users[m]))
+			case s.groups[m] != nil:
+				full = append(full, groupObject(s.groups[m]))
+			case s.devices[m] != nil:
+				full = append(full, deviceObject(s.devices[m]))
+			}
+		}
+		full, ok := s.filterObjects(g, full)
+		if !ok {
+			return nil, false
+		}
+		ids = make([]string, 0, len(full))
+		users = make([]*User, 0, len(full))
+		for _, o := range full {
+			id := o["id"].(string)
+			ids = append(ids, id)
+			users = append(users, s.users[id])
+		}
+	}
+	context := "directoryObjects"
+	if cast {
+		context = "users"
+	}
+	return s.page(g, context, len(ids), obj)
+}
+
+// memberKey names one resolved member list: a group, direct or
+// transitive, all objects or users only.
+type memberKey struct {
+	group            string
+	transitive, cast bool
+}
+
+// memberList is a resolved member list: object ids, and for each the
+// user, or nil when the member is a group, a device or unknown.
+type memberList struct {
+	ids   []string
+	users []*User
+}
+
+// memberIDs resolves the members a members request pages over. Graph data
+// never changes after New, so the list is resolved once per request shape:
+// resolving a 12,000-member group on every page of 999 made paging
+// quadratic, and looking each member up again per page costs as much as
+// encoding it. Callers must not modify the result. s.mu is held.
+func (s *Sim) memberIDs(gr *Group, transitive, cast bool) memberList {
+	key := memberKey{gr.ID, transitive, cast}
+	if ml, ok := s.memberLists[key]; ok {
+		return ml
 	}
 	var ids []string
 	if transitive {
@@ -484,55 +584,15 @@ func (s *Sim) graphMembers(g *graphReq, id string, rest []string) {
 		}
 		ids = users
 	}
-	var shapes []map[string]any
-	if cast {
-		shapes = []map[string]any{userObject(&User{})}
-	} else {
-		shapes = []map[string]any{userObject(&User{}), groupObject(&Group{}), deviceObject(&Device{})}
+	ml := memberList{ids: ids, users: make([]*User, len(ids))}
+	for i, m := range ids {
+		ml.users[i] = s.users[m]
 	}
-	sel, err := parseSelect(g.opt("select"), shapes...)
-	if err != nil {
-		g.fail(s, http.StatusBadRequest, "Request_BadRequest", err.Error())
-		return
+	if s.memberLists == nil {
+		s.memberLists = map[memberKey]memberList{}
 	}
-	obj := func(m string) map[string]any {
-		switch {
-		case s.users[m] != nil:
-			return project(userObject(s.users[m]), sel, userDefaults, !cast)
-		case s.groups[m] != nil:
-			return project(groupObject(s.groups[m]), sel, groupDefaults, true)
-		case s.devices[m] != nil:
-			return project(deviceObject(s.devices[m]), sel, deviceDefaults, true)
-		}
-		return map[string]any{"@odata.type": "#microsoft.graph.directoryObject", "id": m}
-	}
-	if g.opt("filter") != "" {
-		// Filtering needs every object; build them only in that case.
-		full := make([]map[string]any, 0, len(ids))
-		for _, m := range ids {
-			switch {
-			case s.users[m] != nil:
-				full = append(full, userObject(s.users[m]))
-			case s.groups[m] != nil:
-				full = append(full, groupObject(s.groups[m]))
-			case s.devices[m] != nil:
-				full = append(full, deviceObject(s.devices[m]))
-			}
-		}
-		full, ok := s.filterObjects(g, full)
-		if !ok {
-			return
-		}
-		ids = make([]string, 0, len(full))
-		for _, o := range full {
-			ids = append(ids, o["id"].(string))
-		}
-	}
-	context := "directoryObjects"
-	if cast {
-		context = "users"
-	}
-	s.page(g, context, len(ids), func(i int) map[string]any { return obj(ids[i]) })
+	s.memberLists[key] = ml
+	return ml
 }
 
 func (s *Sim) graphSKUs(g *graphReq) {
@@ -576,6 +636,13 @@ func (s *Sim) graphListUsers(g *graphReq) {
 		g.fail(s, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 		return
 	}
+	if resp, ok := s.listUsers(g); ok {
+		writeJSON(g.w, http.StatusOK, resp)
+	}
+}
+
+// listUsers builds the page graphListUsers answers, under s.mu.
+func (s *Sim) listUsers(g *graphReq) (map[string]any, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	objs := make([]map[string]any, 0, len(s.t.Users))
@@ -585,13 +652,13 @@ func (s *Sim) graphListUsers(g *graphReq) {
 	sel, err := parseSelect(g.opt("select"), userObject(&User{}))
 	if err != nil {
 		g.fail(s, http.StatusBadRequest, "Request_BadRequest", err.Error())
-		return
+		return nil, false
 	}
 	objs, ok := s.filterObjects(g, objs)
 	if !ok {
-		return
+		return nil, false
 	}
-	s.page(g, "users", len(objs), func(i int) map[string]any { return project(objs[i], sel, userDefaults, false) })
+	return s.page(g, "users", len(objs), func(i int) any { return project(objs[i], sel, userDefaults, false) })
 }
 
 // lookupUser finds a user by object id or UPN. s.mu is held.

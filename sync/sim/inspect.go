@@ -299,13 +299,21 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// writeJSON answers v as JSON (the bytes json.Marshal would write). It
+// encodes into a pooled buffer. The large answers (pages of users) call it
+// after releasing s.mu, so that encoding and a slow reader never stall the
+// other requests.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(getJSONBuf(), v)
 	if err != nil {
+		putJSONBuf(b)
 		http.Error(w, "sim: encode: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
+	// Write copies (into the connection's buffer or a recorder), so the
+	// buffer can be reused at once.
 	_, _ = w.Write(b)
+	putJSONBuf(b)
 }

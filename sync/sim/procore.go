@@ -613,7 +613,6 @@ func (s *Sim) userLists() (active, inactive []*ProcoreUser) {
 
 func (s *Sim) procoreListUsers(p *procoreReq, active bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	a, in := s.userLists()
 	list := in
 	if active {
@@ -629,10 +628,13 @@ func (s *Sim) procoreListUsers(p *procoreReq, active bool) {
 		list = hits
 	}
 	lo, hi := s.paging(p, len(list))
-	out := make([]map[string]any, 0, hi-lo)
+	// Copy the page under the lock; encode and write it after, so that
+	// concurrent page requests are not serialised behind one another.
+	out := make(procoreUserPage, 0, hi-lo)
 	for _, u := range list[lo:hi] {
-		out = append(out, s.procoreUserJSON(u))
+		out = append(out, s.procoreView(u))
 	}
+	s.mu.Unlock()
 	procoreJSON(p.w, http.StatusOK, out)
 }
 

@@ -420,6 +420,9 @@ type dir struct {
 	cacheVer    int
 	activeList  []*ProcoreUser
 	inactivList []*ProcoreUser
+
+	// memberLists caches resolved group member lists (see memberIDs).
+	memberLists map[memberKey]memberList
 }
 
 // index builds the lookup maps over s.t.

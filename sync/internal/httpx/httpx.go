@@ -8,7 +8,9 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -478,4 +480,27 @@ func (t *Transport) refill(now time.Time) {
 	}
 	t.budget.Reset = now.Add(time.Second)
 	t.guessed = true
+}
+
+// bodyBufs recycles the buffers answers are read into: a page of 1,000 users
+// is about half a megabyte, and reading pages concurrently would otherwise
+// allocate (and grow by doubling) a fresh one each time.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// DecodeJSON reads the whole body into a pooled buffer and unmarshals it
+// into out. It is cheaper than json.Decoder for large answers, which scans
+// and copies the input while growing its own buffer.
+func DecodeJSON(body io.Reader, out any) error {
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		// Keep unusually large buffers out of the pool.
+		if buf.Cap() <= 8<<20 {
+			bodyBufs.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(body); err != nil {
+		return err
+	}
+	return json.Unmarshal(buf.Bytes(), out)
 }
