@@ -11,7 +11,7 @@ DIST_PLATFORMS := windows/amd64 darwin/arm64 darwin/amd64 linux/amd64 linux/arm6
 # Cross builds that `make test` checks, so nothing Linux-only slips in.
 CROSS_PLATFORMS := windows/amd64 darwin/arm64
 # End-to-end scripts; later issues add theirs under test/e2e/.
-E2E_SCRIPTS := $(wildcard test/e2e/*.sh)
+E2E_SCRIPTS := $(filter-out test/e2e/lib.sh,$(wildcard test/e2e/*.sh))
 
 .PHONY: all build test fmt-check vet unit cross test-e2e bench demo lint dist clean help
 

@@ -13,6 +13,9 @@ type KeyMap struct {
 	Filter, Back, Toggle, All, None         key.Binding
 	Detail, Refresh, Apply                  key.Binding
 	SignIn, Confirm, Send, Open, Done       key.Binding
+	// Explore opens the sandbox explorer; enabled only when the program
+	// has an explorer backend.
+	Explore key.Binding
 }
 
 // DefaultKeyMap returns the key bindings documented in DESIGN.md.
@@ -47,6 +50,7 @@ func DefaultKeyMap() KeyMap {
 		Send:      b(k("s"), h("s", "send report")),
 		Open:      b(k("o"), h("o", "open html")),
 		Done:      b(k("enter", "r"), h("enter", "back to review")),
+		Explore:   b(k("e"), h("e", "explorer")),
 	}
 }
 
@@ -56,7 +60,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.Pane1, &k.Pane2, &k.Pane3,
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.Filter, &k.Back,
 		&k.Toggle, &k.All, &k.None, &k.Detail, &k.Refresh, &k.Apply, &k.SignIn, &k.Confirm,
-		&k.Send, &k.Open, &k.Done,
+		&k.Send, &k.Open, &k.Done, &k.Explore,
 	}
 }
 
@@ -95,7 +99,7 @@ func (k *KeyMap) setScreen(s screenID, typing bool) {
 		}
 		on(&k.Quit, &k.NextPane, &k.PrevPane, &k.Pane1, &k.Pane2, &k.Pane3, &k.Up, &k.Down,
 			&k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.Filter, &k.Back, &k.Toggle, &k.All,
-			&k.None, &k.Detail, &k.Refresh, &k.Apply)
+			&k.None, &k.Detail, &k.Refresh, &k.Apply, &k.Explore)
 	case screenConfirm:
 		on(&k.Confirm, &k.Back)
 	case screenApply:
@@ -109,7 +113,7 @@ func (k *KeyMap) setScreen(s screenID, typing bool) {
 func (k KeyMap) ShortHelp() []key.Binding {
 	// Help and quit come first so that a narrow footer never hides them.
 	return []key.Binding{
-		k.Help, k.Quit, k.SignIn, k.Confirm, k.Toggle, k.All, k.Apply, k.Filter, k.Detail,
+		k.Help, k.Quit, k.SignIn, k.Confirm, k.Toggle, k.All, k.Apply, k.Explore, k.Filter, k.Detail,
 		k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh, k.None,
 	}
 }
@@ -120,7 +124,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.Pane1, k.Pane2, k.Pane3},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Filter, k.Back, k.Toggle, k.All, k.None, k.Detail},
-		{k.SignIn, k.Confirm, k.Refresh, k.Apply, k.Send, k.Open, k.Done},
+		{k.SignIn, k.Confirm, k.Refresh, k.Apply, k.Send, k.Open, k.Done, k.Explore},
 		{k.Help, k.Quit, k.ForceQuit},
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"charm.land/lipgloss/v2"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,11 @@ type Options struct {
 	// StatusTTL is how long info and warnings stay in the status line
 	// (errors stay twice as long); 0 means 5 s, negative means forever.
 	StatusTTL time.Duration
+	// Explorer, when set, enables the sandbox explorer (`e` on the review).
+	Explorer ExplorerBackend
+	// Sandbox opens the explorer after sign-in instead of reading the
+	// directories (`procsync sandbox`); it needs Explorer.
+	Sandbox bool
 }
 
 // Run shows the TUI until the user quits or ctx ends. It returns the
@@ -114,6 +120,7 @@ const (
 	screenConfirm
 	screenApply
 	screenReport
+	screenExplorer
 )
 
 // model is the root model: it owns the screens' state and routes messages.
@@ -144,6 +151,7 @@ type model struct {
 	cf confirmState
 	ap *applyState
 	rp *reportState
+	ex *explorer
 
 	// quitAfterOp quits once the running operation returns: ctrl+c during
 	// apply finishes the request in flight first.
@@ -274,6 +282,9 @@ type (
 )
 
 func (m *model) startSnapshot() tea.Cmd {
+	if m.opts.Sandbox && m.opts.Explorer != nil {
+		return m.openExplorer()
+	}
 	m.screen = screenLoading
 	m.ld = loadingState{groupRead: map[string]int{}}
 	cmds := []tea.Cmd{m.start(screenLoading, func(ctx context.Context, p *pump) tea.Msg {
@@ -326,8 +337,37 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.status.set(levelInfo, "report opened in the browser")
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
+	case exLoadedMsg, exConsoleMsg, exPickMsg, exWriteMsg:
+		if m.ex == nil {
+			return m, nil
+		}
+		return m, m.ex.onMsg(m, msg)
 	}
 	return m, nil
+}
+
+// openExplorer shows the explorer, building it (and reading the companies)
+// the first time.
+func (m *model) openExplorer() tea.Cmd {
+	if m.opts.Explorer == nil {
+		return nil
+	}
+	m.screen = screenExplorer
+	if m.ex != nil {
+		return nil
+	}
+	m.ex = newExplorer(m.opts.Explorer, m.hdr)
+	m.ex.layout(m.w, m.bodyHeight())
+	return m.ex.init()
+}
+
+// helpKeys is the key map of the current screen, for the footer and `?`.
+func (m *model) helpKeys() help.KeyMap {
+	if m.screen == screenExplorer && m.ex != nil {
+		m.ex.keys.set(m.ex.mode, m.ex.writable, m.ex.canGoBack(m))
+		return m.ex.keys
+	}
+	return m.keys
 }
 
 func (m *model) onPump(msg pumpMsg) tea.Cmd {
@@ -357,6 +397,7 @@ func (m *model) onPump(msg pumpMsg) tea.Cmd {
 
 func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	m.keys.setScreen(m.screen, m.typing())
+	m.keys.Explore.SetEnabled(m.keys.Explore.Enabled() && m.opts.Explorer != nil)
 	if key.Matches(k, m.keys.ForceQuit) {
 		return m.quitSafely()
 	}
@@ -372,7 +413,12 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		m.showHelp = true
 		return nil
 	}
+	if m.screen == screenReview && !m.typing() && key.Matches(k, m.keys.Explore) {
+		return m.openExplorer()
+	}
 	switch m.screen {
+	case screenExplorer:
+		return m.ex.onKey(m, k)
 	case screenSignIn:
 		return m.si.onKey(m, k)
 	case screenLoading:
@@ -405,7 +451,8 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 // letters are text rather than commands.
 func (m *model) typing() bool {
 	return m.filtering() || (m.screen == screenConfirm && m.cf.needType) ||
-		(m.screen == screenSignIn && m.si.submit != nil)
+		(m.screen == screenSignIn && m.si.submit != nil) ||
+		(m.screen == screenExplorer && m.ex != nil && m.ex.typing())
 }
 
 func (m *model) filtering() bool {
@@ -423,6 +470,9 @@ func (m *model) quitSafely() tea.Cmd {
 		return m.status.set(levelWarn, "stopping after the request in flight, then quitting…")
 	}
 	m.cancelAll()
+	if m.ex != nil {
+		m.ex.close()
+	}
 	return tea.Quit
 }
 
@@ -439,6 +489,9 @@ func (m *model) layout() {
 	if m.rp != nil {
 		m.rp.list.setHeight(m.bodyHeight() - 4)
 	}
+	if m.ex != nil {
+		m.ex.layout(m.w, m.bodyHeight())
+	}
 }
 
 // bodyHeight is what is left between the two header lines and the status
@@ -448,15 +501,14 @@ func (m *model) bodyHeight() int { return max(m.h-4, 4) }
 // View renders header, the screen's body, the status line and the footer.
 func (m *model) View() tea.View {
 	m.keys.setScreen(m.screen, m.typing())
+	m.keys.Explore.SetEnabled(m.keys.Explore.Enabled() && m.opts.Explorer != nil)
 	lines := make([]string, 0, m.h)
 	lines = append(lines, m.headerLines()...)
 	bh := m.bodyHeight()
 	var body string
 	switch {
 	case m.showHelp:
-		m.help.ShowAll = true
-		body = box("Keys", strings.Split(m.help.View(m.keys), "\n"), m.w, bh, true)
-		m.help.ShowAll = false
+		body = box("Keys", m.fullHelpLines(m.w-2), m.w, bh, true)
 	case m.screen == screenSignIn:
 		body = m.si.view(m, bh)
 	case m.screen == screenLoading:
@@ -469,6 +521,8 @@ func (m *model) View() tea.View {
 		body = m.ap.view(m, bh)
 	case m.screen == screenReport:
 		body = m.rp.view(m, bh)
+	case m.screen == screenExplorer:
+		body = m.ex.view(m, bh)
 	}
 	bl := strings.Split(body, "\n")
 	for i := 0; i < bh; i++ {
@@ -479,7 +533,7 @@ func (m *model) View() tea.View {
 		}
 	}
 	lines = append(lines, fit(m.status.view(m.w), m.w))
-	lines = append(lines, fit(m.help.ShortHelpView(m.keys.ShortHelp()), m.w))
+	lines = append(lines, fit(m.help.ShortHelpView(m.helpKeys().ShortHelp()), m.w))
 	v := tea.NewView(strings.Join(lines, "\n"))
 	v.AltScreen = m.opts.AltScreen
 	v.WindowTitle = "procsync"
@@ -515,5 +569,37 @@ func (m *model) headerLines() []string {
 	if m.rv != nil {
 		l2 = m.rv.summary()
 	}
+	if m.screen == screenExplorer && m.ex != nil {
+		l2 = m.ex.summary()
+	}
 	return []string{fit(l1, m.w), fit(l2, m.w)}
+}
+
+// fullHelpLines lays the key map's groups out in as many columns as fit in
+// width, stacking the rest below, so that a narrow terminal (down to 80
+// columns) still shows every binding instead of cutting columns off.
+func (m *model) fullHelpLines(width int) []string {
+	groups := m.helpKeys().FullHelp()
+	h := m.help
+	h.SetWidth(0) // measure unclipped; the layout below does the fitting
+	for perRow := len(groups); perRow >= 1; perRow-- {
+		var lines []string
+		fits := true
+		for i := 0; i < len(groups); i += perRow {
+			row := h.FullHelpView(groups[i:min(i+perRow, len(groups))])
+			for _, l := range strings.Split(row, "\n") {
+				if lipgloss.Width(l) > width {
+					fits = false
+				}
+				lines = append(lines, l)
+			}
+			if i+perRow < len(groups) {
+				lines = append(lines, "")
+			}
+		}
+		if fits || perRow == 1 {
+			return lines
+		}
+	}
+	return nil
 }

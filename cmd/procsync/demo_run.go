@@ -76,7 +76,8 @@ func demoInteractive(ctx context.Context, opts *DemoOptions) error {
 	}
 	s := newSession(cfg, dir, tokens, quietLogger(f))
 	defer s.close()
-	return ui.Run(ctx, newTUIBackend(s, opener, false, true), ui.Options{AltScreen: true})
+	b := newTUIBackend(s, opener, false, true)
+	return ui.Run(ctx, b, ui.Options{AltScreen: true, Explorer: newExplorerBackend(b)})
 }
 
 // demoConfigFor renders the demo config with the redirect URI registered

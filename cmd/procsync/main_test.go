@@ -72,8 +72,8 @@ func TestExitCodeForConfigErrors(t *testing.T) {
 	}
 	f := NewFactory(&IOStreams{})
 	f.ConfigFlag = dir + "/missing.toml"
-	if _, err := f.Config(); err == nil || exitCode(err) != exitError {
-		t.Errorf("missing file: err %v code %d, want 1", err, exitCode(err))
+	if _, err := f.Config(); err == nil || exitCode(err) != exitUsage {
+		t.Errorf("missing file: err %v code %d, want 2 (a missing config is a config error)", err, exitCode(err))
 	}
 	f.ConfigFlag = path
 	if _, err := f.Config(); err != nil {

@@ -68,7 +68,7 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
 			s := newSession(cfg, dir, tokens, quietLogger(f))
 			defer s.close()
 			b := newTUIBackend(s, auth.DefaultOpener, auth.ShouldUseDeviceCode(), false)
-			return ui.Run(cmd.Context(), b, ui.Options{AltScreen: true})
+			return ui.Run(cmd.Context(), b, ui.Options{AltScreen: true, Explorer: newExplorerBackend(b)})
 		},
 		Version:       versionString(),
 		SilenceUsage:  true,
@@ -100,6 +100,7 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
 		NewCmdVersion(f, nil),
 		NewCmdInit(f, nil),
 		NewCmdDemo(f, nil),
+		NewCmdSandbox(f, nil),
 		NewCmdLogin(f),
 		NewCmdLogout(f),
 		NewCmdStatus(f),

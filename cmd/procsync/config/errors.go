@@ -64,5 +64,9 @@ func (es Errors) Unwrap() []error {
 // code 2.
 func IsConfigError(err error) bool {
 	var e *Error
-	return errors.As(err, &e)
+	return errors.As(err, &e) || errors.Is(err, ErrNoConfig)
 }
+
+// ErrNoConfig marks a missing config file: a setup mistake like a bad key,
+// so commands exit 2 for it too.
+var ErrNoConfig = errors.New("no config file")

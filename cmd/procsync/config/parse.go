@@ -92,7 +92,7 @@ func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("config: no config file at %s (run `procsync init` to write one, or pass --config): %w", path, err)
+			return nil, fmt.Errorf("config: %w at %s (run `procsync init` to write one, or pass --config): %w", ErrNoConfig, path, err)
 		}
 		return nil, fmt.Errorf("config: read %s: %w", path, err)
 	}

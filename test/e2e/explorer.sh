@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Drive the sandbox explorer as a new user would, in a real terminal (tmux at
+# 120x40): `procsync demo` signs in to both providers, `e` opens the explorer;
+# we browse to a project's users, run a console GET, create a test user and
+# see them in the list. The in-process simulator (inspected over HTTP) must
+# hold exactly that one new user.
+#
+# Then the same explorer against a production config (`procsync sandbox` with
+# a `demo --serve` config whose environment is "production", its api_url and
+# login_url kept): the red read-only banner shows, the write keys are absent
+# from the footer and from `?`, pressing them does nothing, and the simulator
+# receives no write.
+#
+# Needs only bash and tmux (the simulator is read over bash's /dev/tcp).
+. "$(dirname "$0")/lib.sh"
+command -v tmux >/dev/null 2>&1 || fail "tmux is not installed (the explorer end-to-end test needs it)"
+
+# A private tmux server: never the user's own sessions.
+TMUX_SOCK="procsync-e2e-explorer-$$"
+SESSION=explorer
+TMUX_SOCK_PATH=""
+ex_cleanup() {
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	[ -n "$TMUX_SOCK_PATH" ] && rm -f "$TMUX_SOCK_PATH"
+	cleanup
+}
+trap ex_cleanup EXIT
+
+EMAIL="test.explorer@contoso.com"
+
+screen() { tmux -L "$TMUX_SOCK" capture-pane -p -t "$SESSION" 2>/dev/null || true; }
+keys() { tmux -L "$TMUX_SOCK" send-keys -t "$SESSION" "$@"; }
+type_text() { tmux -L "$TMUX_SOCK" send-keys -t "$SESSION" -l "$1"; }
+
+tfail() {
+	{
+		echo "---- last screen (120x40) ----"
+		screen
+		echo "---- procsync stderr ----"
+		cat "$WORK/tui.err" 2>/dev/null || true
+		[ -s "$WORK/exit" ] && cat "$WORK/exit"
+		echo "------------------------------"
+	} >&2
+	fail "$*"
+}
+
+# wait_for PATTERN SECONDS WHAT: poll the screen for the extended regexp.
+wait_for() {
+	local pattern=$1 secs=$2 what=$3 i
+	for ((i = 0; i < secs * 10; i++)); do
+		screen | grep -Eq -- "$pattern" && return 0
+		[ -s "$WORK/exit" ] && tfail "procsync exited while waiting for $what"
+		sleep 0.1
+	done
+	tfail "timed out after ${secs}s waiting for $what (/$pattern/ not on screen)"
+}
+
+# sim_get PATH prints the body of GET {SIM_URL}PATH over bash's /dev/tcp.
+sim_get() {
+	local hostport=${SIM_URL#http://} resp
+	exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}" || tfail "cannot connect to the simulator at $SIM_URL"
+	printf 'GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/json\r\n\r\n' "$1" "$hostport" >&3
+	resp=$(cat <&3)
+	exec 3<&-
+	case "${resp%%$'\r'*}" in
+	"HTTP/1."?" 200"*) ;;
+	*) tfail "GET $SIM_URL$1: ${resp%%$'\r'*}" ;;
+	esac
+	printf '%s\n' "${resp#*$'\r\n\r\n'}"
+}
+
+# run_in_tmux CMD: start CMD in a fresh session; $WORK/exit says how it ended.
+run_in_tmux() {
+	rm -f "$WORK/exit"
+	tmux -L "$TMUX_SOCK" kill-session -t "$SESSION" 2>/dev/null || true
+	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s "$SESSION" -x 120 -y 40 \
+		"cd '$WORK' && $1 2>'$WORK/tui.err'; echo \"procsync exited with status \$?\" >'$WORK/exit'; sleep 600" ||
+		fail "tmux could not start a session"
+	TMUX_SOCK_PATH=$(tmux -L "$TMUX_SOCK" display-message -p '#{socket_path}')
+}
+
+wait_exit() {
+	for _ in $(seq 50); do
+		[ -s "$WORK/exit" ] && break
+		sleep 0.1
+	done
+	grep -qx 'procsync exited with status 0' "$WORK/exit" 2>/dev/null || tfail "procsync did not quit cleanly on q"
+}
+
+build
+started=$SECONDS
+
+# ---- 1. procsync demo, then e --------------------------------------------
+mkdir -p "$WORK/state"
+run_in_tmux "PROCSYNC_STATE_DIR='$WORK/state' '$BIN' demo --seed 1 --users 200 --sim-url-file '$WORK/sim-url'"
+wait_for 'Press enter to sign in to Microsoft Graph' 15 "the sign-in screen"
+for _ in $(seq 50); do
+	[ -s "$WORK/sim-url" ] && break
+	sleep 0.1
+done
+SIM_URL=$(head -1 "$WORK/sim-url" 2>/dev/null || true)
+[[ $SIM_URL =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || tfail "--sim-url-file holds no loopback URL: '$SIM_URL'"
+keys Enter
+wait_for 'Press enter to sign in to Procore' 15 "the Graph sign-in to finish"
+keys Enter
+wait_for 'Plan · [0-9,]+ actions' 30 "the review screen"
+grep -q 'e explorer' <<<"$(screen)" || tfail "the review footer does not offer e explorer"
+keys e
+wait_for 'SANDBOX EXPLORER · DEMO: writes allowed' 10 "the explorer"
+wait_for '▸ Vendors' 10 "the company's folders"
+pass "signed in, e opened the explorer in $((SECONDS - started))s"
+
+# Browse: Projects (active) → the first project → its users.
+keys j j Enter
+wait_for 'Projects \(active\) · [0-9]+' 10 "the active projects"
+keys j Enter
+wait_for '▾ Contoso HQ Fit-Out · [0-9]+' 10 "the project's users"
+s=$(screen)
+nusers=$(sed -n 's/.*▾ Contoso HQ Fit-Out · \([0-9]*\).*/\1/p' <<<"$s" | head -1)
+[ "${nusers:-0}" -gt 0 ] || tfail "the project lists no users"
+grep -Eq '^┃ +[^ ]+@[^ ]+  ' <<<"$s" || tfail "no project user rows on screen"
+# The cursor's object shows as JSON on the right.
+grep -q '"project_number": "25-003"' <<<"$s" || tfail "the detail pane does not show the project's JSON"
+pass "browsed to Contoso HQ Fit-Out: $nusers project users, JSON shown"
+
+# Console: a GET on each API, shown with status, request id and budget.
+keys :
+type_text "procore /rest/v1.0/me"
+wait_for ':procore /rest/v1.0/me' 5 "the console prompt"
+keys Enter
+wait_for 'Response · GET procore /rest/v1.0/me' 10 "the console answer"
+s=$(screen)
+grep -q 'status   200 OK' <<<"$s" || tfail "the console answer has no 200 status"
+grep -Eq 'request  [0-9a-f-]{8,}' <<<"$s" || tfail "the console answer has no request id"
+grep -Eq 'budget   [0-9]+ of [0-9]+ left' <<<"$s" || tfail "the console answer has no rate-limit budget"
+grep -q '"login": ' <<<"$s" || tfail "the console answer's body is not shown as JSON"
+keys :
+type_text "graph /v1.0/subscribedSkus"
+keys Enter
+wait_for 'Response · GET graph /v1.0/subscribedSkus' 10 "the Graph console answer"
+grep -q '"skuPartNumber": ' <<<"$(screen)" || tfail "the Graph answer's body is not shown"
+# History: up recalls the previous request.
+keys : Up Up
+wait_for ':procore /rest/v1.0/me' 5 "the console history"
+# One esc at a time: two at once read as alt+esc.
+keys Escape
+sleep 0.3
+keys Escape
+sleep 0.3
+pass "console GETs on Procore and Graph, with status, request id, budget and history"
+
+# Create a test user: form, confirmation, then the user in the list.
+keys c
+wait_for 'Create test user' 5 "the create form"
+type_text "$EMAIL"
+keys Tab
+type_text "Test"
+keys Tab
+type_text "Explorer"
+keys Enter
+wait_for 'Create test user\?' 5 "the create confirmation"
+grep -q "email        $EMAIL" <<<"$(screen)" || tfail "the confirmation does not name $EMAIL"
+keys Enter
+wait_for "created test user $EMAIL \(#[0-9]+\)" 10 "the create"
+shown_id=$(screen | sed -n "s/.*created test user $EMAIL (#\([0-9]*\)).*/\1/p" | head -1)
+[ -n "$shown_id" ] || tfail "the status line gives no id for $EMAIL"
+# The company's users are read again and the cursor lands on the new one.
+wait_for "^[│┃] +$EMAIL  Test Explo" 10 "the new user in the company's user list"
+grep -q "\"email_address\": \"$EMAIL\"" <<<"$(screen)" || tfail "the new user's JSON is not shown"
+pass "created $EMAIL (#$shown_id) and it is in the list"
+
+state=$(sim_get /_sim/state)
+esc=$(sed 's/[.]/\\./g' <<<"$EMAIL")
+n=$(grep -o "\"email_address\":\"$esc\"" <<<"$state" | wc -l || true)
+[ "$n" -eq 1 ] || tfail "the simulator holds $n users with email $EMAIL, want 1"
+id=$(grep -o "\"email_address\":\"$esc\"[^{}]*\"id\":[0-9]*" <<<"$state" | sed 's/.*"id"://' || true)
+[ "$id" = "$shown_id" ] || tfail "$EMAIL is #$id in the simulator but #$shown_id on screen"
+ids=$(grep -o '"created_ids":\[[0-9,]*\]' <<<"$state" | grep -o '[0-9][0-9]*' || true)
+[ "$(grep -c . <<<"$ids" || true)" -eq 1 ] || tfail "the simulator created other users too: $(tr '\n' ' ' <<<"$ids")"
+grep -q '"violations":\[\]' <<<"$state" || tfail "the simulator saw protocol violations"
+pass "simulator: exactly $EMAIL (#$id) created, no violations"
+
+keys q
+wait_exit
+pass "quit cleanly"
+
+# ---- 2. procsync sandbox against a production config -------------------
+start_sim --seed 1 --users 60
+sed -i 's/^environment = "sandbox"/environment = "production"/' "$WORK/config.toml"
+grep -q '^environment = "production"' "$WORK/config.toml" || fail "could not switch the config to production"
+# The simulator's published demo secrets, as `demo --serve` printed them.
+eval "$(grep -E '^  export PROCSYNC_(GRAPH|PROCORE)_CLIENT_SECRET=' "$WORK/sim.err")"
+[ -n "${PROCSYNC_PROCORE_CLIENT_SECRET:-}" ] || fail "demo --serve printed no Procore secret"
+export PROCSYNC_GRAPH_CLIENT_SECRET PROCSYNC_PROCORE_CLIENT_SECRET
+run_in_tmux "'$BIN' sandbox"
+wait_for 'READ-ONLY · PRODUCTION' 15 "the read-only banner"
+wait_for '▸ Vendors' 10 "the company's folders"
+s=$(screen)
+grep -q 'PRODUCTION \]' <<<"$s" || tfail "the header does not say PRODUCTION"
+for w in 'c create' 'd deactivate' 'p add to project'; do
+	grep -q "$w" <<<"$s" && tfail "the production footer offers '$w'"
+done
+keys '?'
+wait_for '━ Keys ━' 5 "the help overlay"
+s=$(screen)
+grep -q 'GET console' <<<"$s" || tfail "the help overlay lacks the console"
+grep -Eq 'create test user|deactivate/reactivate|add to project' <<<"$s" && tfail "the production help lists write keys"
+keys Escape
+sleep 0.3
+# Users, then the write keys: nothing may open, nothing may be sent.
+keys j j j Enter
+wait_for 'Users · [0-9]+' 10 "the company's users"
+keys j c
+sleep 0.3
+keys d
+sleep 0.3
+keys p
+sleep 0.5
+s=$(screen)
+grep -Eq 'Create test user|Deactivate user\?|to which project\?' <<<"$s" && tfail "a write key did something in production"
+SIM_URL=$(sed -n 's|^api_url = "\(http://127.0.0.1:[0-9]*\)/graph"|\1|p' "$WORK/config.toml" | head -1)
+state=$(sim_get /_sim/state)
+grep -q '"created_ids":\[\]' <<<"$state" || tfail "the production explorer created users: $(grep -o '"created_ids":\[[^]]*\]' <<<"$state")"
+reqs=$(sim_get /_sim/requests)
+if grep -Eo '"method":"(POST|PATCH|PUT|DELETE)","path":"/procore/rest[^"]*"' <<<"$reqs" | grep -q .; then
+	tfail "the production explorer sent a write to Procore"
+fi
+pass "production: red read-only banner, no write keys in footer or help, no write sent"
+keys q
+wait_exit
+pass "whole run took $((SECONDS - started))s"
