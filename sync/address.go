@@ -20,6 +20,17 @@ func NormalizeAddress(s string) (string, bool) {
 // so that a non-ASCII rune that lower-cases to ASCII (the Kelvin sign to
 // "k") cannot turn into somebody else's address.
 func normalizeAddress(s string) (addr, problem string) {
+	s, problem = checkAddress(s)
+	if problem != "" {
+		return "", problem
+	}
+	return lowerASCII(s), ""
+}
+
+// checkAddress is normalizeAddress without the lower-casing: it returns the
+// trimmed address, or why it is unusable. Diff lower-cases through its
+// interner instead, so that an address it has seen costs no allocation.
+func checkAddress(s string) (trimmed, problem string) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", "it is empty"
@@ -41,7 +52,7 @@ func normalizeAddress(s string) (addr, problem string) {
 	if p := checkDomain(domain); p != "" {
 		return "", p
 	}
-	return lowerASCII(s), ""
+	return s, ""
 }
 
 func checkLocal(local string) string {
@@ -118,8 +129,17 @@ func isAlnum(c byte) bool {
 
 // isAtext reports whether c may appear in a dot-atom (RFC 5322 atext).
 func isAtext(c byte) bool {
-	return isAlnum(c) || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
+	return atext[c]
 }
+
+// atext is the RFC 5322 atext set as a table: checkLocal consults it for
+// every byte of every address Diff sees.
+var atext = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isAlnum(byte(c)) || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", byte(c)) >= 0
+	}
+	return t
+}()
 
 // lowerASCII lower-cases an ASCII string, allocating only when it must.
 func lowerASCII(s string) string {
@@ -159,10 +179,15 @@ type memberAddress struct {
 	// addr is the normalised address the member is planned under; empty
 	// when problem is set.
 	addr string
+	// slot is addr's slot in Diff's address table; -1 if it has none.
+	slot int32
 	// aliases are the other normalised addresses that identify the member
 	// in Procore: smtp: proxy addresses and the fallback attribute. Distinct,
 	// without addr, in the member's order.
 	aliases []string
+	// aliasSlots are the aliases' slots in Diff's address table (-1 for
+	// none), index for index.
+	aliasSlots []int32
 	// problem says why there is no usable address.
 	problem string
 	// note says how the address was chosen, when that was not the obvious way.
@@ -175,12 +200,79 @@ type memberAddress struct {
 // because creating the user under an address nobody expects is worse than
 // asking the admin to fix the directory.
 func resolveAddress(m *Member, attr string) memberAddress {
+	var in interner
+	return in.resolve(m, attr)
+}
+
+// interner hands out normalised addresses. It shares one string per
+// distinct address (the key of its table) and one backing array for every
+// member's aliases, so that resolving a member whose addresses are already
+// known allocates nothing.
+type interner struct {
+	// table maps a normalised address to its index in slots; nil
+	// outside Diff (every address is then freshly lower-cased).
+	table     map[string]int32
+	slots     []addrSlot
+	lower     []byte   // scratch for lower-casing before a lookup
+	arena     []string // backing array of the aliases slices
+	slotArena []int32  // backing array of the aliasSlots slices, in step with arena
+}
+
+// addrSlot is one distinct normalised address Diff has seen, with the first
+// Procore user and the first eligible member under it.
+type addrSlot struct {
+	addr  string
+	user  int32 // first Procore user with this address; -1 if none
+	owner int32 // first eligible member with this address; -1 if none
+	// dupUsers and multiOwners say that differ.dupAddr / differ.multi
+	// hold the full, sorted list.
+	dupUsers, multiOwners bool
+}
+
+// normalize returns the normalised form of v and its slot (-1 if the
+// address is new), or the problem that makes it unusable.
+func (in *interner) normalize(v string) (addr string, slot int32, problem string) {
+	t, problem := checkAddress(v)
+	if problem != "" {
+		return "", -1, problem
+	}
+	addr, slot = in.intern(t)
+	return addr, slot, ""
+}
+
+// intern lower-cases a checked (hence ASCII) address, reusing the table's
+// string for it when there is one.
+func (in *interner) intern(t string) (addr string, slot int32) {
+	if in.table == nil {
+		return lowerASCII(t), -1
+	}
+	if !hasUpperASCII(t) {
+		if id, ok := in.table[t]; ok {
+			return in.slots[id].addr, id
+		}
+		return t, -1
+	}
+	in.lower = append(in.lower[:0], t...)
+	for j, c := range in.lower {
+		if 'A' <= c && c <= 'Z' {
+			in.lower[j] = c + 'a' - 'A'
+		}
+	}
+	// A lookup keyed by string(bytes) does not allocate.
+	if id, ok := in.table[string(in.lower)]; ok {
+		return in.slots[id].addr, id
+	}
+	return string(in.lower), -1
+}
+
+// resolve is resolveAddress through the interner.
+func (in *interner) resolve(m *Member, attr string) memberAddress {
 	type cand struct{ field, value string }
 	cands := [2]cand{{EmailAttributeMail, m.Mail}, {EmailAttributeUPN, m.UserPrincipalName}}
 	if attr == EmailAttributeUPN {
 		cands[0], cands[1] = cands[1], cands[0]
 	}
-	var ma memberAddress
+	ma := memberAddress{slot: -1}
 	var skippedBuf [2]string
 	skipped := skippedBuf[:0]
 	chosen := -1
@@ -194,13 +286,13 @@ func resolveAddress(m *Member, attr string) memberAddress {
 			skipped = append(skipped, c.field+" is a guest UPN (#EXT#)")
 			continue
 		}
-		addr, problem := normalizeAddress(v)
+		addr, slot, problem := in.normalize(v)
 		if problem != "" {
 			ma.problem = fmt.Sprintf("invalid %s %q: %s", c.field, v, problem)
 		} else {
-			ma.addr = addr
+			ma.addr, ma.slot = addr, slot
 			if len(skipped) > 0 {
-				ma.note = fmt.Sprintf("%s, so the address is the %s", skipped[0], c.field)
+				ma.note = skipped[0] + ", so the address is the " + c.field
 			}
 		}
 		chosen = i
@@ -209,36 +301,79 @@ func resolveAddress(m *Member, attr string) memberAddress {
 	if chosen < 0 {
 		ma.problem = "no usable address: " + strings.Join(skipped, " and ")
 	}
-	ma.aliases = make([]string, 0, 1+len(m.ProxyAddresses))
 	// Aliases: the other attribute, then the smtp: proxy addresses. They
 	// only ever find existing Procore users, so an alias never turns into
-	// a second Procore account for the same person.
+	// a second Procore account for the same person. They are built at the
+	// end of the arena and capped there, so later members' appends never
+	// write into them.
+	start := len(in.arena)
 	for i, c := range cands {
 		if i == chosen {
 			continue
 		}
 		if v := strings.TrimSpace(c.value); v != "" && !isGuestUPN(v) {
-			ma.addAlias(v)
+			in.addAlias(&ma, start, v)
 		}
 	}
 	for _, p := range m.ProxyAddresses {
 		p = strings.TrimSpace(p)
 		if len(p) > 5 && strings.EqualFold(p[:5], "smtp:") && !isGuestUPN(p) {
-			ma.addAlias(p[5:])
+			in.addAlias(&ma, start, p[5:])
 		}
 	}
+	end := len(in.arena)
+	ma.aliases = in.arena[start:end:end]
+	ma.aliasSlots = in.slotArena[start:end:end]
 	return ma
 }
 
-func (ma *memberAddress) addAlias(v string) {
-	a, problem := normalizeAddress(v)
-	if problem != "" || a == ma.addr {
+func (in *interner) addAlias(ma *memberAddress, start int, v string) {
+	// Most aliases repeat the address or an earlier alias (the primary
+	// SMTP proxy is the mail), so compare before checking: a value equal
+	// under ASCII case folding to a checked address is itself valid (the
+	// checks ignore ASCII case) and normalises to the same address.
+	v = strings.TrimSpace(v)
+	if equalFoldASCII(v, ma.addr) {
 		return
 	}
-	for _, x := range ma.aliases {
-		if x == a {
+	for _, x := range in.arena[start:] {
+		if equalFoldASCII(v, x) {
 			return
 		}
 	}
-	ma.aliases = append(ma.aliases, a)
+	t, problem := checkAddress(v)
+	if problem != "" {
+		return
+	}
+	a, slot := in.intern(t)
+	in.arena = append(in.arena, a)
+	in.slotArena = append(in.slotArena, slot)
+}
+
+// equalFoldASCII reports whether a and b are equal under ASCII case
+// folding; b is already lower-case.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		c := a[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasUpperASCII reports whether s holds an ASCII upper-case letter.
+func hasUpperASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }

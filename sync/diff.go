@@ -15,7 +15,8 @@ import (
 // member, plus one offboard action per active Procore user in an allowed
 // domain who is in no license group any more. It is pure and deterministic
 // (the order of s.Members and s.Users never changes the result) and runs in
-// time linear in members + users, apart from sorting the plan.
+// time linear in members + users: every address is hashed into one table
+// once, and the plan is radix-sorted by kind and address.
 //
 // Actions point into s (Member, User); the caller must not change s while
 // the plan is in use. Rules are expected to have passed Validate; Diff
@@ -40,10 +41,15 @@ type differ struct {
 	s     *Snapshot
 	rules *compiledRules
 
+	// in is the address table: every distinct normalised address of a
+	// Procore user or an eligible member has one slot, which records the
+	// first user and the first member under it. One map serves both sides,
+	// and each member's addresses are looked up once.
+	in interner
+
 	userAddr []string // normalised Procore address per user; "" if unusable
-	// byAddr maps a normalised address to the first Procore user holding
-	// it; dupAddr lists all of them (sorted by ID) when there are several.
-	byAddr  map[string]int32
+	// dupAddr lists all Procore users (sorted by ID) of an address held by
+	// several.
 	dupAddr map[string][]int32
 	// byOrigin maps a Procore origin_id (an Entra object id) to its user.
 	byOrigin  map[string]int32
@@ -51,30 +57,43 @@ type differ struct {
 
 	maddr    []memberAddress
 	excluded []string // exclusion reason per member; "" if eligible
+	// memberID maps an Entra id to its first member. Only origin_id
+	// checks consult it, so it is built only when some user has one.
 	memberID map[string]int32
-	// owners maps every address of every eligible member to the first
-	// member holding it; multi lists all of them when there are several.
-	owners map[string]int32
-	multi  map[string][]int32
+	// multi lists all eligible members (sorted) of an address held by
+	// several.
+	multi map[string][]int32
 
 	claimed []bool // per user: some member (eligible or not) is this person
+
+	rb         []byte            // reason scratch
+	groupNotes map[string]string // groupsNote per distinct group list
+	gkey       []byte            // groupNotes key scratch
 }
 
 func newDiffer(s *Snapshot, rules *compiledRules) *differ {
 	n, m := len(s.Users), len(s.Members)
 	return &differ{
-		s:        s,
-		rules:    rules,
-		userAddr: make([]string, n),
-		byAddr:   make(map[string]int32, n),
-		dupAddr:  map[string][]int32{},
-		byOrigin: make(map[string]int32, n),
-		maddr:    make([]memberAddress, m),
-		excluded: make([]string, m),
-		memberID: make(map[string]int32, m),
-		owners:   make(map[string]int32, 3*m),
-		multi:    map[string][]int32{},
-		claimed:  make([]bool, n),
+		s:     s,
+		rules: rules,
+		in: interner{
+			// Users' addresses plus, typically, one new address per
+			// member (the UPN when it is not the mail) and some new hires.
+			table: make(map[string]int32, n+m+m/4),
+			slots: make([]addrSlot, 0, n+m+m/4),
+			arena: make([]string, 0, 2*m),
+			// slotArena grows in step with arena.
+			slotArena: make([]int32, 0, 2*m),
+		},
+		userAddr:   make([]string, n),
+		dupAddr:    map[string][]int32{},
+		byOrigin:   map[string]int32{},
+		maddr:      make([]memberAddress, m),
+		excluded:   make([]string, m),
+		multi:      map[string][]int32{},
+		claimed:    make([]bool, n),
+		rb:         make([]byte, 0, 256),
+		groupNotes: map[string]string{},
 	}
 }
 
@@ -86,17 +105,38 @@ func (d *differ) run() []Action {
 		actions = append(actions, d.memberAction(int32(i)))
 	}
 	actions = d.offboards(actions)
-	sortActions(actions)
-	return actions
+	return sortActions(actions)
+}
+
+// slot returns the slot of a normalised address that the interner just
+// looked up, adding it if the lookup found none (id < 0). The caller must
+// not have added the address since that lookup, which saves a second one.
+func (d *differ) slot(addr string, id int32) int32 {
+	if id >= 0 {
+		return id
+	}
+	id = int32(len(d.in.slots))
+	d.in.table[addr] = id
+	d.in.slots = append(d.in.slots, addrSlot{addr: addr, user: -1, owner: -1})
+	return id
 }
 
 // indexUsers builds the address and origin_id indexes of the Procore directory.
 func (d *differ) indexUsers() {
 	for i := range d.s.Users {
 		u := &d.s.Users[i]
-		if a, ok := NormalizeAddress(u.Email); ok {
+		if a, id, problem := d.in.normalize(u.Email); problem == "" {
 			d.userAddr[i] = a
-			addIndex(d.byAddr, &d.dupAddr, a, int32(i))
+			sl := &d.in.slots[d.slot(a, id)]
+			switch {
+			case sl.user < 0:
+				sl.user = int32(i)
+			case sl.dupUsers:
+				d.dupAddr[a] = append(d.dupAddr[a], int32(i))
+			default:
+				sl.dupUsers = true
+				d.dupAddr[a] = []int32{sl.user, int32(i)}
+			}
 		}
 		if u.OriginID != "" {
 			addIndex(d.byOrigin, &d.dupOrigin, u.OriginID, int32(i))
@@ -131,43 +171,88 @@ func addIndex(first map[string]int32, dup *map[string][]int32, key string, i int
 	}
 }
 
-// lookup returns every index filed under key.
-func lookup(first map[string]int32, dup map[string][]int32, key string) []int32 {
+// lookup appends every index filed under key to buf; it returns the
+// duplicate list itself when there is one. With a stack buf the common
+// single hit allocates nothing.
+func lookup(buf []int32, first map[string]int32, dup map[string][]int32, key string) []int32 {
 	if l, ok := dup[key]; ok {
 		return l
 	}
 	if f, ok := first[key]; ok {
-		return []int32{f}
+		return append(buf, f)
 	}
 	return nil
+}
+
+// usersAt returns the Procore users under an address slot (none for -1).
+func (d *differ) usersAt(buf []int32, slot int32) []int32 {
+	if slot < 0 {
+		return nil
+	}
+	sl := &d.in.slots[slot]
+	if sl.dupUsers {
+		return d.dupAddr[sl.addr]
+	}
+	if sl.user < 0 {
+		return nil
+	}
+	return append(buf, sl.user)
+}
+
+// owners returns the eligible members under an address slot when there
+// are several, else nil.
+func (d *differ) owners(slot int32) []int32 {
+	if slot < 0 || !d.in.slots[slot].multiOwners {
+		return nil
+	}
+	return d.multi[d.in.slots[slot].addr]
 }
 
 // indexMembers resolves every member's address, decides exclusion, files
 // eligible members' addresses and marks the Procore users that belong to a
 // current member (so they are never offboarded).
 func (d *differ) indexMembers() {
+	if len(d.byOrigin) > 0 {
+		d.memberID = make(map[string]int32, len(d.s.Members))
+	}
 	for i := range d.s.Members {
 		m := &d.s.Members[i]
-		ma := resolveAddress(m, d.rules.attr)
-		d.maddr[i] = ma
-		if m.ID != "" {
+		d.maddr[i] = d.in.resolve(m, d.rules.attr)
+		ma := &d.maddr[i]
+		if m.ID != "" && d.memberID != nil {
 			if _, dup := d.memberID[m.ID]; !dup {
 				d.memberID[m.ID] = int32(i)
 			}
 		}
-		d.excluded[i] = d.exclusion(m, &ma)
-		d.claim(m, &ma)
+		d.excluded[i] = d.exclusion(m, ma)
+		d.claim(m, ma)
 		if d.excluded[i] == "" {
 			if ma.addr != "" {
-				addIndex(d.owners, &d.multi, ma.addr, int32(i))
+				ma.slot = d.slot(ma.addr, ma.slot)
+				d.own(ma.slot, int32(i))
 			}
-			for _, a := range ma.aliases {
-				addIndex(d.owners, &d.multi, a, int32(i))
+			for j, a := range ma.aliases {
+				ma.aliasSlots[j] = d.slot(a, ma.aliasSlots[j])
+				d.own(ma.aliasSlots[j], int32(i))
 			}
 		}
 	}
 	for _, l := range d.multi {
 		slices.SortFunc(l, func(a, b int32) int { return d.cmpMembers(a, b) })
+	}
+}
+
+// own files eligible member i under an address slot.
+func (d *differ) own(slot, i int32) {
+	sl := &d.in.slots[slot]
+	switch {
+	case sl.owner < 0:
+		sl.owner = i
+	case sl.multiOwners:
+		d.multi[sl.addr] = append(d.multi[sl.addr], i)
+	default:
+		sl.multiOwners = true
+		d.multi[sl.addr] = []int32{sl.owner, i}
 	}
 }
 
@@ -179,31 +264,39 @@ func (d *differ) cmpMembers(a, b int32) int {
 // exclusion returns why a member is not provisioned, or "" if eligible.
 func (d *differ) exclusion(m *Member, ma *memberAddress) string {
 	switch {
-	case strings.EqualFold(strings.TrimSpace(m.UserType), "Guest") && !d.rules.IncludeGuests:
+	case isGuest(m.UserType) && !d.rules.IncludeGuests:
 		return "guest account (userType Guest)"
 	case !m.AccountEnabled && !d.rules.IncludeDisabled:
 		return "disabled account (accountEnabled false)"
 	case ma.problem != "":
 		return ma.problem
 	case !d.rules.domainAllowed(ma.addr):
-		return fmt.Sprintf("domain %s is not in allowed_domains", domainOf(ma.addr))
+		return "domain " + domainOf(ma.addr) + " is not in allowed_domains"
 	}
 	return d.rules.excludedBy(ma.addr)
 }
 
+// isGuest reports whether a userType is Guest, trimmed and in any case. The
+// common exact "Member" skips the trimming and case folding.
+func isGuest(t string) bool {
+	if t == "Member" {
+		return false
+	}
+	return strings.EqualFold(strings.TrimSpace(t), "Guest")
+}
+
 func (d *differ) claim(m *Member, ma *memberAddress) {
-	if ma.addr != "" {
-		for _, u := range lookup(d.byAddr, d.dupAddr, ma.addr) {
+	var buf [1]int32
+	for _, u := range d.usersAt(buf[:0], ma.slot) {
+		d.claimed[u] = true
+	}
+	for _, slot := range ma.aliasSlots {
+		for _, u := range d.usersAt(buf[:0], slot) {
 			d.claimed[u] = true
 		}
 	}
-	for _, a := range ma.aliases {
-		for _, u := range lookup(d.byAddr, d.dupAddr, a) {
-			d.claimed[u] = true
-		}
-	}
-	if m.ID != "" {
-		for _, u := range lookup(d.byOrigin, d.dupOrigin, m.ID) {
+	if m.ID != "" && len(d.byOrigin) > 0 {
+		for _, u := range lookup(buf[:0], d.byOrigin, d.dupOrigin, m.ID) {
 			d.claimed[u] = true
 		}
 	}
@@ -215,38 +308,80 @@ type match struct {
 	via  string // the member's address that found it; "" if only by origin_id
 }
 
+// reason starts building a reason in the scratch buffer; the parts are
+// added with part and the result taken with done. It is joinReason without
+// an intermediate string per part.
+func (d *differ) reason() { d.rb = d.rb[:0] }
+
+// sep starts a new non-empty part.
+func (d *differ) sep() {
+	if len(d.rb) > 0 {
+		d.rb = append(d.rb, "; "...)
+	}
+}
+
+// part adds s as a part, unless it is empty.
+func (d *differ) part(s string) {
+	if s != "" {
+		d.sep()
+		d.rb = append(d.rb, s...)
+	}
+}
+
+func (d *differ) done() string { return string(d.rb) }
+
+// appendMatched appends how a member matched Procore user u.
+func appendMatched(b []byte, via, addr string, id int64) []byte {
+	if via != addr {
+		b = append(b, "matched alias "...)
+		b = append(b, via...)
+		b = append(b, " on "...)
+	}
+	b = append(b, "Procore user "...)
+	return strconv.AppendInt(b, id, 10)
+}
+
 // memberAction decides the one action of member i.
 func (d *differ) memberAction(i int32) Action {
 	m := &d.s.Members[i]
 	ma := &d.maddr[i]
 	first, last, nameNote, nameFromAddr := memberNames(m, ma.addr)
 	a := Action{Member: m, Address: ma.addr, FirstName: first, LastName: last}
-	groups := groupsNote(m.Groups)
+	groups := d.groupsNote(m.Groups)
+	var buf [1]int32
 
 	if why := d.excluded[i]; why != "" {
 		a.Kind = KindExcluded
+		d.reason()
+		d.part(why)
 		// Show the Procore user the person already has, so the admin can
 		// see what the exclusion leaves in place.
 		if ma.addr != "" {
-			if us := lookup(d.byAddr, d.dupAddr, ma.addr); len(us) == 1 {
+			if us := d.usersAt(buf[:0], ma.slot); len(us) == 1 {
 				a.User = &d.s.Users[us[0]]
-				why += fmt.Sprintf("; Procore user %d has this address (%s)", a.User.ID, activeWord(a.User))
+				d.rb = append(d.rb, "; Procore user "...)
+				d.rb = strconv.AppendInt(d.rb, a.User.ID, 10)
+				d.rb = append(d.rb, " has this address ("...)
+				d.rb = append(d.rb, activeWord(a.User)...)
+				d.rb = append(d.rb, ')')
 			}
 		}
-		a.Reason = joinReason(why, ma.note, groups)
+		d.part(ma.note)
+		d.part(groups)
+		a.Reason = d.done()
 		return a
 	}
 
 	// Two eligible members behind one address: whichever was created, the
 	// other would match it next time. Only the admin can tell who is who.
-	if others := d.multi[ma.addr]; len(others) > 1 {
+	if others := d.owners(ma.slot); len(others) > 1 {
 		a.Kind = KindConflict
 		a.Reason = joinReason(fmt.Sprintf("%s resolve to %s: %s", membersWord(len(others)), ma.addr, d.memberList(others)), ma.note, groups)
 		return a
 	}
 
-	var buf [2]match
-	matches := buf[:0]
+	var mbuf [2]match
+	matches := mbuf[:0]
 	add := func(u int32, via string) {
 		for _, x := range matches {
 			if x.user == u {
@@ -256,11 +391,11 @@ func (d *differ) memberAction(i int32) Action {
 		matches = append(matches, match{u, via})
 	}
 	for j := -1; j < len(ma.aliases); j++ {
-		addr := ma.addr
+		addr, slot := ma.addr, ma.slot
 		if j >= 0 {
-			addr = ma.aliases[j]
+			addr, slot = ma.aliases[j], ma.aliasSlots[j]
 		}
-		us := lookup(d.byAddr, d.dupAddr, addr)
+		us := d.usersAt(buf[:0], slot)
 		if len(us) > 1 {
 			a.Kind = KindConflict
 			a.Address = addr
@@ -268,7 +403,7 @@ func (d *differ) memberAction(i int32) Action {
 			return a
 		}
 		if len(us) == 1 {
-			if others := d.multi[addr]; len(others) > 1 {
+			if others := d.owners(slot); len(others) > 1 {
 				a.Kind = KindConflict
 				a.Address = addr
 				a.Reason = joinReason(fmt.Sprintf("%s have the address %s of Procore user %d: %s", membersWord(len(others)), addr, d.s.Users[us[0]].ID, d.memberList(others)), ma.note, groups)
@@ -277,8 +412,8 @@ func (d *differ) memberAction(i int32) Action {
 			add(us[0], addr)
 		}
 	}
-	if m.ID != "" {
-		for _, u := range lookup(d.byOrigin, d.dupOrigin, m.ID) {
+	if m.ID != "" && len(d.byOrigin) > 0 {
+		for _, u := range lookup(buf[:0], d.byOrigin, d.dupOrigin, m.ID) {
 			add(u, "")
 		}
 	}
@@ -298,13 +433,21 @@ func (d *differ) memberAction(i int32) Action {
 		return a
 	case len(matches) == 0:
 		a.Kind = KindCreate
-		what := "no Procore user under " + ma.addr
+		d.reason()
+		d.rb = append(d.rb, "no Procore user under "...)
+		d.rb = append(d.rb, ma.addr...)
 		if n := len(ma.aliases); n == 1 {
-			what += " or its alias " + ma.aliases[0]
+			d.rb = append(d.rb, " or its alias "...)
+			d.rb = append(d.rb, ma.aliases[0]...)
 		} else if n > 1 {
-			what += fmt.Sprintf(" or its %d aliases", n)
+			d.rb = append(d.rb, " or its "...)
+			d.rb = strconv.AppendInt(d.rb, int64(n), 10)
+			d.rb = append(d.rb, " aliases"...)
 		}
-		a.Reason = joinReason(what, ma.note, nameNote, groups)
+		d.part(ma.note)
+		d.part(nameNote)
+		d.part(groups)
+		a.Reason = d.done()
 		return a
 	}
 
@@ -318,14 +461,12 @@ func (d *differ) memberAction(i int32) Action {
 		return a
 	}
 	a.Address = x.via
-	if o, ok := d.memberID[u.OriginID]; ok && u.OriginID != m.ID {
-		a.Kind = KindConflict
-		a.Reason = joinReason(fmt.Sprintf("Procore user %d under %s was created for another member, %s", u.ID, x.via, d.memberList([]int32{o})), ma.note, groups)
-		return a
-	}
-	matched := "Procore user " + strconv.FormatInt(u.ID, 10)
-	if x.via != ma.addr {
-		matched = fmt.Sprintf("matched alias %s on Procore user %d", x.via, u.ID)
+	if u.OriginID != "" && u.OriginID != m.ID {
+		if o, ok := d.memberID[u.OriginID]; ok {
+			a.Kind = KindConflict
+			a.Reason = joinReason(fmt.Sprintf("Procore user %d under %s was created for another member, %s", u.ID, x.via, d.memberList([]int32{o})), ma.note, groups)
+			return a
+		}
 	}
 	namesDiffer := !nameFromAddr && (strings.TrimSpace(u.FirstName) != first || strings.TrimSpace(u.LastName) != last)
 	diffNote := ""
@@ -333,31 +474,50 @@ func (d *differ) memberAction(i int32) Action {
 		diffNote = fmt.Sprintf("names differ: Procore has %q, Entra ID has %q", fullName(u.FirstName, u.LastName), fullName(first, last))
 	}
 
+	d.reason()
 	if !u.IsActive {
-		since := "inactive in Procore"
+		d.rb = append(d.rb, "inactive in Procore"...)
 		if !u.UpdatedAt.IsZero() {
-			since += " since " + u.UpdatedAt.UTC().Format("2006-01-02")
+			d.rb = append(d.rb, " since "...)
+			d.rb = u.UpdatedAt.UTC().AppendFormat(d.rb, "2006-01-02")
 		}
+		d.rb = append(d.rb, " ("...)
+		d.rb = appendMatched(d.rb, x.via, ma.addr, u.ID)
+		d.rb = append(d.rb, ')')
 		if d.rules.Reactivate {
 			a.Kind = KindReactivate
-			a.Reason = joinReason(since+" ("+matched+")", diffNote, ma.note, groups)
+			d.part(diffNote)
 		} else {
 			a.Kind = KindExcluded
-			a.Reason = joinReason(since+" ("+matched+") and procore.reactivate is off", ma.note, groups)
+			d.rb = append(d.rb, " and procore.reactivate is off"...)
 		}
+		d.part(ma.note)
+		d.part(groups)
+		a.Reason = d.done()
 		return a
 	}
 	switch {
 	case namesDiffer && d.rules.UpdateNames:
 		a.Kind = KindUpdate
-		a.Reason = joinReason(diffNote+" ("+matched+")", ma.note, groups)
+		d.rb = append(d.rb, diffNote...)
+		d.rb = append(d.rb, " ("...)
+		d.rb = appendMatched(d.rb, x.via, ma.addr, u.ID)
+		d.rb = append(d.rb, ')')
 	case namesDiffer:
 		a.Kind = KindInSync
-		a.Reason = joinReason("active "+matched, diffNote+", and procore.update_names is off", ma.note, groups)
+		d.rb = append(d.rb, "active "...)
+		d.rb = appendMatched(d.rb, x.via, ma.addr, u.ID)
+		d.sep()
+		d.rb = append(d.rb, diffNote...)
+		d.rb = append(d.rb, ", and procore.update_names is off"...)
 	default:
 		a.Kind = KindInSync
-		a.Reason = joinReason("active "+matched, ma.note, groups)
+		d.rb = append(d.rb, "active "...)
+		d.rb = appendMatched(d.rb, x.via, ma.addr, u.ID)
 	}
+	d.part(ma.note)
+	d.part(groups)
+	a.Reason = d.done()
 	return a
 }
 
@@ -384,12 +544,13 @@ func (d *differ) offboards(actions []Action) []Action {
 		if d.rules.excludedBy(addr) != "" {
 			continue
 		}
-		actions = append(actions, Action{
-			Kind:    KindOffboard,
-			Address: addr,
-			User:    u,
-			Reason:  fmt.Sprintf("active Procore user %d in allowed domain %s is in no license group; %s", u.ID, domainOf(addr), tail),
-		})
+		d.rb = append(d.rb[:0], "active Procore user "...)
+		d.rb = strconv.AppendInt(d.rb, u.ID, 10)
+		d.rb = append(d.rb, " in allowed domain "...)
+		d.rb = append(d.rb, domainOf(addr)...)
+		d.rb = append(d.rb, " is in no license group; "...)
+		d.rb = append(d.rb, tail...)
+		actions = append(actions, Action{Kind: KindOffboard, Address: addr, User: u, Reason: d.done()})
 	}
 	return actions
 }
@@ -447,6 +608,22 @@ func collapseSpace(s string) string {
 
 func fullName(first, last string) string {
 	return strings.TrimSpace(strings.TrimSpace(first) + " " + strings.TrimSpace(last))
+}
+
+// groupsNote is the cached groupsNote: most members share one of a handful
+// of group lists, so the note is built once per distinct list. The key is
+// the length-prefixed encoding of the list, which cannot be ambiguous.
+func (d *differ) groupsNote(groups []string) string {
+	if len(groups) == 0 {
+		return ""
+	}
+	d.gkey = appendStrs(d.gkey[:0], groups)
+	if n, ok := d.groupNotes[string(d.gkey)]; ok {
+		return n
+	}
+	n := groupsNote(groups)
+	d.groupNotes[string(d.gkey)] = n
+	return n
 }
 
 func groupsNote(groups []string) string {
@@ -531,9 +708,179 @@ func kindRank(k Kind) int {
 
 // sortActions orders a plan by kind, then address, then the people's ids,
 // and finally by the whole encoded action, so that even identical-looking
-// duplicates have one order whatever the input order was.
-func sortActions(actions []Action) {
-	slices.SortFunc(actions, cmpAction)
+// duplicates have one order whatever the input order was (cmpAction). It
+// sorts small precomputed keys rather than the actions: a radix sort on
+// the kind and the address bytes, which takes linear time where a
+// comparison sort's n log n string comparisons dominated at 100k actions,
+// and cmpAction only among actions with one address. The actions are then
+// permuted into place.
+func sortActions(actions []Action) []Action {
+	keys := make([]sortKey, len(actions))
+	for i := range actions {
+		a := actions[i].Address
+		keys[i] = sortKey{prefix8(a, 0), prefix8(a, 8), a, int32(kindRank(actions[i].Kind)), int32(i)}
+	}
+	ks := keySorter{actions: actions, tmp: make([]sortKey, len(keys))}
+	ks.byRank(keys)
+	// Permute in place, cycle by cycle, rather than copying into a second
+	// slice of actions: at 100k actions that copy is the largest allocation.
+	for j := range keys {
+		if keys[j].i < 0 || int(keys[j].i) == j {
+			continue
+		}
+		tmp := actions[j]
+		k := j
+		for {
+			src := int(keys[k].i)
+			keys[k].i = -1
+			if src == j {
+				actions[k] = tmp
+				break
+			}
+			actions[k] = actions[src]
+			k = src
+		}
+	}
+	return actions
+}
+
+// sortKey is what sortActions sorts: the kind's rank, the address with its
+// first 16 bytes big-endian in p0 and p1 (so that the radix passes and most
+// comparisons never read the address itself, a cache miss each time at
+// 100k actions), and the action's index.
+type sortKey struct {
+	p0, p1 uint64
+	addr   string
+	rank   int32
+	i      int32
+}
+
+// keySorter is a most-significant-digit radix sort of sortKeys.
+type keySorter struct {
+	actions []Action
+	tmp     []sortKey // distribution buffer, as long as the keys
+}
+
+// radixCutoff is the range length below which a comparison sort is faster
+// than another radix pass over 257 buckets.
+const radixCutoff = 48
+
+// cmp is the full order, for short ranges: rank, address, then cmpAction.
+func (ks *keySorter) cmp(a, b sortKey) int {
+	if a.rank != b.rank {
+		return cmp.Compare(a.rank, b.rank)
+	}
+	if a.p0 != b.p0 {
+		return cmp.Compare(a.p0, b.p0)
+	}
+	if a.p1 != b.p1 {
+		return cmp.Compare(a.p1, b.p1)
+	}
+	if c := strings.Compare(a.addr, b.addr); c != 0 {
+		return c
+	}
+	return cmpAction(ks.actions[a.i], ks.actions[b.i])
+}
+
+// byRank sorts by rank with one counting pass, then each rank's range by
+// address.
+func (ks *keySorter) byRank(keys []sortKey) {
+	// Ranks run from 0 to len(Kinds) (unknown kinds).
+	count := make([]int, len(Kinds)+2)
+	for i := range keys {
+		count[keys[i].rank+1]++
+	}
+	for r := 1; r < len(count); r++ {
+		count[r] += count[r-1]
+	}
+	starts := slices.Clone(count)
+	tmp := ks.tmp[:len(keys)]
+	for _, k := range keys {
+		tmp[count[k.rank]] = k
+		count[k.rank]++
+	}
+	copy(keys, tmp)
+	for r := 0; r+1 < len(starts); r++ {
+		ks.byAddress(keys[starts[r]:starts[r+1]], 0)
+	}
+}
+
+// digit is byte d of k's address plus one, or 0 past its end, so that a
+// shorter address sorts before a longer one it is a prefix of.
+func digit(k *sortKey, d int) int {
+	switch {
+	case d >= len(k.addr):
+		return 0
+	case d < 8:
+		return int(byte(k.p0>>(56-8*d))) + 1
+	case d < 16:
+		return int(byte(k.p1>>(56-8*(d-8)))) + 1
+	}
+	return int(k.addr[d]) + 1
+}
+
+// byAddress sorts keys that share a rank and their first d address bytes.
+func (ks *keySorter) byAddress(keys []sortKey, d int) {
+	for {
+		if len(keys) < radixCutoff {
+			slices.SortFunc(keys, ks.cmp)
+			return
+		}
+		var count [257]int
+		for i := range keys {
+			count[digit(&keys[i], d)]++
+		}
+		if count[0] == len(keys) {
+			// One address: only cmpAction can order them.
+			slices.SortFunc(keys, ks.cmp)
+			return
+		}
+		// A byte every key shares (a common prefix) needs no pass.
+		if count[digit(&keys[0], d)] == len(keys) {
+			d++
+			continue
+		}
+		var next [257]int
+		for b, sum := 0, 0; b < len(count); b++ {
+			next[b] = sum
+			sum += count[b]
+		}
+		starts := next
+		tmp := ks.tmp[:len(keys)]
+		for _, k := range keys {
+			b := digit(&k, d)
+			tmp[next[b]] = k
+			next[b]++
+		}
+		copy(keys, tmp)
+		for b := range count {
+			if count[b] < 2 {
+				continue
+			}
+			sub := keys[starts[b] : starts[b]+count[b]]
+			if b == 0 {
+				slices.SortFunc(sub, ks.cmp)
+			} else {
+				ks.byAddress(sub, d+1)
+			}
+		}
+		return
+	}
+}
+
+// prefix8 returns bytes off..off+8 of s as a big-endian number, padded with
+// zeros: comparing two such numbers orders like comparing the bytes, and a
+// shorter string (zero padding) sorts first, as strings.Compare has it.
+// Equal numbers say nothing; the caller then compares the strings.
+func prefix8(s string, off int) uint64 {
+	var x uint64
+	for j := off; j < off+8; j++ {
+		x <<= 8
+		if j < len(s) {
+			x |= uint64(s[j])
+		}
+	}
+	return x
 }
 
 func cmpAction(a, b Action) int {
@@ -572,7 +919,7 @@ func cmpAction(a, b Action) int {
 // are left out, so they do not change the fingerprint either.
 func fingerprint(r *compiledRules, actions []Action) string {
 	h := sha256.New()
-	buf := make([]byte, 0, 512)
+	buf := make([]byte, 0, 40<<10)
 	buf = appendStr(buf, "procsync plan v1")
 	buf = appendStr(buf, r.attr)
 	buf = appendBool(buf, r.IncludeGuests)
@@ -586,11 +933,17 @@ func fingerprint(r *compiledRules, actions []Action) string {
 	buf = appendBool(buf, r.Reactivate)
 	buf = appendBool(buf, r.UpdateNames)
 	buf = appendStr(buf, r.offboardMode())
-	h.Write(buf)
+	// Encode into one large buffer and hash it in big writes: the digest
+	// then runs its block function over long runs instead of copying every
+	// action's few hundred bytes through its 64-byte block buffer.
 	for i := range actions {
-		buf = encodeAction(buf[:0], &actions[i])
-		h.Write(buf)
+		buf = encodeAction(buf, &actions[i])
+		if len(buf) >= 32<<10 {
+			h.Write(buf)
+			buf = buf[:0]
+		}
 	}
+	h.Write(buf)
 	return hex.EncodeToString(h.Sum(nil))
 }
 

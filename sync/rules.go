@@ -118,6 +118,38 @@ type compiledRules struct {
 type pattern struct {
 	raw, lower string
 	bad        bool
+	// simple says the pattern has at most one '*' and no other
+	// metacharacter, so that match can use prefix and suffix instead of
+	// path.Match (which Diff would otherwise run for every address).
+	simple         bool
+	prefix, suffix string
+	star           bool
+}
+
+// match reports whether the normalised address matches the pattern, with
+// path.Match's semantics ('*' matches any run of non-'/' bytes).
+func (p *pattern) match(addr string) bool {
+	if !p.simple {
+		ok, _ := path.Match(p.lower, addr)
+		return ok
+	}
+	if !p.star {
+		return addr == p.prefix
+	}
+	return len(addr) >= len(p.prefix)+len(p.suffix) &&
+		strings.HasPrefix(addr, p.prefix) && strings.HasSuffix(addr, p.suffix) &&
+		strings.IndexByte(addr[len(p.prefix):len(addr)-len(p.suffix)], '/') < 0
+}
+
+func compilePattern(raw string) pattern {
+	lp := strings.ToLower(strings.TrimSpace(raw))
+	_, err := path.Match(lp, "")
+	p := pattern{raw: raw, lower: lp, bad: err != nil}
+	if !p.bad && !strings.ContainsAny(lp, "?[\\") && strings.Count(lp, "*") <= 1 {
+		p.simple = true
+		p.prefix, p.suffix, p.star = strings.Cut(lp, "*")
+	}
+	return p
 }
 
 func (r Rules) compile() *compiledRules {
@@ -141,9 +173,7 @@ func (r Rules) compile() *compiledRules {
 		}
 	}
 	for _, p := range r.Exclude {
-		lp := strings.ToLower(strings.TrimSpace(p))
-		_, err := path.Match(lp, "")
-		c.patterns = append(c.patterns, pattern{raw: p, lower: lp, bad: err != nil})
+		c.patterns = append(c.patterns, compilePattern(p))
 	}
 	return c
 }
@@ -163,11 +193,12 @@ func (c *compiledRules) domainAllowed(addr string) bool {
 // A malformed pattern excludes everybody: it was meant to keep someone out,
 // and failing closed keeps a typo from provisioning service accounts.
 func (c *compiledRules) excludedBy(addr string) string {
-	for _, p := range c.patterns {
+	for i := range c.patterns {
+		p := &c.patterns[i]
 		if p.bad {
 			return fmt.Sprintf("exclude pattern %q is %v, so every address is excluded until it is fixed", p.raw, errBadPattern)
 		}
-		if ok, _ := path.Match(p.lower, addr); ok {
+		if p.match(addr) {
 			return fmt.Sprintf("address %s matches exclude pattern %q", addr, p.raw)
 		}
 	}
