@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 
 	"procsync/sync"
 )
@@ -62,6 +63,10 @@ type AutoResult struct {
 	Run *Run `json:"-"`
 }
 
+// reportGrace bounds sending the report after the run was interrupted;
+// schedulers give a stopping process tens of seconds before SIGKILL.
+const reportGrace = 15 * time.Second
+
 // RunAuto is the headless run: reconcile, snapshot, plan, approve by the
 // --auto rule, brakes, apply (or only plan, for a dry run), report. The
 // caller holds the state lock. The result is never nil; its ExitCode is
@@ -106,8 +111,17 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 	res.fill(run)
 	if ctx.Err() == nil || run.ID != 0 {
 		// The report goes out even after a failed apply: the failures
-		// need a person. After a cancel it is still saved.
-		rep, rerr := e.Report(ctx, run)
+		// need a person. After a cancel (SIGTERM from a scheduler) what
+		// was applied must still be reported, since the next run will
+		// find nothing to do and send nothing: so the report gets a short
+		// grace period of its own.
+		rctx := ctx
+		if ctx.Err() != nil {
+			var cancel context.CancelFunc
+			rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), reportGrace)
+			defer cancel()
+		}
+		rep, rerr := e.Report(rctx, run)
 		if rep != nil {
 			res.Report.Sent, res.Report.Path = rep.Sent, rep.Path
 		}
