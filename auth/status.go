@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,15 +74,10 @@ func (i *Info) String() string {
 func GraphStatus(ctx context.Context, cfg GraphConfig, store Store) (*Info, error) {
 	info := &Info{Provider: Graph, Tenant: cfg.Tenant, Environment: GraphEnvironment(cfg.LoginURL), Store: store.Kind()}
 	ts, err := GraphTokenSource(ctx, cfg, store)
+	tok, err := statusToken(info, ts, err)
 	if err != nil {
 		return statusProblem(info, err)
 	}
-	info.Method = ts.Method()
-	tok, err := ts.Token()
-	if err != nil {
-		return statusProblem(info, err)
-	}
-	info.SignedIn, info.Expiry = true, tok.Expiry
 	if ts.Method() == MethodApp {
 		info.Account = appName(tok.AccessToken)
 		if info.Account == "" {
@@ -114,15 +108,9 @@ func ProcoreStatus(ctx context.Context, cfg ProcoreConfig, store Store) (*Info, 
 		info.Company = strconv.FormatInt(cfg.CompanyID, 10)
 	}
 	ts, err := ProcoreTokenSource(ctx, cfg, store)
-	if err != nil {
+	if _, err := statusToken(info, ts, err); err != nil {
 		return statusProblem(info, err)
 	}
-	info.Method = ts.Method()
-	tok, err := ts.Token()
-	if err != nil {
-		return statusProblem(info, err)
-	}
-	info.SignedIn, info.Expiry = true, tok.Expiry
 	hdr := http.Header{}
 	if cfg.CompanyID != 0 {
 		hdr.Set("Procore-Company-Id", info.Company)
@@ -158,6 +146,26 @@ func ProcoreStatus(ctx context.Context, cfg ProcoreConfig, store Store) (*Info, 
 	return info, nil
 }
 
+// statusToken obtains a token from ts (renewing it if needed) and records
+// the sign-in method, that the user is signed in and when the token expires.
+// err is the error of building ts, passed through so that both providers'
+// status share one path to statusProblem.
+func statusToken(info *Info, ts *TokenSource, err error) (*oauth2.Token, error) {
+	if err != nil {
+		return nil, err
+	}
+	info.Method = ts.Method()
+	tok, err := ts.Token()
+	if err != nil {
+		return nil, err
+	}
+	info.SignedIn, info.Expiry = true, tok.Expiry
+	return tok, nil
+}
+
+// statusProblem reports err in info.Problem when it is one an operator fixes
+// by signing in (not signed in, or the provider refused the token); any
+// other error is returned.
 func statusProblem(info *Info, err error) (*Info, error) {
 	if errors.Is(err, ErrNotSignedIn) {
 		info.Problem = err.Error()
@@ -200,19 +208,11 @@ func getJSON(ctx context.Context, ts *TokenSource, u string, hdr http.Header, v 
 // JWTs today but Microsoft says not to rely on it, so this is best effort
 // and only for display.
 func appName(access string) string {
-	parts := strings.Split(access, ".")
-	if len(parts) != 3 {
-		return ""
-	}
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return ""
-	}
 	var c struct {
 		App   string `json:"app_displayname"`
 		AppID string `json:"appid"`
 	}
-	if json.Unmarshal(b, &c) != nil {
+	if !jwtClaims(access, &c) {
 		return ""
 	}
 	if c.App != "" {

@@ -117,24 +117,31 @@ func convertError(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, redactURLError(err))
 }
 
+// jwtClaims decodes the claims (payload) of the JWT raw into v, reporting
+// whether raw was a JWT with a JSON payload. The signature is not checked:
+// callers only display what they read (a name), never trust it.
+func jwtClaims(raw string, v any) bool {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return false
+	}
+	return json.Unmarshal(b, v) == nil
+}
+
 // idTokenName reads the display name out of an id token's claims. The token
 // came straight from the token endpoint over TLS, and the name is only shown,
 // never trusted, so the signature is not checked.
 func idTokenName(tok *oauth2.Token) string {
 	raw, _ := tok.Extra("id_token").(string)
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return ""
-	}
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return ""
-	}
 	var c struct {
 		Name              string `json:"name"`
 		PreferredUsername string `json:"preferred_username"`
 	}
-	if json.Unmarshal(b, &c) != nil {
+	if !jwtClaims(raw, &c) {
 		return ""
 	}
 	switch {

@@ -43,15 +43,7 @@ func authSetup(f *Factory, args []string) (auth.Configs, auth.Store, []auth.Prov
 	if err != nil {
 		return auth.Configs{}, nil, nil, &FlagError{Err: err}
 	}
-	cfg, err := f.Config()
-	if err != nil {
-		return auth.Configs{}, nil, nil, err
-	}
-	dir, err := f.StateDir()
-	if err != nil {
-		return auth.Configs{}, nil, nil, err
-	}
-	store, err := auth.OpenStore(dir)
+	cfg, _, store, err := openState(f)
 	if err != nil {
 		return auth.Configs{}, nil, nil, err
 	}

@@ -50,15 +50,7 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
 			if !runAutoFlag && (auto.DryRun || auto.JSON) {
 				return flagErrorf("--dry-run and --json go with --auto")
 			}
-			cfg, err := f.Config()
-			if err != nil {
-				return err
-			}
-			dir, err := f.StateDir()
-			if err != nil {
-				return err
-			}
-			tokens, err := auth.OpenStore(dir)
+			cfg, dir, tokens, err := openState(f)
 			if err != nil {
 				return err
 			}

@@ -55,15 +55,7 @@ says so in a red banner, and the write keys are absent.`,
 
 func runSandbox(ctx context.Context, opts *SandboxOptions) error {
 	f := opts.Factory
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	dir, err := f.StateDir()
-	if err != nil {
-		return err
-	}
-	tokens, err := auth.OpenStore(dir)
+	cfg, dir, tokens, err := openState(f)
 	if err != nil {
 		return err
 	}

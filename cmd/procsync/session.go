@@ -34,6 +34,25 @@ type session struct {
 	companyName string
 }
 
+// openState reads the config, resolves the state directory and opens the
+// token store in it: what every command that signs in or talks to the APIs
+// needs first (the demo, whose state and tokens are its own, excepted).
+func openState(f *Factory) (*config.Config, string, auth.Store, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	dir, err := f.StateDir()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	tokens, err := auth.OpenStore(dir)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return cfg, dir, tokens, nil
+}
+
 // newSession prepares a session without signing in; connect does that.
 func newSession(cfg *config.Config, stateDir string, tokens auth.Store, logger *slog.Logger) *session {
 	if logger == nil {

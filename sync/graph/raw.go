@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
+
+	"procsync/sync/internal/httpx"
 )
 
 // MaxRawBody bounds the body Get returns: the console shows it, and a
@@ -20,42 +19,23 @@ const MaxRawBody = 4 << 20
 // here: the console shows it. Only paths on the client's own host are
 // accepted, so that the bearer token never goes anywhere else.
 func (c *Client) Get(ctx context.Context, path string) (int, http.Header, []byte, error) {
-	op := "GET " + path
-	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
-		return 0, nil, nil, fmt.Errorf("graph: %s: the path must start with a single / (like /v1.0/me)", op)
-	}
-	u, err := url.Parse(c.base + path)
-	if err != nil {
-		return 0, nil, nil, fmt.Errorf("graph: %s: %w", op, err)
-	}
-	b, _ := url.Parse(c.base)
-	if b == nil || u.Host != b.Host || u.Scheme != b.Scheme || u.User != nil {
-		return 0, nil, nil, fmt.Errorf("graph: %s: refusing a request to another host", op)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return 0, nil, nil, fmt.Errorf("graph: %s: %w", op, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("client-request-id", newGUID())
+	hdr := http.Header{}
+	hdr.Set("Accept", "application/json")
+	hdr.Set("client-request-id", newGUID())
 	// $count, $search and some casts need advanced queries; the header is
 	// harmless where it is not needed.
-	req.Header.Set("ConsistencyLevel", "eventual")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return 0, nil, nil, fmt.Errorf("graph: %s: %w", op, ctx.Err())
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return 0, nil, nil, &Error{Op: op, Request: op, Err: err}
+	hdr.Set("ConsistencyLevel", "eventual")
+	status, h, body, err := httpx.RawGet(ctx, c.hc, c.base, path, hdr, MaxRawBody)
+	if err == nil {
+		return status, h, body, nil
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxRawBody))
-	if err != nil {
-		return resp.StatusCode, resp.Header, body, fmt.Errorf("graph: %s: read answer: %w", op, err)
+	op := "GET " + path
+	var na *httpx.NoAnswerError
+	switch {
+	case errors.As(err, &na):
+		return 0, nil, nil, &Error{Op: op, Request: op, Err: na.Err}
+	case errors.Is(err, httpx.ErrRawPath):
+		return 0, nil, nil, fmt.Errorf("graph: %s: %w (like /v1.0/me)", op, err)
 	}
-	return resp.StatusCode, resp.Header, body, nil
+	return status, h, body, fmt.Errorf("graph: %s: %w", op, err)
 }

@@ -13,96 +13,15 @@
 #
 # Needs only bash and tmux (the simulator is read over bash's /dev/tcp).
 . "$(dirname "$0")/lib.sh"
-command -v tmux >/dev/null 2>&1 || fail "tmux is not installed (the explorer end-to-end test needs it)"
-
-# A private tmux server: never the user's own sessions.
-TMUX_SOCK="procsync-e2e-explorer-$$"
-SESSION=explorer
-TMUX_SOCK_PATH=""
-ex_cleanup() {
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
-	[ -n "$TMUX_SOCK_PATH" ] && rm -f "$TMUX_SOCK_PATH"
-	cleanup
-}
-trap ex_cleanup EXIT
+tmux_init explorer "explorer"
 
 EMAIL="test.explorer@contoso.com"
-
-screen() { tmux -L "$TMUX_SOCK" capture-pane -p -t "$SESSION" 2>/dev/null || true; }
-keys() { tmux -L "$TMUX_SOCK" send-keys -t "$SESSION" "$@"; }
-type_text() { tmux -L "$TMUX_SOCK" send-keys -t "$SESSION" -l "$1"; }
-
-tfail() {
-	{
-		echo "---- last screen (120x40) ----"
-		screen
-		echo "---- procsync stderr ----"
-		cat "$WORK/tui.err" 2>/dev/null || true
-		[ -s "$WORK/exit" ] && cat "$WORK/exit"
-		echo "------------------------------"
-	} >&2
-	fail "$*"
-}
-
-# wait_for PATTERN SECONDS WHAT: poll the screen for the extended regexp.
-wait_for() {
-	local pattern=$1 secs=$2 what=$3 i
-	for ((i = 0; i < secs * 10; i++)); do
-		screen | grep -Eq -- "$pattern" && return 0
-		[ -s "$WORK/exit" ] && tfail "procsync exited while waiting for $what"
-		sleep 0.1
-	done
-	tfail "timed out after ${secs}s waiting for $what (/$pattern/ not on screen)"
-}
-
-# sim_get PATH prints the body of GET {SIM_URL}PATH over bash's /dev/tcp.
-sim_get() {
-	local hostport=${SIM_URL#http://} resp
-	exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}" || tfail "cannot connect to the simulator at $SIM_URL"
-	printf 'GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/json\r\n\r\n' "$1" "$hostport" >&3
-	resp=$(cat <&3)
-	exec 3<&-
-	case "${resp%%$'\r'*}" in
-	"HTTP/1."?" 200"*) ;;
-	*) tfail "GET $SIM_URL$1: ${resp%%$'\r'*}" ;;
-	esac
-	printf '%s\n' "${resp#*$'\r\n\r\n'}"
-}
-
-# run_in_tmux CMD: start CMD in a fresh session; $WORK/exit says how it ended.
-run_in_tmux() {
-	rm -f "$WORK/exit"
-	tmux -L "$TMUX_SOCK" kill-session -t "$SESSION" 2>/dev/null || true
-	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s "$SESSION" -x 120 -y 40 \
-		"cd '$WORK' && $1 2>'$WORK/tui.err'; echo \"procsync exited with status \$?\" >'$WORK/exit'; sleep 600" ||
-		fail "tmux could not start a session"
-	TMUX_SOCK_PATH=$(tmux -L "$TMUX_SOCK" display-message -p '#{socket_path}')
-}
-
-wait_exit() {
-	for _ in $(seq 50); do
-		[ -s "$WORK/exit" ] && break
-		sleep 0.1
-	done
-	grep -qx 'procsync exited with status 0' "$WORK/exit" 2>/dev/null || tfail "procsync did not quit cleanly on q"
-}
 
 build
 started=$SECONDS
 
 # ---- 1. procsync demo, then e --------------------------------------------
-mkdir -p "$WORK/state"
-run_in_tmux "PROCSYNC_STATE_DIR='$WORK/state' '$BIN' demo --seed 1 --users 200 --sim-url-file '$WORK/sim-url'"
-wait_for 'Press enter to sign in to Microsoft Graph' 15 "the sign-in screen"
-for _ in $(seq 50); do
-	[ -s "$WORK/sim-url" ] && break
-	sleep 0.1
-done
-SIM_URL=$(head -1 "$WORK/sim-url" 2>/dev/null || true)
-[[ $SIM_URL =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || tfail "--sim-url-file holds no loopback URL: '$SIM_URL'"
-keys Enter
-wait_for 'Press enter to sign in to Procore' 15 "the Graph sign-in to finish"
-keys Enter
+demo_sign_in
 wait_for 'Plan · [0-9,]+ actions' 30 "the review screen"
 grep -q 'e explorer' <<<"$(screen)" || tfail "the review footer does not offer e explorer"
 keys e

@@ -9,95 +9,16 @@
 # Needs only bash and tmux: the simulator is read over bash's /dev/tcp and
 # its JSON with grep, so a bare CI machine needs neither curl nor jq.
 . "$(dirname "$0")/lib.sh"
-command -v tmux >/dev/null 2>&1 || fail "tmux is not installed (the TUI end-to-end test needs it)"
-
-# A private tmux server: never the user's own sessions, and killing it
-# cleans up everything this script started.
-TMUX_SOCK="procsync-e2e-$$"
-SESSION=tui
-TMUX_SOCK_PATH=""
-tui_cleanup() {
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
-	# tmux leaves its socket file behind after kill-server.
-	[ -n "$TMUX_SOCK_PATH" ] && rm -f "$TMUX_SOCK_PATH"
-	cleanup
-}
-trap tui_cleanup EXIT
+tmux_init tui "TUI"
 
 # The filter typed into the plan pane; with the seeded tenant (--seed 1,
 # --users 200) it matches five creates, of which the first three are approved.
 FILTER="create connor"
 
-screen() { tmux -L "$TMUX_SOCK" capture-pane -p -t "$SESSION" 2>/dev/null || true; }
-keys() { tmux -L "$TMUX_SOCK" send-keys -t "$SESSION" "$@"; }
-# type_text sends its argument as literal text (so "/" and spaces are typed,
-# not looked up as key names).
-type_text() { tmux -L "$TMUX_SOCK" send-keys -t "$SESSION" -l "$1"; }
-
-# tfail fails with the last screen and what procsync wrote to stderr, which
-# is what someone debugging a CI failure needs first.
-tfail() {
-	{
-		echo "---- last screen (120x40) ----"
-		screen
-		echo "---- procsync stderr ----"
-		cat "$WORK/tui.err" 2>/dev/null || true
-		[ -s "$WORK/exit" ] && cat "$WORK/exit"
-		echo "------------------------------"
-	} >&2
-	fail "$*"
-}
-
-# wait_for PATTERN SECONDS WHAT: poll the screen until the extended regexp
-# PATTERN shows, failing after SECONDS or as soon as procsync has exited.
-wait_for() {
-	local pattern=$1 secs=$2 what=$3 i
-	for ((i = 0; i < secs * 10; i++)); do
-		screen | grep -Eq -- "$pattern" && return 0
-		[ -s "$WORK/exit" ] && tfail "procsync exited while waiting for $what"
-		sleep 0.1
-	done
-	tfail "timed out after ${secs}s waiting for $what (/$pattern/ not on screen)"
-}
-
-# sim_get PATH prints the body of GET {SIM_URL}PATH, over bash's /dev/tcp
-# (HTTP/1.0, so the server closes the connection and sends no chunks).
-sim_get() {
-	local hostport=${SIM_URL#http://} resp
-	exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}" || tfail "cannot connect to the simulator at $SIM_URL"
-	printf 'GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/json\r\n\r\n' "$1" "$hostport" >&3
-	resp=$(cat <&3)
-	exec 3<&-
-	case "${resp%%$'\r'*}" in
-	"HTTP/1."?" 200"*) ;;
-	*) tfail "GET $SIM_URL$1: ${resp%%$'\r'*}" ;;
-	esac
-	printf '%s\n' "${resp#*$'\r\n\r\n'}"
-}
-
 build
 started=$SECONDS
 
-# The TUI writes to the terminal; its stderr (logs) goes to a file for
-# failures. When it exits, the pane stays open and $WORK/exit says how.
-mkdir -p "$WORK/state"
-tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s "$SESSION" -x 120 -y 40 \
-	"cd '$WORK' && PROCSYNC_STATE_DIR='$WORK/state' '$BIN' demo --seed 1 --users 200 --sim-url-file '$WORK/sim-url' 2>'$WORK/tui.err'; echo \"procsync exited with status \$?\" >'$WORK/exit'; sleep 600" ||
-	fail "tmux could not start a session"
-TMUX_SOCK_PATH=$(tmux -L "$TMUX_SOCK" display-message -p '#{socket_path}')
-
-# Sign-in screen, then the real code flow for each provider (approved by the
-# demo's in-process browser): enter signs in the selected provider.
-wait_for 'Press enter to sign in to Microsoft Graph' 15 "the sign-in screen"
-for _ in $(seq 50); do
-	[ -s "$WORK/sim-url" ] && break
-	sleep 0.1
-done
-SIM_URL=$(head -1 "$WORK/sim-url" 2>/dev/null || true)
-[[ $SIM_URL =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || tfail "--sim-url-file holds no loopback URL: '$SIM_URL'"
-keys Enter
-wait_for 'Press enter to sign in to Procore' 15 "the Graph sign-in to finish"
-keys Enter
+demo_sign_in
 wait_for 'Plan · [0-9,]+ actions · 0 approved' 30 "the review screen"
 s=$(screen)
 grep -q 'graph ●  procore ●' <<<"$s" || tfail "the header does not show both providers signed in"
@@ -174,9 +95,5 @@ pass "simulator: created exactly ${approved[*]}, one mail, no violations"
 
 # q quits from the report screen, and procsync exits cleanly.
 keys q
-for _ in $(seq 50); do
-	[ -s "$WORK/exit" ] && break
-	sleep 0.1
-done
-grep -qx 'procsync exited with status 0' "$WORK/exit" 2>/dev/null || tfail "procsync did not quit cleanly on q"
+wait_exit
 pass "quit; whole run took $((SECONDS - started))s"
