@@ -29,3 +29,26 @@ func TestHelpShowsEveryBindingAt80Columns(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInURLWrapsAt80Columns: the sign-in address must appear whole
+// (wrapped, not cut) so that it can be copied on a narrow terminal.
+func TestSignInURLWrapsAt80Columns(t *testing.T) {
+	f := newFake(EnvSandbox)
+	f.graph, f.procore = false, false
+	f.signInGate = make(chan struct{})
+	defer close(f.signInGate)
+	h := start(t, f, 80, 24)
+	h.waitFor("Press enter to sign in to Microsoft Graph")
+	h.keys(press("enter"))
+	h.waitFor("Open this address")
+	const url = "http://127.0.0.1:41234/identity/contoso.onmicrosoft.com/oauth2/v2.0/authorize?client_id=demo&response_type=code"
+	h.inspect(func(m *model) {
+		var joined strings.Builder
+		for _, l := range strings.Split(ansi.Strip(m.View().Content), "\n") {
+			joined.WriteString(strings.TrimSpace(strings.Trim(l, "│┃")))
+		}
+		if !strings.Contains(joined.String(), url) {
+			t.Errorf("the sign-in URL is not shown whole at 80 columns:\n%s", ansi.Strip(m.View().Content))
+		}
+	})
+}

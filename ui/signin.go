@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -187,10 +188,15 @@ func (s *signinState) view(m *model, h int) string {
 		b = append(b, "", stErr.Render(s.lastErr), "Press enter to retry. Behind a proxy or on a remote machine, "+
 			"`procsync login <provider> --device-code` signs in without a local browser.")
 	}
-	for i := range b {
-		b[i] = " " + b[i]
+	// Wrap rather than cut: a sign-in URL or device code must be whole to
+	// be copied, even at 80 columns.
+	var out []string
+	for _, l := range b {
+		for _, w := range strings.Split(ansi.Wrap(l, max(10, m.w-2), " "), "\n") {
+			out = append(out, " "+w)
+		}
 	}
-	return strings.Join(b, "\n")
+	return strings.Join(out, "\n")
 }
 
 func (m *model) spinFrame() string {
