@@ -90,6 +90,11 @@ type ApplyResult struct {
 	Fallback bool
 	// ProjectErrors lists project memberships that could not be added.
 	ProjectErrors []string
+	// Memberships are the new users' project memberships, one per created
+	// user and configured project, in plan order. Each one is journaled as a
+	// KindProjectAdd intent; a failed one stays open in the journal and the
+	// next run's Reconcile adds it.
+	Memberships []MembershipResult
 }
 
 // Result returns the result for plan action i, if it was approved.
@@ -122,6 +127,9 @@ type applyItem struct {
 	// unknown is set when a request failed in a way that may or may not
 	// have taken effect; the directory decides.
 	unknown bool
+	// adds are a create's project memberships, journaled with the intents
+	// so that no crash can lose them.
+	adds []*MembershipResult
 }
 
 type applier struct {
@@ -173,14 +181,39 @@ func Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*ApplyResult, er
 	defer func() {
 		for _, it := range items {
 			ap.res.Results = append(ap.res.Results, it.res)
+			for _, m := range it.adds {
+				ap.res.Memberships = append(ap.res.Memberships, *m)
+			}
 		}
 	}()
 	if len(items) == 0 {
 		return ap.res, nil
 	}
+	for _, it := range items {
+		if it.a.Kind != KindCreate {
+			continue
+		}
+		for _, pid := range opts.ProjectIDs {
+			m := &MembershipResult{ProjectID: pid, Address: it.a.Address, FirstName: it.a.FirstName, LastName: it.a.LastName}
+			if it.a.Member != nil {
+				m.EntraID = it.a.Member.ID
+			}
+			it.adds = append(it.adds, m)
+		}
+	}
 	if err := ap.recordIntents(items); err != nil {
 		return ap.res, err
 	}
+	// Runs after every return below (before the results are collected):
+	// memberships a cancel or an error kept from being sent get an outcome
+	// that the next run acts on.
+	defer func() {
+		why := "not sent: the apply was cancelled; the next run adds it"
+		if ctx.Err() == nil {
+			why = "not sent: the apply stopped early; the next run adds it"
+		}
+		ap.settleMemberships(items, why)
+	}()
 
 	fallback := false
 	for start := 0; start < len(items); start += opts.BatchSize {
@@ -211,10 +244,11 @@ func Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*ApplyResult, er
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		ap.res.ProjectErrors = append(ap.res.ProjectErrors, "project memberships not added: the apply was cancelled")
 		return ap.res, err
 	}
-	ap.addNewUsersToProjects(items)
+	if err := ap.addNewUsersToProjects(items); err != nil {
+		return ap.res, err
+	}
 	return ap.res, nil
 }
 
@@ -234,19 +268,33 @@ func (ap *applier) recordIntents(items []*applyItem) error {
 	if ap.opts.Journal == nil {
 		return nil
 	}
-	intents := make([]Intent, len(items))
-	for i, it := range items {
-		intents[i] = IntentOf(it.a, StatusPlanned)
+	// The memberships are journaled (planned) in the same transaction as
+	// the creates: whatever happens after, the journal knows they are owed.
+	intents := make([]Intent, 0, len(items))
+	for _, it := range items {
+		intents = append(intents, IntentOf(it.a, StatusPlanned))
+	}
+	for _, it := range items {
+		for _, m := range it.adds {
+			intents = append(intents, m.Intent(StatusPlanned))
+		}
 	}
 	ids, err := ap.opts.Journal.RecordIntents(ap.journalCtx(), intents)
 	if err != nil {
 		return fmt.Errorf("apply: journal intents: %w", err)
 	}
-	if len(ids) != len(items) {
-		return fmt.Errorf("apply: journal returned %d ids for %d intents", len(ids), len(items))
+	if len(ids) != len(intents) {
+		return fmt.Errorf("apply: journal returned %d ids for %d intents", len(ids), len(intents))
 	}
 	for i, it := range items {
 		it.jid = ids[i]
+	}
+	k := len(items)
+	for _, it := range items {
+		for _, m := range it.adds {
+			m.JournalID = ids[k]
+			k++
+		}
 	}
 	return nil
 }
@@ -564,62 +612,95 @@ func (ap *applier) postOne(it *applyItem) error {
 }
 
 // addNewUsersToProjects adds the users created by this apply to the
-// configured projects in bulk.
-func (ap *applier) addNewUsersToProjects(items []*applyItem) {
-	if len(ap.opts.ProjectIDs) == 0 {
-		return
-	}
-	var ids []int64
-	byID := map[int64]*applyItem{}
+// configured projects in bulk, journaling each membership's outcome. A
+// membership that fails stays open in the journal for the next run; the
+// returned error is only the journal's.
+func (ap *applier) addNewUsersToProjects(items []*applyItem) error {
+	var send []*MembershipResult
 	for _, it := range items {
-		if it.a.Kind == KindCreate && it.res.Status == StatusDone && it.res.ProcoreID != 0 {
-			ids = append(ids, it.res.ProcoreID)
-			byID[it.res.ProcoreID] = it
+		for _, m := range it.adds {
+			if it.res.Status == StatusDone && it.res.ProcoreID != 0 {
+				m.UserID = it.res.ProcoreID
+				send = append(send, m)
+			}
 		}
 	}
-	failed, err := AddToProjects(ap.ctx, ap.pc, ids, ap.opts.ProjectIDs, ap.opts.PermissionTemplateID)
-	if err != nil {
+	if len(send) == 0 {
+		return nil
+	}
+	if ap.opts.Journal != nil {
+		ids := make([]int64, len(send))
+		for i, m := range send {
+			ids[i] = m.JournalID
+		}
+		if err := ap.opts.Journal.MarkPending(ap.journalCtx(), ids); err != nil {
+			return fmt.Errorf("apply: journal %d project memberships as pending: %w", len(ids), err)
+		}
+	}
+	addMemberships(ap.ctx, ap.pc, send, ap.opts.PermissionTemplateID, false)
+	return ap.recordMemberships(items)
+}
+
+// settleMemberships gives every membership still without an outcome one:
+// failed (why) when its user was created, so that the next run adds it,
+// and skipped when the user was not.
+func (ap *applier) settleMemberships(items []*applyItem, why string) {
+	for _, it := range items {
+		for _, m := range it.adds {
+			if m.Status != "" {
+				continue
+			}
+			if it.res.Status == StatusDone && it.res.ProcoreID != 0 {
+				m.UserID = it.res.ProcoreID
+				m.Status, m.Error = StatusFailed, why
+			} else {
+				m.Status, m.Error = StatusSkipped, "not added: the user was not created"
+			}
+		}
+	}
+	if err := ap.recordMemberships(items); err != nil {
 		ap.res.ProjectErrors = append(ap.res.ProjectErrors, err.Error())
 	}
-	for uid, msg := range failed {
-		if it := byID[uid]; it != nil {
-			it.res.Error = "created, but " + msg
+}
+
+// recordMemberships journals the memberships that have an outcome not yet
+// journaled, and notes the failures on the result and on their create.
+func (ap *applier) recordMemberships(items []*applyItem) error {
+	var out []*MembershipResult
+	for _, it := range items {
+		var failed []string
+		for _, m := range it.adds {
+			if m.Status == "" || m.recorded {
+				continue
+			}
+			out = append(out, m)
+			if m.Status == StatusFailed {
+				failed = append(failed, fmt.Sprint(m.ProjectID))
+				ap.res.ProjectErrors = append(ap.res.ProjectErrors, m.Error)
+			}
 		}
-		ap.res.ProjectErrors = append(ap.res.ProjectErrors, fmt.Sprintf("user %d: %s", uid, msg))
+		if len(failed) > 0 {
+			it.res.Error = fmt.Sprintf("created, but not added to project %s (the next run retries)", strings.Join(failed, ", "))
+		}
 	}
+	var err error
+	if ap.opts.Journal != nil {
+		if outs := membershipOutcomes(out); len(outs) > 0 {
+			if err = ap.opts.Journal.RecordOutcomes(ap.journalCtx(), outs); err != nil {
+				err = fmt.Errorf("apply: journal %d project membership outcomes: %w", len(outs), err)
+			}
+		}
+	}
+	// Marked as journaled (or never to be, on a journal error), so that
+	// settleMemberships does not record or count them twice.
+	for _, m := range out {
+		m.recorded = true
+	}
+	return err
 }
 
 // maxBulkAdd bounds one bulk-add request.
 const maxBulkAdd = 1000
-
-// AddToProjects adds users to every one of projects with a permission
-// template, in bulk requests. It returns, per user, what could not be
-// added, and an error if a request failed as a whole.
-func AddToProjects(ctx context.Context, pc *procore.Client, userIDs, projects []int64, templateID int64) (map[int64]string, error) {
-	var as []procore.ProjectAssignment
-	for _, uid := range userIDs {
-		for _, pid := range projects {
-			as = append(as, procore.ProjectAssignment{UserID: uid, ProjectID: pid, PermissionTemplateID: templateID})
-		}
-	}
-	failed := map[int64]string{}
-	var errs []error
-	for start := 0; start < len(as); start += maxBulkAdd {
-		part := as[start:min(start+maxBulkAdd, len(as))]
-		res, err := pc.BulkAddToProjects(ctx, part)
-		if err != nil {
-			for _, a := range part {
-				failed[a.UserID] = fmt.Sprintf("not added to project %d: %v", a.ProjectID, err)
-			}
-			errs = append(errs, err)
-			continue
-		}
-		for _, e := range res.Errors {
-			failed[e.UserID] = fmt.Sprintf("not added to project %d: %s", e.ProjectID, e.Message())
-		}
-	}
-	return failed, errors.Join(errs...)
-}
 
 // syncIndex finds each action's entity or error in a sync answer.
 type syncIndex struct {

@@ -87,7 +87,7 @@ func TestApplySIGKILLThenRerun(t *testing.T) {
 	if _, err := st.MarkInterrupted(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := psync.Reconcile(ctx, st.Journal(0), pc); err != nil {
+	if _, err := psync.Reconcile(ctx, st.Journal(0), pc, psync.ReconcileOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	users, err := pc.Users(ctx, nil)

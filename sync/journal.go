@@ -17,14 +17,30 @@ type Journal interface {
 	RecordOutcomes(ctx context.Context, outcomes []Outcome) error
 }
 
+// KindProjectAdd is the journal-only kind of one project membership: a user
+// created by Apply being added to one configured project. It is never in a
+// plan (and not in Kinds); Apply journals one per new user and project, with
+// the create's intents, so that a membership whose add failed or was
+// interrupted stays open in the journal until a later run adds it.
+const KindProjectAdd Kind = "project_add"
+
 // ReconcileJournal is the part of the journal Reconcile needs: the intents
-// an interrupted run left pending, and a way to resolve them.
+// an interrupted run left pending, the project memberships not added yet,
+// and ways to resolve them.
 type ReconcileJournal interface {
 	// Unfinished returns every pending intent from any run, oldest first.
 	Unfinished(ctx context.Context) ([]Intent, error)
 	// ResolvePending records the outcome of a pending intent found by
 	// reconciling it. It fails if the intent is no longer pending.
 	ResolvePending(ctx context.Context, o Outcome) error
+	// OpenProjectAdds returns the KindProjectAdd intents of any run that
+	// are planned, pending or failed, oldest first.
+	OpenProjectAdds(ctx context.Context) ([]Intent, error)
+	// MarkPending turns planned intents into pending ones.
+	MarkPending(ctx context.Context, ids []int64) error
+	// RecordOutcomes records outcomes in one transaction; an outcome may
+	// replace a failed one but never a done one.
+	RecordOutcomes(ctx context.Context, outcomes []Outcome) error
 }
 
 // Intent is one action as the journal records it.
@@ -39,8 +55,11 @@ type Intent struct {
 	FirstName string
 	LastName  string
 	Reason    string
-	// ProcoreID is known at intent time for reactivate, update and offboard.
+	// ProcoreID is known at intent time for reactivate, update and offboard;
+	// for a create and a project_add it is filled in by the outcome.
 	ProcoreID int64
+	// ProjectID is the project of a KindProjectAdd intent; 0 otherwise.
+	ProjectID int64
 	// Status is StatusPlanned (approved and about to be sent, or listed
 	// only), StatusSkipped, or empty for pending.
 	Status Status

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"procsync/sync/procore"
 )
@@ -21,6 +22,30 @@ type Reconciled struct {
 // ReconcileResult says what Reconcile found.
 type ReconcileResult struct {
 	Resolved []Reconciled
+	// Memberships are the project memberships of earlier runs that
+	// Reconcile settled: added now or found already there (done), still
+	// failing (failed; the next run tries again), or no longer wanted
+	// (skipped).
+	Memberships []MembershipResult
+}
+
+// MembershipsNotAdded returns the memberships that are still failing.
+func (r *ReconcileResult) MembershipsNotAdded() []MembershipResult {
+	var out []MembershipResult
+	for _, m := range r.Memberships {
+		if m.Status == StatusFailed {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ReconcileOptions configure Reconcile.
+type ReconcileOptions struct {
+	// ProjectIDs are the projects new users are added to now; an open
+	// membership of a project no longer listed is skipped, not added.
+	ProjectIDs           []int64
+	PermissionTemplateID int64
 }
 
 // Created returns the Procore ids of creates that turned out to be done:
@@ -39,22 +64,48 @@ func (r *ReconcileResult) Created() []int64 {
 // SIGKILL, a reboot) left pending: it re-reads the Procore directory and
 // records each as done, with its Procore id, when its effect is there
 // (matched by origin_id, address or id), and as failed (InterruptedText)
-// otherwise, so that the next plan sees the truth. It never writes to
-// Procore, so it can never create a person twice. Call it before planning.
-func Reconcile(ctx context.Context, j ReconcileJournal, pc *procore.Client) (*ReconcileResult, error) {
+// otherwise, so that the next plan sees the truth. It never writes a user
+// to Procore, so it can never create a person twice.
+//
+// Then it settles the project memberships earlier runs owe (journaled as
+// KindProjectAdd and planned, pending or failed): those already in the
+// project are done, the others are added in bulk now. A membership that
+// fails again is journaled failed and tried by the next run; it is not an
+// error of Reconcile, which must not stop the run. Call it before planning.
+func Reconcile(ctx context.Context, j ReconcileJournal, pc *procore.Client, opts ReconcileOptions) (*ReconcileResult, error) {
 	res := &ReconcileResult{}
-	pending, err := j.Unfinished(ctx)
+	all, err := j.Unfinished(ctx)
 	if err != nil {
 		return res, fmt.Errorf("reconcile: %w", err)
 	}
-	if len(pending) == 0 {
+	// Pending memberships are settled with the other open ones below.
+	var pending []Intent
+	for _, in := range all {
+		if in.Kind != KindProjectAdd {
+			pending = append(pending, in)
+		}
+	}
+	open, err := j.OpenProjectAdds(ctx)
+	if err != nil {
+		return res, fmt.Errorf("reconcile: %w", err)
+	}
+	if len(pending) == 0 && len(open) == 0 {
 		return res, nil
 	}
-	users, err := pc.Users(ctx, nil)
-	if err != nil {
-		return res, fmt.Errorf("reconcile %d interrupted actions: read the Procore directory: %w", len(pending), err)
+	// The directory is needed for the users, and for memberships whose
+	// user id the interrupted run never learned.
+	var dir *directory
+	needDir := len(pending) > 0
+	for _, in := range open {
+		needDir = needDir || in.ProcoreID == 0
 	}
-	dir := newDirectory(users)
+	if needDir {
+		users, err := pc.Users(ctx, nil)
+		if err != nil {
+			return res, fmt.Errorf("reconcile %d interrupted actions and %d project memberships: read the Procore directory: %w", len(pending), len(open), err)
+		}
+		dir = newDirectory(users)
+	}
 	for _, in := range pending {
 		o := Outcome{ID: in.ID, Status: StatusFailed, Error: InterruptedText}
 		if id, ok := dir.effect(in); ok {
@@ -65,7 +116,53 @@ func Reconcile(ctx context.Context, j ReconcileJournal, pc *procore.Client) (*Re
 		}
 		res.Resolved = append(res.Resolved, Reconciled{Intent: in, Status: o.Status, ProcoreID: o.ProcoreID})
 	}
+	if err := reconcileMemberships(ctx, j, pc, dir, open, opts, res); err != nil {
+		return res, err
+	}
 	return res, nil
+}
+
+// reconcileMemberships retries the open memberships and journals their
+// outcomes in one transaction.
+func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.Client, dir *directory, open []Intent, opts ReconcileOptions, res *ReconcileResult) error {
+	if len(open) == 0 {
+		return nil
+	}
+	ms := make([]*MembershipResult, len(open))
+	var send []*MembershipResult
+	var ids []int64
+	for i, in := range open {
+		m := &MembershipResult{
+			JournalID: in.ID, UserID: in.ProcoreID, ProjectID: in.ProjectID, Address: in.Address,
+			FirstName: in.FirstName, LastName: in.LastName, EntraID: in.EntraID,
+		}
+		ms[i] = m
+		if m.UserID == 0 && dir != nil {
+			m.UserID, _ = dir.effect(Intent{Kind: KindCreate, Address: in.Address, EntraID: in.EntraID})
+		}
+		switch {
+		case !slices.Contains(opts.ProjectIDs, m.ProjectID):
+			m.Status, m.Error = StatusSkipped, fmt.Sprintf("not added: project %d is no longer in procore.project_ids", m.ProjectID)
+		case m.UserID == 0:
+			m.Status, m.Error = StatusSkipped, "not added: the user was not created"
+		default:
+			send = append(send, m)
+			ids = append(ids, m.JournalID)
+		}
+	}
+	// Pending while the request is out, like any write; failed ones stay
+	// failed, which the next run retries just the same.
+	if err := j.MarkPending(ctx, ids); err != nil {
+		return fmt.Errorf("reconcile: journal %d project memberships as pending: %w", len(ids), err)
+	}
+	addMemberships(ctx, pc, send, opts.PermissionTemplateID, true)
+	if err := j.RecordOutcomes(ctx, membershipOutcomes(ms)); err != nil {
+		return fmt.Errorf("reconcile: journal %d project membership outcomes: %w", len(ms), err)
+	}
+	for _, m := range ms {
+		res.Memberships = append(res.Memberships, *m)
+	}
+	return nil
 }
 
 // directory indexes a Procore directory read for finding an action's effect.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"procsync/sync"
@@ -77,12 +78,15 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 		res.ExitCode = ExitCode(err)
 		return res, err
 	}
+	var owed []sync.MembershipResult
 	if !opts.DryRun {
 		// A dry run writes nothing to Procore and leaves the journal's
 		// pending intents to the next real run.
-		if _, err := e.Reconcile(ctx); err != nil {
+		rec, err := e.Reconcile(ctx)
+		if err != nil {
 			return fail(err)
 		}
+		owed = rec.Memberships
 	}
 	snap, err := e.Snapshot(ctx, opts.SnapshotProgress)
 	if err != nil {
@@ -105,6 +109,17 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 			}
 		} else {
 			run, runErr = e.Apply(ctx, plan, opts.ApplyProgress)
+		}
+	}
+	run.Owed = owed
+	if runErr == nil {
+		// A membership that still cannot be added needs a person, like a
+		// failed action: the run exits 1 (and the next run retries it).
+		for _, m := range owed {
+			if m.Status == sync.StatusFailed {
+				runErr = fmt.Errorf("a project membership from an earlier run is still not added: %s; the next run retries it", m.Error)
+				break
+			}
 		}
 	}
 	res.Run = run

@@ -140,6 +140,10 @@ type Run struct {
 	DryRun bool
 	// Held is set when a brake refused the run.
 	Held *BrakeError
+	// Owed are the project memberships of earlier runs that Reconcile
+	// settled before this run (added, or still failing); the report lists
+	// them, since their own run's report said they were not added.
+	Owed []sync.MembershipResult
 	// Err is the run-level error, if any.
 	Err error
 }
@@ -152,10 +156,11 @@ func (r *Run) Failed() int {
 	return r.Apply.Counts()[sync.StatusFailed]
 }
 
-// Reconcile marks runs that died as interrupted and resolves the intents
-// they left pending against Procore (see sync.Reconcile). Creates found done
-// are added to the configured projects, since their run may have died
-// before doing so. Call it with the state lock held, before Plan.
+// Reconcile marks runs that died as interrupted, resolves the intents they
+// left pending against Procore, and adds the project memberships earlier
+// runs journaled but did not add (see sync.Reconcile). Memberships that
+// still fail are logged and left for the next run; they do not stop this
+// one. Call it with the state lock held, before Plan.
 func (e *Engine) Reconcile(ctx context.Context) (*sync.ReconcileResult, error) {
 	ids, err := e.d.Store.MarkInterrupted(ctx, 0)
 	if err != nil {
@@ -164,21 +169,26 @@ func (e *Engine) Reconcile(ctx context.Context) (*sync.ReconcileResult, error) {
 	if len(ids) > 0 {
 		e.d.Logger.Warn("earlier runs were interrupted", "runs", ids)
 	}
-	res, err := sync.Reconcile(ctx, e.d.Store.Journal(0), e.d.Procore)
+	res, err := sync.Reconcile(ctx, e.d.Store.Journal(0), e.d.Procore, sync.ReconcileOptions{
+		ProjectIDs: e.d.Apply.ProjectIDs, PermissionTemplateID: e.d.Apply.PermissionTemplateID,
+	})
 	if err != nil {
 		return res, err
 	}
 	if len(res.Resolved) > 0 {
 		e.d.Logger.Info("reconciled interrupted actions", "count", len(res.Resolved))
 	}
-	if created := res.Created(); len(created) > 0 && len(e.d.Apply.ProjectIDs) > 0 {
-		failed, err := sync.AddToProjects(ctx, e.d.Procore, created, e.d.Apply.ProjectIDs, e.d.Apply.PermissionTemplateID)
-		for uid, msg := range failed {
-			e.d.Logger.Warn("reconcile: project membership", "user", uid, "error", msg)
+	added := 0
+	for _, m := range res.Memberships {
+		switch m.Status {
+		case sync.StatusDone:
+			added++
+		case sync.StatusFailed:
+			e.d.Logger.Warn("project membership from an earlier run still not added", "email", m.Address, "project", m.ProjectID, "error", m.Error)
 		}
-		if err != nil {
-			return res, fmt.Errorf("reconcile: add users created by an interrupted run to projects: %w", err)
-		}
+	}
+	if added > 0 {
+		e.d.Logger.Info("added project memberships owed by earlier runs", "count", added)
 	}
 	return res, nil
 }
@@ -374,6 +384,23 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 	if run.Held != nil {
 		rr.Held = run.Held.brake()
 		rr.Held.Rows = held
+	}
+	var ms []sync.MembershipResult
+	ms = append(ms, run.Owed...)
+	if run.Apply != nil {
+		ms = append(ms, run.Apply.Memberships...)
+	}
+	for _, m := range ms {
+		if m.Status == sync.StatusSkipped {
+			// The user was not created (that row says so) or the project
+			// is no longer configured: nothing is owed.
+			continue
+		}
+		rr.Rows = append(rr.Rows, report.Row{
+			Kind: sync.KindProjectAdd, Email: m.Address, FirstName: m.FirstName, LastName: m.LastName, EntraID: m.EntraID,
+			ProcoreID: m.UserID, Status: m.Status, Reason: fmt.Sprintf("new user: add to project %d", m.ProjectID),
+			Error: m.Error, ProjectID: m.ProjectID,
+		})
 	}
 	return rr
 }

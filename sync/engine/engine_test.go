@@ -219,3 +219,81 @@ func TestExitCode(t *testing.T) {
 		}
 	}
 }
+
+// TestRunAutoMembershipRetried: with bulk adds refused, the run creates the
+// users, reports the memberships not added and exits 1; the next run adds
+// them exactly once, reports them, and the first run's history says done.
+func TestRunAutoMembershipRetried(t *testing.T) {
+	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1})
+	ctx := context.Background()
+	f.srv.Sim.FailAlways("procore", "bulk_add", http.StatusServiceUnavailable)
+	res, err := f.engine(t).RunAuto(ctx, engine.AutoOptions{})
+	if err == nil || res.ExitCode != engine.ExitFailed {
+		t.Fatalf("first run: exit %d, %v; want 1", res.ExitCode, err)
+	}
+	created := map[int64]bool{}
+	for _, a := range res.Actions {
+		if a.Kind == sync.KindCreate && a.Status == sync.StatusDone {
+			created[a.ProcoreID] = true
+		}
+	}
+	if len(created) == 0 {
+		t.Fatal("nothing created; the test proves nothing")
+	}
+	html, err := os.ReadFile(res.Report.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(html), fmt.Sprintf("to project %d", sim.ProjectHQ)) {
+		t.Error("the first report does not list the memberships not added")
+	}
+	first := res.Run.ID
+
+	f.srv.Sim.ClearFaults()
+	res, err = f.engine(t).RunAuto(ctx, engine.AutoOptions{})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("second run: exit %d, %v", res.ExitCode, err)
+	}
+	members := f.srv.Sim.ProjectUsers(sim.ProjectHQ)
+	for id := range created {
+		if _, ok := members[id]; !ok {
+			t.Errorf("user %d not on project %d after the second run", id, sim.ProjectHQ)
+		}
+	}
+	ok := 0
+	for _, r := range f.srv.Sim.Requests() {
+		if strings.HasSuffix(r.Path, "/users/bulk_add") && r.Status == http.StatusOK {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d bulk adds succeeded, want exactly 1", ok)
+	}
+	rr := f.engine(t).ReportRun(res.Run)
+	added := 0
+	for _, row := range rr.Rows {
+		if row.Kind == sync.KindProjectAdd && row.Status == sync.StatusDone {
+			added++
+		}
+	}
+	if added != len(created) {
+		t.Errorf("second report lists %d memberships added, want %d", added, len(created))
+	}
+	d, err := f.st.Run(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, a := range d.Actions {
+		if a.Kind != sync.KindProjectAdd {
+			continue
+		}
+		n++
+		if a.Status != sync.StatusDone || !created[a.ProcoreID] || a.ProjectID != sim.ProjectHQ {
+			t.Errorf("history of run %d: %s project %d %s user %d", first, a.Address, a.ProjectID, a.Status, a.ProcoreID)
+		}
+	}
+	if n != len(created) {
+		t.Errorf("history of run %d has %d memberships, want %d", first, n, len(created))
+	}
+}

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"fmt"
+
 	"procsync/sync"
 	"procsync/sync/store"
 )
@@ -29,12 +31,23 @@ func FromJournal(d *store.RunDetail) Run {
 	for _, a := range d.Actions {
 		r := Row{
 			Kind: a.Kind, Email: a.Address, FirstName: a.FirstName, LastName: a.LastName, EntraID: a.EntraID,
-			ProcoreID: a.ProcoreID, Status: a.Status, Reason: a.Reason, Error: a.Error,
+			ProcoreID: a.ProcoreID, Status: a.Status, Reason: a.Reason, Error: a.Error, ProjectID: a.ProjectID,
 		}
 		if a.Status == store.StatusPending {
 			r.Status = sync.StatusFailed
 			if r.Error == "" {
 				r.Error = "interrupted: the request may or may not have reached Procore; the next run reconciles it"
+				if a.Kind == sync.KindProjectAdd {
+					r.Error = fmt.Sprintf("interrupted while adding to project %d; the next run adds the membership", a.ProjectID)
+				}
+			}
+		}
+		if a.Kind == sync.KindProjectAdd && a.Status == sync.StatusPlanned && !d.DryRun {
+			// A membership journaled with its create but never sent: the
+			// run stopped first. It is owed, not merely planned.
+			r.Status = sync.StatusFailed
+			if r.Error == "" {
+				r.Error = fmt.Sprintf("not sent to project %d: the run stopped first; the next run adds the membership", a.ProjectID)
 			}
 		}
 		run.Rows = append(run.Rows, r)

@@ -51,6 +51,9 @@ type Row struct {
 	Status    sync.Status
 	Reason    string
 	Error     string
+	// ProjectID is the project of a project_add row (a new user's
+	// membership of a configured project); 0 otherwise.
+	ProjectID int64
 }
 
 // Brake describes a mass-change brake that refused a headless run.
@@ -114,6 +117,7 @@ const (
 	ColEntraID   Column = "Entra ID"
 	ColReason    Column = "Reason"
 	ColError     Column = "Error"
+	ColProject   Column = "Project"
 )
 
 // Section is one table of the report.
@@ -145,6 +149,11 @@ func (r Row) Cell(c Column) string {
 		return r.Reason
 	case ColError:
 		return r.Error
+	case ColProject:
+		if r.ProjectID == 0 {
+			return ""
+		}
+		return fmt.Sprint(r.ProjectID)
 	}
 	return ""
 }
@@ -163,6 +172,7 @@ func Sections(run Run) []Section {
 		{"Reactivated", "", done, isKind(sync.KindReactivate, sync.StatusDone)},
 		{"Updated", "", append(done[:len(done):len(done)], ColReason), isKind(sync.KindUpdate, sync.StatusDone)},
 		{"Deactivated", "", done, isKind(sync.KindOffboard, sync.StatusDone)},
+		{"Added to projects", "", append(done[:len(done):len(done)], ColProject), isKind(sync.KindProjectAdd, sync.StatusDone)},
 		{"Failed", "These were not applied. The next run tries them again.",
 			[]Column{ColKind, ColName, ColEmail, ColError}, func(r Row) bool { return r.Status == sync.StatusFailed }},
 		{"Skipped", "", []Column{ColKind, ColName, ColEmail, ColReason},
@@ -267,6 +277,13 @@ func shortSummary(run Run) string {
 	done := tally(run.Rows, sync.StatusDone)
 	parts := countParts(done, map[sync.Kind]string{
 		sync.KindCreate: "created", sync.KindReactivate: "reactivated", sync.KindUpdate: "updated", sync.KindOffboard: "deactivated"}, false)
+	if n := done[sync.KindProjectAdd]; n > 0 {
+		w := "project memberships"
+		if n == 1 {
+			w = "project membership"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s added", n, w))
+	}
 	if n := failed(run.Rows); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d failed", n))
 	}

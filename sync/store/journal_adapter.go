@@ -30,7 +30,7 @@ func (j *Journal) RecordIntents(ctx context.Context, intents []sync.Intent) ([]i
 	for i, x := range intents {
 		in[i] = Intent{
 			Kind: x.Kind, Address: x.Address, EntraID: x.EntraID, FirstName: x.FirstName, LastName: x.LastName,
-			Reason: x.Reason, ProcoreID: x.ProcoreID, Status: x.Status,
+			Reason: x.Reason, ProcoreID: x.ProcoreID, ProjectID: x.ProjectID, Status: x.Status,
 		}
 	}
 	return j.s.RecordIntents(ctx, j.runID, in)
@@ -56,14 +56,28 @@ func (j *Journal) Unfinished(ctx context.Context) ([]sync.Intent, error) {
 	if err != nil {
 		return nil, err
 	}
+	return syncIntents(ps), nil
+}
+
+// OpenProjectAdds implements sync.ReconcileJournal.
+func (j *Journal) OpenProjectAdds(ctx context.Context) ([]sync.Intent, error) {
+	ps, err := j.s.OpenProjectAdds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return syncIntents(ps), nil
+}
+
+func syncIntents(ps []PendingAction) []sync.Intent {
 	out := make([]sync.Intent, len(ps))
 	for i, p := range ps {
 		out[i] = sync.Intent{
 			ID: p.ID, RunID: p.RunID, Kind: p.Kind, Address: p.Address, EntraID: p.EntraID,
-			FirstName: p.FirstName, LastName: p.LastName, Reason: p.Reason, ProcoreID: p.ProcoreID, Status: p.Status,
+			FirstName: p.FirstName, LastName: p.LastName, Reason: p.Reason, ProcoreID: p.ProcoreID,
+			ProjectID: p.ProjectID, Status: p.Status,
 		}
 	}
-	return out, nil
+	return out
 }
 
 // ResolvePending implements sync.ReconcileJournal.

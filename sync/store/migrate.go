@@ -74,6 +74,15 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_run ON reports (run_id);
 `},
+	{version: 2, name: "project memberships", sql: `
+-- project_id is the Procore project of a project_add action (a new user's
+-- membership of a configured project); 0 for every other kind.
+ALTER TABLE actions ADD COLUMN project_id INTEGER NOT NULL DEFAULT 0;
+-- Every run looks for the memberships still to add (planned, pending or
+-- failed); the partial index keeps that cheap however long the history.
+CREATE INDEX actions_project_open ON actions (id)
+	WHERE kind = 'project_add' AND status IN ('planned', 'pending', 'failed');
+`},
 }
 
 // migrate brings the schema up to the newest version. The version check and

@@ -97,8 +97,10 @@ type Intent struct {
 	Reason    string
 	// ProcoreID is the Procore user id: known at intent time for a
 	// reactivate, update or offboard (which helps reconciling), and filled in
-	// by the outcome for a create.
+	// by the outcome for a create or a project_add.
 	ProcoreID int64
+	// ProjectID is the Procore project of a project_add action; 0 otherwise.
+	ProjectID int64
 	// Status is StatusPending (the default: a request is about to be sent),
 	// sync.StatusPlanned (listed but not applied: a dry run or not approved),
 	// or sync.StatusSkipped.
@@ -356,8 +358,8 @@ func (s *Store) RecordIntents(ctx context.Context, runID int64, intents []Intent
 		}
 	}()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO actions
-		(run_id, kind, address, entra_id, first_name, last_name, reason, procore_id, intent_at, status)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		(run_id, kind, address, entra_id, first_name, last_name, reason, procore_id, project_id, intent_at, status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("journal: record %d intents for run %d: %w", len(intents), runID, err)
 	}
@@ -377,7 +379,7 @@ func (s *Store) RecordIntents(ctx context.Context, runID int64, intents []Intent
 		if in.Kind == "" || in.Address == "" {
 			return nil, fmt.Errorf("journal: record intent %d of %d for run %d: kind and address are required", i+1, len(intents), runID)
 		}
-		res, err := stmt.ExecContext(ctx, runID, string(in.Kind), in.Address, in.EntraID, in.FirstName, in.LastName, in.Reason, in.ProcoreID, now, string(status))
+		res, err := stmt.ExecContext(ctx, runID, string(in.Kind), in.Address, in.EntraID, in.FirstName, in.LastName, in.Reason, in.ProcoreID, in.ProjectID, now, string(status))
 		if err != nil {
 			return nil, fmt.Errorf("journal: record intent %s %s for run %d: %w", in.Kind, in.Address, runID, err)
 		}
@@ -516,6 +518,37 @@ func (s *Store) Unfinished(ctx context.Context) ([]PendingAction, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("journal: read unfinished actions: %w", err)
+	}
+	return out, nil
+}
+
+// OpenProjectAdds returns every project membership (kind project_add) that
+// is not added yet, from any run, oldest first: planned (its run ended
+// before sending it), pending (interrupted while sending) or failed. The
+// caller retries them; an add whose membership already exists is done.
+func (s *Store) OpenProjectAdds(ctx context.Context) ([]PendingAction, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+actionColumns("a")+`, r.started_at, r.fingerprint
+		FROM actions a JOIN runs r ON r.id = a.run_id
+		WHERE a.kind = ? AND a.status IN ('planned', 'pending', 'failed') ORDER BY a.id`, string(sync.KindProjectAdd))
+	if err != nil {
+		return nil, fmt.Errorf("journal: read open project memberships: %w", err)
+	}
+	defer rows.Close()
+	var out []PendingAction
+	for rows.Next() {
+		var p PendingAction
+		var started string
+		var err error
+		if p.Action, err = scanAction(rows, &started, &p.RunFingerprint); err != nil {
+			return nil, fmt.Errorf("journal: read open project memberships: %w", err)
+		}
+		if p.RunStarted, err = parseTime(started); err != nil {
+			return nil, fmt.Errorf("journal: read open project memberships: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: read open project memberships: %w", err)
 	}
 	return out, nil
 }
@@ -692,7 +725,8 @@ func scanRuns(rows *sql.Rows) ([]Run, error) {
 
 func actionColumns(t string) string {
 	cols := []string{"id", "run_id", "kind", "address", "entra_id", "first_name", "last_name", "reason",
-		"intent_at", "status", "procore_id", "error", "request_id", "COALESCE(%s.done_at, '')", "COALESCE(%s.resolved_by_run, 0)"}
+		"intent_at", "status", "procore_id", "error", "request_id", "COALESCE(%s.done_at, '')", "COALESCE(%s.resolved_by_run, 0)",
+		"project_id"}
 	for i, c := range cols {
 		if strings.Contains(c, "%s") {
 			cols[i] = fmt.Sprintf(c, t)
@@ -709,7 +743,7 @@ func scanAction(rows *sql.Rows, extra ...any) (Action, error) {
 	var a Action
 	var kind, status, intentAt, doneAt string
 	dest := append([]any{&a.ID, &a.RunID, &kind, &a.Address, &a.EntraID, &a.FirstName, &a.LastName, &a.Reason,
-		&intentAt, &status, &a.ProcoreID, &a.Error, &a.RequestID, &doneAt, &a.ResolvedByRun}, extra...)
+		&intentAt, &status, &a.ProcoreID, &a.Error, &a.RequestID, &doneAt, &a.ResolvedByRun, &a.ProjectID}, extra...)
 	if err := rows.Scan(dest...); err != nil {
 		return a, err
 	}
