@@ -139,6 +139,12 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		// Procore's historic hourly limit, so that the demo paces like the
 		// real service.
 		ProcoreHourlyLimit: 3600,
+		// Graph's documented resource-unit budget for the tenant's size
+		// (5,000 a 10 s for the default demo tenant). A snapshot spends a
+		// few units a page, so procsync never waits on it; a script that
+		// hammers the served simulator meets 429 TooManyRequests as it
+		// would in a real tenant.
+		GraphResourceUnits: sim.GraphResourceUnitsAuto,
 	})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)

@@ -31,6 +31,9 @@ func demoInteractive(ctx context.Context, opts *DemoOptions) error {
 		ProcoreHourlyLimit:  3600,
 		ProcoreRedirectURIs: []string{redirect},
 		ConsentPage:         opts.Browser,
+		// Graph's documented budget for the tenant's size (see demo.go):
+		// realistic, and far above what the demo's reads spend.
+		GraphResourceUnits: sim.GraphResourceUnitsAuto,
 	})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)

@@ -107,6 +107,9 @@ func (s *Sim) serveGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := &graphReq{w: w, r: r, tok: tok, q: r.URL.Query(), path: strings.Trim(rest, "/"), base: baseURL(r), vpath: "/graph/" + version}
+	if !s.chargeGraph(g) {
+		return
+	}
 	if g.opt("skip") != "" {
 		g.fail(s, http.StatusBadRequest, "Request_BadRequest", "'$skip' is not supported by the service.")
 		return

@@ -119,6 +119,12 @@ type Options struct {
 	// DeviceCodeInterval is the polling interval the devicecode endpoint
 	// announces (default 1 s, shorter than Entra's 5 s to keep demos fast).
 	DeviceCodeInterval time.Duration
+	// GraphResourceUnits is the resource-unit budget of each application
+	// per GraphResourceWindow (10 s); requests past it get 429
+	// TooManyRequests with Retry-After (see GraphCost). Zero means no
+	// budget; GraphResourceUnitsAuto picks Microsoft's documented value for
+	// the tenant's size (3,500, 5,000 or 8,000).
+	GraphResourceUnits int
 	// Now is the clock (default time.Now). Tests move it to expire tokens
 	// and rate-limit windows without sleeping.
 	Now func() time.Time
@@ -137,6 +143,7 @@ type Sim struct {
 	insp inspectState
 	flt  faultState
 	rl   rateState
+	gb   graphBudget
 	rng  *rand.Rand
 }
 
@@ -183,6 +190,7 @@ func New(opts Options) *Sim {
 	s.auth.init()
 	s.insp.init()
 	s.flt.init()
+	s.gb.init(opts.GraphResourceUnits, len(t.Users))
 	return s
 }
 
