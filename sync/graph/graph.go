@@ -8,7 +8,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -35,6 +34,7 @@ type Client struct {
 	hc   *http.Client
 	base string
 	tr   *httpx.Transport
+	ep   httpx.Endpoint
 }
 
 // Option configures a Client.
@@ -44,33 +44,31 @@ type config struct {
 	httpx httpx.Options
 }
 
-// WithRetry replaces the transport's retry options. Its argument's type is
+// transport turns a change of the transport's options into an Option.
+func transport(f httpx.Option) Option { return func(c *config) { f(&c.httpx) } }
+
+// WithRetry replaces the transport's retry options (keeping the token
+// refresh of WithOnUnauthorized when o has none). Its argument's type is
 // internal to procsync/sync; code elsewhere uses WithMaxRetries and
 // WithWaitScale.
-func WithRetry(o httpx.Options) Option {
-	return func(c *config) {
-		f := c.httpx.OnUnauthorized
-		c.httpx = o
-		if o.OnUnauthorized == nil {
-			c.httpx.OnUnauthorized = f
-		}
-	}
-}
+func WithRetry(o httpx.Options) Option { return transport(httpx.Replace(o)) }
 
-// WithMaxRetries bounds the retries of one request (throttling, 503/504,
-// dropped connections of idempotent requests); 0 keeps the default, a
-// negative value turns retries off.
-func WithMaxRetries(n int) Option { return func(c *config) { c.httpx.MaxRetries = n } }
+// WithMaxRetries bounds the retries of one Graph request: a 429 or 503
+// (throttling), a 504, or a read whose connection dropped (sendMail is never
+// repeated after a drop). 0 keeps the default, a negative value turns
+// retries off.
+func WithMaxRetries(n int) Option { return transport(httpx.MaxRetries(n)) }
 
-// WithWaitScale multiplies every retry wait, Retry-After included. Tests and
-// the demo against the simulator use it to keep fault storms fast.
-func WithWaitScale(f float64) Option { return func(c *config) { c.httpx.WaitScale = f } }
+// WithWaitScale multiplies every wait before a retry, the Retry-After Graph
+// sends when it throttles included, so that tests and the demo against the
+// simulator get through fault storms fast.
+func WithWaitScale(f float64) Option { return transport(httpx.WaitScale(f)) }
 
 // WithOnUnauthorized sets the function called once when Graph answers 401,
 // typically forcing the token source to refresh; the request is then
 // repeated once.
 func WithOnUnauthorized(f func(ctx context.Context) error) Option {
-	return func(c *config) { c.httpx.OnUnauthorized = f }
+	return transport(httpx.OnUnauthorized(f))
 }
 
 // New returns a client that sends through hc (whose transport adds the
@@ -81,7 +79,12 @@ func New(hc *http.Client, baseURL string, opts ...Option) *Client {
 		o(&cfg)
 	}
 	c, tr := httpx.Client(hc, cfg.httpx)
-	return &Client{hc: c, base: strings.TrimRight(baseURL, "/"), tr: tr}
+	base := strings.TrimRight(baseURL, "/")
+	return &Client{hc: c, base: base, tr: tr, ep: httpx.Endpoint{HC: c, Base: base, Header: func(h http.Header) {
+		// A fresh id for every send, re-reads included: Microsoft support
+		// traces one request by it.
+		h.Set("client-request-id", newGUID())
+	}}}
 }
 
 // Error is an error answer from Graph (or a failure to reach it), carrying
@@ -101,8 +104,6 @@ type Error struct {
 	Request string
 	// Err is the underlying transport error when no answer arrived.
 	Err error
-
-	malformed bool
 }
 
 // Error formats the error as an operator reads it:
@@ -157,72 +158,22 @@ const maxMessage = 300
 // rawURL is either a path below the base ("/v1.0/…") or a full URL (a
 // nextLink). Extra headers are added as given.
 func (c *Client) do(ctx context.Context, op, method, rawURL string, body any, out any, hdr http.Header) error {
-	for attempt := 1; ; attempt++ {
-		err := c.doOnce(ctx, op, method, rawURL, body, out, hdr)
-		var e *Error
-		// A cut-off or garbled answer to a read is a transfer problem, not
-		// the server's word: read again, a few times.
-		if method != http.MethodGet || attempt == maxMalformed || !errors.As(err, &e) || !e.malformed {
-			return err
-		}
-	}
-}
-
-// maxMalformed bounds the reads of one GET whose answer does not decode.
-const maxMalformed = 5
-
-func (c *Client) doOnce(ctx context.Context, op, method, rawURL string, body any, out any, hdr http.Header) error {
-	u := rawURL
-	if strings.HasPrefix(rawURL, "/") {
-		u = c.base + rawURL
-	}
-	var rd io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("graph: %s: encode request: %w", op, err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return fmt.Errorf("graph: %s: %w", op, err)
-	}
-	for k, v := range hdr {
-		req.Header[k] = v
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("client-request-id", newGUID())
-	reqName := method + " " + req.URL.RequestURI()
-
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("graph: %s: %w", op, ctx.Err())
-		}
-		// Strip *url.Error's repetition of the full URL: Op names the request.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return &Error{Op: op, Request: reqName, Err: err}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		return parseError(op, reqName, resp)
-	}
-	if out == nil {
-		io.Copy(io.Discard, resp.Body)
+	_, err := c.ep.Call(ctx, method, rawURL, body, hdr, out)
+	if err == nil {
 		return nil
 	}
-	if err := httpx.DecodeJSON(resp.Body, out); err != nil {
-		return &Error{Op: op, Request: reqName, Status: resp.StatusCode, malformed: true,
-			Message: "malformed answer: " + err.Error(), RequestID: resp.Header.Get("request-id")}
+	var ce *httpx.CallError
+	switch {
+	case !errors.As(err, &ce):
+		// Nothing was sent, or ctx ended: no request to name.
+		return fmt.Errorf("graph: %s: %w", op, err)
+	case ce.Status == 0:
+		return &Error{Op: op, Request: ce.Request, Err: ce.Err}
+	case ce.Malformed:
+		return &Error{Op: op, Request: ce.Request, Status: ce.Status,
+			Message: "malformed answer: " + ce.Err.Error(), RequestID: ce.Header.Get("request-id")}
 	}
-	return nil
+	return parseError(op, ce.Request, ce.Response())
 }
 
 // parseError builds an *Error from a non-2xx answer.

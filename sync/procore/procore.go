@@ -10,7 +10,6 @@
 package procore
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,6 +50,7 @@ type Client struct {
 	companyID   int64
 	perPage     int
 	concurrency int
+	ep          httpx.Endpoint
 }
 
 // Option configures a Client.
@@ -62,33 +62,33 @@ type config struct {
 	concurrency int
 }
 
-// WithRetry replaces the transport's retry options. Its argument's type is
+// transport turns a change of the transport's options into an Option.
+func transport(f httpx.Option) Option { return func(c *config) { f(&c.httpx) } }
+
+// WithRetry replaces the transport's retry options (keeping the token
+// refresh of WithOnUnauthorized when o has none). Its argument's type is
 // internal to procsync/sync; code elsewhere uses WithMaxRetries and
 // WithWaitScale. Pacing by the rate-limit headers stays on.
-func WithRetry(o httpx.Options) Option {
-	return func(c *config) {
-		f := c.httpx.OnUnauthorized
-		c.httpx = o
-		if o.OnUnauthorized == nil {
-			c.httpx.OnUnauthorized = f
-		}
-	}
-}
+func WithRetry(o httpx.Options) Option { return transport(httpx.Replace(o)) }
 
-// WithMaxRetries bounds the retries of one request (throttling, 503/504,
-// dropped connections of idempotent requests); 0 keeps the default, a
-// negative value turns retries off.
-func WithMaxRetries(n int) Option { return func(c *config) { c.httpx.MaxRetries = n } }
+// WithMaxRetries bounds the retries of one Procore request: a 429, 503 or
+// 504, or a dropped connection of a read or of a write that is safe to
+// repeat (UpdateUser, SyncUsers batches whose entries all carry an id or
+// origin_id, BulkAddToProjects). 0 keeps the default, a negative value turns
+// retries off.
+func WithMaxRetries(n int) Option { return transport(httpx.MaxRetries(n)) }
 
-// WithWaitScale multiplies every retry wait, Retry-After included. Tests and
-// the demo against the simulator use it to keep fault storms fast.
-func WithWaitScale(f float64) Option { return func(c *config) { c.httpx.WaitScale = f } }
+// WithWaitScale multiplies every wait before a retry (Retry-After, or a
+// 429's wait for the rate-limit window to reset), so that tests and the demo
+// against the simulator get through fault storms fast. The pacing that keeps
+// steady work under the limit is not scaled.
+func WithWaitScale(f float64) Option { return transport(httpx.WaitScale(f)) }
 
 // WithOnUnauthorized sets the function called once when Procore answers 401,
 // typically forcing the token source to refresh; the request is then
 // repeated once.
 func WithOnUnauthorized(f func(ctx context.Context) error) Option {
-	return func(c *config) { c.httpx.OnUnauthorized = f }
+	return transport(httpx.OnUnauthorized(f))
 }
 
 // WithPerPage sets the page size to ask for (the server may clamp it).
@@ -114,8 +114,13 @@ func New(hc *http.Client, baseURL string, companyID int64, opts ...Option) *Clie
 		cfg.concurrency = 1
 	}
 	c, tr := httpx.Client(hc, cfg.httpx)
-	return &Client{hc: c, tr: tr, base: strings.TrimRight(baseURL, "/"), companyID: companyID,
-		perPage: cfg.perPage, concurrency: cfg.concurrency}
+	base := strings.TrimRight(baseURL, "/")
+	company := strconv.FormatInt(companyID, 10)
+	return &Client{hc: c, tr: tr, base: base, companyID: companyID,
+		perPage: cfg.perPage, concurrency: cfg.concurrency,
+		ep: httpx.Endpoint{HC: c, Base: base, Header: func(h http.Header) {
+			h.Set("Procore-Company-Id", company)
+		}}}
 }
 
 // CompanyID returns the company the client acts for.
@@ -149,8 +154,6 @@ type Error struct {
 	Request string
 	// Err is the transport error when no answer arrived.
 	Err error
-
-	malformed bool
 }
 
 // Error formats the error as an operator reads it:
@@ -202,68 +205,22 @@ const maxMessage = 300
 // do sends one request; out, if not nil, receives the decoded JSON answer.
 // It returns the response headers for paging.
 func (c *Client) do(ctx context.Context, op, method, rawURL string, body, out any) (http.Header, error) {
-	for attempt := 1; ; attempt++ {
-		h, err := c.doOnce(ctx, op, method, rawURL, body, out)
-		var e *Error
-		// A cut-off or garbled answer to a read is a transfer problem, not
-		// the server's word: read again, a few times.
-		if method != http.MethodGet || attempt == maxMalformed || !errors.As(err, &e) || !e.malformed {
-			return h, err
-		}
+	h, err := c.ep.Call(ctx, method, rawURL, body, nil, out)
+	if err == nil {
+		return h, nil
 	}
-}
-
-// maxMalformed bounds the reads of one GET whose answer does not decode.
-const maxMalformed = 5
-
-func (c *Client) doOnce(ctx context.Context, op, method, rawURL string, body, out any) (http.Header, error) {
-	u := rawURL
-	if strings.HasPrefix(rawURL, "/") {
-		u = c.base + rawURL
+	var ce *httpx.CallError
+	switch {
+	case !errors.As(err, &ce):
+		// Nothing was sent, or ctx ended: no request to name.
+		return h, fmt.Errorf("procore: %s: %w", op, err)
+	case ce.Status == 0:
+		return h, &Error{Op: op, Request: ce.Request, Err: ce.Err}
+	case ce.Malformed:
+		return h, &Error{Op: op, Request: ce.Request, Status: ce.Status,
+			Message: "malformed answer: " + ce.Err.Error(), RequestID: requestID(ce.Header)}
 	}
-	var rd io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("procore: %s: encode request: %w", op, err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return nil, fmt.Errorf("procore: %s: %w", op, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Procore-Company-Id", strconv.FormatInt(c.companyID, 10))
-	reqName := method + " " + req.URL.RequestURI()
-
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("procore: %s: %w", op, ctx.Err())
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, &Error{Op: op, Request: reqName, Err: err}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		return resp.Header, parseError(op, reqName, resp)
-	}
-	if out == nil {
-		io.Copy(io.Discard, resp.Body)
-		return resp.Header, nil
-	}
-	if err := httpx.DecodeJSON(resp.Body, out); err != nil {
-		return resp.Header, &Error{Op: op, Request: reqName, Status: resp.StatusCode, malformed: true,
-			Message: "malformed answer: " + err.Error(), RequestID: requestID(resp.Header)}
-	}
-	return resp.Header, nil
+	return h, parseError(op, ce.Request, ce.Response())
 }
 
 func requestID(h http.Header) string {
