@@ -133,7 +133,11 @@ func printRuns(w io.Writer, runs []store.Run) {
 		if r.DryRun {
 			mode += " (dry run)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, fmtTime(r.Started), mode, dash(r.ApprovedBy), r.Outcome, countsLine(r.Counts), appliedLine(r.Applied))
+		applied := appliedLine(r.Applied)
+		if len(r.Memberships) > 0 {
+			applied += "; projects: " + appliedLine(r.Memberships)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, fmtTime(r.Started), mode, dash(r.ApprovedBy), r.Outcome, countsLine(r.Counts), applied)
 	}
 	tw.Flush()
 }
@@ -199,6 +203,7 @@ type historyAction struct {
 	Reason    string      `json:"reason"`
 	Error     string      `json:"error"`
 	RequestID string      `json:"request_id,omitempty"`
+	ProjectID int64       `json:"project_id,omitempty"`
 }
 
 type historyRun struct {
@@ -215,20 +220,22 @@ type historyRun struct {
 	Error       string              `json:"error,omitempty"`
 	Plan        sync.Counts         `json:"plan"`
 	Applied     map[sync.Status]int `json:"applied,omitempty"`
+	Memberships map[sync.Status]int `json:"project_memberships,omitempty"`
 	Actions     []historyAction     `json:"actions,omitempty"`
 }
 
 func runJSON(r store.Run, actions []store.Action) historyRun {
 	h := historyRun{ID: r.ID, Started: r.Started, Mode: r.Mode, ApprovedBy: r.ApprovedBy, Environment: r.Environment,
 		CompanyID: r.CompanyID, Fingerprint: r.Fingerprint, DryRun: r.DryRun, Outcome: r.Outcome, Error: r.Error,
-		Plan: r.Counts, Applied: r.Applied}
+		Plan: r.Counts, Applied: r.Applied, Memberships: r.Memberships}
 	if !r.Ended.IsZero() {
 		e := r.Ended
 		h.Ended = &e
 	}
 	for _, a := range actions {
 		h.Actions = append(h.Actions, historyAction{Kind: a.Kind, Email: a.Address, FirstName: a.FirstName, LastName: a.LastName,
-			EntraID: a.EntraID, ProcoreID: a.ProcoreID, Status: a.Status, Reason: a.Reason, Error: a.Error, RequestID: a.RequestID})
+			EntraID: a.EntraID, ProcoreID: a.ProcoreID, Status: a.Status, Reason: a.Reason, Error: a.Error, RequestID: a.RequestID,
+			ProjectID: a.ProjectID})
 	}
 	return h
 }

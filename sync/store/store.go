@@ -182,6 +182,9 @@ type Run struct {
 	// Applied counts the run's actions by status (planned, pending, done,
 	// failed, skipped), for history listings.
 	Applied map[sync.Status]int
+	// Memberships counts the run's project memberships (project_add rows)
+	// by status, kept apart from Applied so that it counts people.
+	Memberships map[sync.Status]int
 }
 
 // RunDetail is a run with its actions and reports.
@@ -671,11 +674,12 @@ func (s *Store) fillApplied(ctx context.Context, runs []Run) error {
 	for i := range runs {
 		r := &runs[i]
 		r.Applied = map[sync.Status]int{}
+		r.Memberships = map[sync.Status]int{}
 		byID[r.ID] = r
 		lo, hi = min(lo, r.ID), max(hi, r.ID)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, status, COUNT(*) FROM actions
-		WHERE run_id BETWEEN ? AND ? GROUP BY run_id, status`, lo, hi)
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, status, kind = ?, COUNT(*) FROM actions
+		WHERE run_id BETWEEN ? AND ? GROUP BY run_id, status, kind = ?`, string(sync.KindProjectAdd), lo, hi, string(sync.KindProjectAdd))
 	if err != nil {
 		return err
 	}
@@ -683,12 +687,17 @@ func (s *Store) fillApplied(ctx context.Context, runs []Run) error {
 	for rows.Next() {
 		var id int64
 		var status string
+		var membership bool
 		var n int
-		if err := rows.Scan(&id, &status, &n); err != nil {
+		if err := rows.Scan(&id, &status, &membership, &n); err != nil {
 			return err
 		}
 		if r := byID[id]; r != nil {
-			r.Applied[sync.Status(status)] = n
+			if membership {
+				r.Memberships[sync.Status(status)] += n
+			} else {
+				r.Applied[sync.Status(status)] += n
+			}
 		}
 	}
 	return rows.Err()

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"procsync/sync"
+	"procsync/sync/store"
+)
+
+// TestHistory lists runs and one run's actions as an admin reads them, from
+// a real journal.
+func TestHistory(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := st.BeginRun(ctx, store.RunInfo{Mode: store.ModeAuto, ApprovedBy: "admin@contoso.com", Environment: "sandbox",
+		CompanyID: 42, Fingerprint: "abc123", Counts: sync.Counts{sync.KindCreate: 2, sync.KindInSync: 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := st.RecordIntents(ctx, id, []store.Intent{
+		{Kind: sync.KindCreate, Address: "ana@contoso.com", FirstName: "Ana", LastName: "Díaz", EntraID: "e-1"},
+		{Kind: sync.KindCreate, Address: "bo@contoso.com", FirstName: "Bo", LastName: "O'Brien", EntraID: "e-2"},
+		{Kind: sync.KindProjectAdd, Address: "ana@contoso.com", ProjectID: 7},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordOutcomes(ctx, []store.ActionOutcome{
+		{ActionID: ids[0], Outcome: store.Outcome{Status: sync.StatusDone, ProcoreID: 5512}},
+		{ActionID: ids[1], Outcome: store.Outcome{Status: sync.StatusFailed, Error: "422 email_address\nhas already been taken", RequestID: "req-9"}},
+		{ActionID: ids[2], Outcome: store.Outcome{Status: sync.StatusDone}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, id, store.RunFailed, nil); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	code, out, errOut := runCmd(t, "", false, "--state-dir", dir, "history")
+	if code != 0 {
+		t.Fatalf("history: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"admin@contoso.com", "failed", "create 2, in_sync 7", "done 1, failed 1", "projects: done 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("history lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, errOut = runCmd(t, "", false, "--state-dir", dir, "history", "--run", "1")
+	if code != 0 {
+		t.Fatalf("history --run: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"ana@contoso.com", "5512", "422 email_address has already been taken (request req-9)", "Bo O'Brien"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("history --run 1 lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, _ = runCmd(t, "", false, "--state-dir", dir, "history", "--json")
+	var runs []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &runs) != nil || len(runs) != 1 || runs[0]["outcome"] != "failed" {
+		t.Errorf("history --json: exit %d, %s", code, out)
+	}
+
+	code, _, errOut = runCmd(t, "", false, "--state-dir", dir, "history", "--run", "99")
+	if code != 1 || !strings.Contains(errOut, "no run 99") {
+		t.Errorf("history --run 99: exit %d, %s", code, errOut)
+	}
+}
