@@ -50,8 +50,11 @@ cross:
 		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build ./...; \
 	done
 
+# Every script runs even after one fails; the last line sums them up.
 test-e2e:
-	@set -e; for s in $(E2E_SCRIPTS); do echo "e2e $$s"; bash "$$s"; done
+	@pass=0; fail=0; for s in $(E2E_SCRIPTS); do echo "e2e $$s"; \
+		if bash "$$s"; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "e2e $$s FAILED"; fi; \
+	done; echo "e2e: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 # Benchmarks run only in packages that have some, found by grepping for
 # func Benchmark in test files.
