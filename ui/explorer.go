@@ -114,7 +114,6 @@ type explorer struct {
 	focusJSON bool
 	dOff      int
 	dLines    []string
-	dTitle    string
 	dFor      *xnode
 
 	mode    explorerMode

@@ -12,8 +12,6 @@ import (
 	"procsync/sync"
 )
 
-const evil = "<script>alert(1)</script> O'Brien"
-
 func sampleRun() Run {
 	return Run{
 		ID:          12,

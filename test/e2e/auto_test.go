@@ -44,9 +44,12 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
+	// The go command that runs this test is on PATH (go test puts its own
+	// GOROOT/bin first).
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		fmt.Fprintln(os.Stderr, "e2e: no go command on PATH:", err)
+		os.Exit(1)
 	}
 	build := exec.Command(goTool, "build", "-o", bin, "procsync/cmd/procsync")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
