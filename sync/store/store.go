@@ -499,30 +499,7 @@ func recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []ActionOutcome, r
 // interrupted between sending a request and recording its result; the caller
 // reconciles each against Procore before planning anew.
 func (s *Store) Unfinished(ctx context.Context) ([]PendingAction, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+actionColumns("a")+`, r.started_at, r.fingerprint
-		FROM actions a JOIN runs r ON r.id = a.run_id
-		WHERE a.status = 'pending' ORDER BY a.id`)
-	if err != nil {
-		return nil, fmt.Errorf("journal: read unfinished actions: %w", err)
-	}
-	defer rows.Close()
-	var out []PendingAction
-	for rows.Next() {
-		var p PendingAction
-		var started string
-		var err error
-		if p.Action, err = scanAction(rows, &started, &p.RunFingerprint); err != nil {
-			return nil, fmt.Errorf("journal: read unfinished actions: %w", err)
-		}
-		if p.RunStarted, err = parseTime(started); err != nil {
-			return nil, fmt.Errorf("journal: read unfinished actions: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("journal: read unfinished actions: %w", err)
-	}
-	return out, nil
+	return s.pendingActions(ctx, "unfinished actions", `a.status = 'pending'`)
 }
 
 // OpenProjectAdds returns every project membership (kind project_add) that
@@ -530,11 +507,18 @@ func (s *Store) Unfinished(ctx context.Context) ([]PendingAction, error) {
 // before sending it), pending (interrupted while sending) or failed. The
 // caller retries them; an add whose membership already exists is done.
 func (s *Store) OpenProjectAdds(ctx context.Context) ([]PendingAction, error) {
+	return s.pendingActions(ctx, "open project memberships",
+		`a.kind = ? AND a.status IN ('planned', 'pending', 'failed')`, string(sync.KindProjectAdd))
+}
+
+// pendingActions reads the actions matching where (over actions a), with
+// their run's start and fingerprint, oldest first.
+func (s *Store) pendingActions(ctx context.Context, what, where string, args ...any) ([]PendingAction, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+actionColumns("a")+`, r.started_at, r.fingerprint
 		FROM actions a JOIN runs r ON r.id = a.run_id
-		WHERE a.kind = ? AND a.status IN ('planned', 'pending', 'failed') ORDER BY a.id`, string(sync.KindProjectAdd))
+		WHERE `+where+` ORDER BY a.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("journal: read open project memberships: %w", err)
+		return nil, fmt.Errorf("journal: read %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []PendingAction
@@ -543,15 +527,15 @@ func (s *Store) OpenProjectAdds(ctx context.Context) ([]PendingAction, error) {
 		var started string
 		var err error
 		if p.Action, err = scanAction(rows, &started, &p.RunFingerprint); err != nil {
-			return nil, fmt.Errorf("journal: read open project memberships: %w", err)
+			return nil, fmt.Errorf("journal: read %s: %w", what, err)
 		}
 		if p.RunStarted, err = parseTime(started); err != nil {
-			return nil, fmt.Errorf("journal: read open project memberships: %w", err)
+			return nil, fmt.Errorf("journal: read %s: %w", what, err)
 		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("journal: read open project memberships: %w", err)
+		return nil, fmt.Errorf("journal: read %s: %w", what, err)
 	}
 	return out, nil
 }
