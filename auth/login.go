@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -304,13 +305,13 @@ func graphDeviceCode(ctx context.Context, cfg GraphConfig, opts *LoginOptions) (
 	var da deviceCodeAnswer
 	if resp.StatusCode != http.StatusOK {
 		var e tokenJSON
-		_ = jsonUnmarshal(body, &e)
+		_ = json.Unmarshal(body, &e)
 		if e.Error == "" {
 			e.Error = http.StatusText(resp.StatusCode)
 		}
 		return nil, &ProviderError{Op: op, Code: e.Error, Description: e.ErrorDescription, Status: resp.StatusCode}
 	}
-	if err := jsonUnmarshal(body, &da); err != nil || da.DeviceCode == "" {
+	if err := json.Unmarshal(body, &da); err != nil || da.DeviceCode == "" {
 		return nil, fmt.Errorf("%s: malformed /devicecode answer", op)
 	}
 	if da.Message != "" {

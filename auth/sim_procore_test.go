@@ -242,5 +242,9 @@ func TestProcoreServiceAccount(t *testing.T) {
 	if !info.SignedIn || info.Method != MethodApp {
 		t.Errorf("status with only client credentials = %+v", info)
 	}
-	t.Log(info)
+	// What `procsync status` shows: who the service account is and that the
+	// company is visible to it.
+	if info.Account == "" || info.Problem != "" || !strings.Contains(info.Company, fmt.Sprintf("(%d)", cfg.CompanyID)) {
+		t.Errorf("status with only client credentials = %+v, want an account, the company and no problem", info)
+	}
 }

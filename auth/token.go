@@ -159,5 +159,3 @@ func httpClient(c *http.Client) *http.Client {
 	}
 	return http.DefaultClient
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -82,16 +82,9 @@ func (s *TokenSource) Token() (*oauth2.Token, error) {
 	return copyToken(s.tok), nil
 }
 
-// Invalidate makes the next Token call renew the access token. API clients
-// call it when the service answers 401 to a token that looked valid (revoked,
-// or a clock that disagrees), then retry once.
-func (s *TokenSource) Invalidate() {
-	s.mu.Lock()
-	s.invalid = true
-	s.mu.Unlock()
-}
-
-// invalidateToken invalidates only if access is still the current token, so
+// invalidateToken makes the next Token call renew the access token, when
+// the service answered 401 to a token that looked valid (revoked, or a clock
+// that disagrees). It acts only if access is still the current token, so
 // that many requests failing with the same 401 cause a single renewal.
 func (s *TokenSource) invalidateToken(access string) {
 	s.mu.Lock()
@@ -186,7 +179,8 @@ func (s *TokenSource) save() error {
 	return nil
 }
 
-// sourceOptions are the dependencies of a token source taken from ctx.
+// newSource returns a token source of method m for p, with the HTTP client
+// for the token endpoint taken from ctx (oauth2.HTTPClient).
 func newSource(ctx context.Context, p Provider, m Method, store Store) *TokenSource {
 	client, _ := ctx.Value(oauth2.HTTPClient).(*http.Client)
 	return &TokenSource{provider: p, method: m, store: store, log: slog.Default(), client: httpClient(client), now: time.Now, margin: earlyMargin(0)}

@@ -359,10 +359,14 @@ func TestClientCredentials(t *testing.T) {
 	if tok2.AccessToken != tok.AccessToken {
 		t.Error("a valid app token was not reused")
 	}
-	ts.Invalidate()
+	// What Transport does when Procore answers 401 to this token.
+	ts.invalidateToken(tok.AccessToken)
 	tok3, _ := ts.Token()
 	if tok3.AccessToken == tok.AccessToken {
-		t.Error("Invalidate did not renew the app token")
+		t.Error("a 401 on the app token did not renew it")
+	}
+	if !f.valid[tok3.AccessToken] {
+		t.Errorf("renewed token %q not issued by the server", tok3.AccessToken)
 	}
 }
 

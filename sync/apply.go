@@ -702,26 +702,18 @@ func (ap *applier) recordMemberships(items []*applyItem) error {
 // maxBulkAdd bounds one bulk-add request.
 const maxBulkAdd = 1000
 
-// syncIndex finds each action's entity or error in a sync answer.
+// syncIndex finds each action's entity or error in a sync answer. The
+// entities are indexed like a directory read (by id, origin_id and address).
 type syncIndex struct {
-	byOrigin, byEmail map[string]*procore.User
-	byID              map[int64]*procore.User
+	*directory
 	errOrigin, errKey map[string]*procore.SyncError
 	errID             map[int64]*procore.SyncError
 }
 
 func newSyncIndex(out *procore.SyncResult) *syncIndex {
 	ix := &syncIndex{
-		byOrigin: map[string]*procore.User{}, byEmail: map[string]*procore.User{}, byID: map[int64]*procore.User{},
+		directory: newDirectory(out.Entities),
 		errOrigin: map[string]*procore.SyncError{}, errKey: map[string]*procore.SyncError{}, errID: map[int64]*procore.SyncError{},
-	}
-	for i := range out.Entities {
-		u := &out.Entities[i]
-		ix.byID[u.ID] = u
-		if u.OriginID != "" {
-			ix.byOrigin[string(u.OriginID)] = u
-		}
-		ix.byEmail[normAddr(u.EmailAddress)] = u
 	}
 	for i := range out.Errors {
 		e := &out.Errors[i]

@@ -316,3 +316,31 @@ func TestReconcile(t *testing.T) {
 		t.Errorf("reconcile wrote to Procore: %d created", got)
 	}
 }
+
+// TestIntentOf: what the journal records for a plan action. Offboard
+// actions carry no names of their own, so the journal takes the Procore
+// user's, and every action that has a Procore user keeps its id.
+func TestIntentOf(t *testing.T) {
+	tests := []struct {
+		name string
+		a    psync.Action
+		want psync.Intent
+	}{
+		{"create", psync.Action{Kind: psync.KindCreate, Address: "ana@contoso.com", FirstName: "Ana", LastName: "Diaz", Reason: "new",
+			Member: &psync.Member{ID: "e-1"}},
+			psync.Intent{Kind: psync.KindCreate, Address: "ana@contoso.com", EntraID: "e-1", FirstName: "Ana", LastName: "Diaz", Reason: "new"}},
+		{"reactivate keeps the Procore id", psync.Action{Kind: psync.KindReactivate, Address: "li@contoso.com", FirstName: "Li", LastName: "Wei",
+			Member: &psync.Member{ID: "e-2"}, User: &psync.ProcoreUser{ID: 4410, FirstName: "Li", LastName: "W."}},
+			psync.Intent{Kind: psync.KindReactivate, Address: "li@contoso.com", EntraID: "e-2", FirstName: "Li", LastName: "Wei", ProcoreID: 4410}},
+		{"offboard takes the Procore names", psync.Action{Kind: psync.KindOffboard, Address: "old@contoso.com",
+			User: &psync.ProcoreUser{ID: 99, FirstName: "Old", LastName: "Timer"}},
+			psync.Intent{Kind: psync.KindOffboard, Address: "old@contoso.com", FirstName: "Old", LastName: "Timer", ProcoreID: 99}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := psync.IntentOf(&tt.a, ""); got != tt.want {
+				t.Errorf("IntentOf = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -184,7 +185,7 @@ func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snap
 		}
 	}
 	slices.SortFunc(snap.Groups, func(a, b Group) int {
-		return cmpOr(strings.Compare(a.DisplayName, b.DisplayName), strings.Compare(a.ID, b.ID))
+		return cmp.Or(strings.Compare(a.DisplayName, b.DisplayName), strings.Compare(a.ID, b.ID))
 	})
 	snap.Members = make([]Member, 0, len(byID))
 	for _, m := range byID {
@@ -196,23 +197,8 @@ func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snap
 	for i, u := range users {
 		snap.Users[i] = userFromProcore(u)
 	}
-	slices.SortFunc(snap.Users, func(a, b ProcoreUser) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(snap.Users, func(a, b ProcoreUser) int { return cmp.Compare(a.ID, b.ID) })
 	return snap, nil
-}
-
-func cmpOr(a, b int) int {
-	if a != 0 {
-		return a
-	}
-	return b
 }
 
 // resolveGroups unites the groups selected by prefix, SKU and id, keeping

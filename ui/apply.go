@@ -21,14 +21,11 @@ type confirmState struct {
 }
 
 func newConfirm(m *model, r *review) confirmState {
-	c := confirmState{counts: sync.Counts{}}
-	for i := range r.plan.Actions {
-		if a := &r.plan.Actions[i]; a.Approved {
-			c.counts[a.Kind]++
-			c.total++
-		}
+	c := confirmState{counts: r.plan.ApprovedCounts()}
+	for _, n := range c.counts {
+		c.total += n
 	}
-	c.needType = m.hdr.Environment == EnvProduction
+	c.needType = isProduction(m.hdr.Environment)
 	c.typed = lineInput{prompt: "company name: ", active: c.needType}
 	return c
 }

@@ -51,6 +51,11 @@ const (
 	EnvDemo       = "demo"
 )
 
+// isProduction reports whether env holds a live company directory:
+// production and federal. Writes there need the company name typed, and
+// the badge is red.
+func isProduction(env string) bool { return env == EnvProduction || env == EnvFederal }
+
 // HeaderInfo is the context shown in the header and the confirmation.
 type HeaderInfo struct {
 	// Tenant is the Entra tenant id or domain.

@@ -97,6 +97,9 @@ func TestConfirm(t *testing.T) {
 		{"production refuses a wrong name", EnvProduction, "Contoso", 0},
 		{"production applies with the name", EnvProduction, "Contoso Construction", 7},
 		{"production accepts the name in any case", EnvProduction, "contoso construction", 7},
+		// Federal is Procore's production for government: live people too.
+		{"federal refuses without the name", EnvFederal, "", 0},
+		{"federal applies with the name", EnvFederal, "Contoso Construction", 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,13 +183,14 @@ func TestReportSendOpenAndBack(t *testing.T) {
 	h.waitFor("Preview", "not sent yet")
 	h.keys(press("s"))
 	h.waitFor("report sent to it@contoso.com, ops@contoso.com")
+	// The screen itself, not only the status line, says it was sent.
+	h.waitFor("Report   to it@contoso.com, ops@contoso.com   sent")
 	h.keys(press("s"))
 	h.waitFor("already sent")
 	h.keys(press("o"))
 	h.waitFor("report opened in the browser")
 	h.keys(press("enter"))
-	fr := h.waitFor("approved 0", "3 Plan")
-	_ = fr
+	h.waitFor("approved 0", "3 Plan")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.sends != 1 || f.opens != 1 {
@@ -512,6 +516,7 @@ func TestEnvBadge(t *testing.T) {
 		env, text, bg string
 	}{
 		{EnvProduction, "[ PRODUCTION ]", "41"},
+		{EnvFederal, "[ FEDERAL ]", "41"},
 		{EnvSandbox, "[ SANDBOX ]", "43"},
 		{EnvMonthly, "[ MONTHLY ]", "43"},
 		{EnvDemo, "[ DEMO ]", "44"},

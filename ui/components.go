@@ -47,10 +47,10 @@ var kindStyle = map[string]lipgloss.Style{
 // mistaken for anything else, even without colour (upper case, brackets).
 func envBadge(env string) string {
 	label := " " + strings.ToUpper(env) + " "
-	switch env {
-	case EnvProduction:
+	switch {
+	case isProduction(env):
 		return lipgloss.NewStyle().Background(colRed).Foreground(colWhite).Bold(true).Render("[" + label + "]")
-	case EnvSandbox, EnvMonthly:
+	case env == EnvSandbox || env == EnvMonthly:
 		return lipgloss.NewStyle().Background(colYellow).Foreground(colBlack).Bold(true).Render("[" + label + "]")
 	default:
 		return lipgloss.NewStyle().Background(colBlue).Foreground(colWhite).Bold(true).Render("[" + label + "]")

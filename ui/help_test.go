@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"procsync/sync"
 )
 
 // TestHelpShowsEveryBindingAt80Columns checks that `?` on a narrow terminal
@@ -51,4 +53,22 @@ func TestSignInURLWrapsAt80Columns(t *testing.T) {
 			t.Errorf("the sign-in URL is not shown whole at 80 columns:\n%s", ansi.Strip(m.View().Content))
 		}
 	})
+}
+
+// TestMembersPaneShowsPlanAddress: with match.email_attribute =
+// "userPrincipalName" the plan matches on the UPN, and the members pane
+// must show that address, not the mail.
+func TestMembersPaneShowsPlanAddress(t *testing.T) {
+	m := sync.Member{ID: "e-1", DisplayName: "Ana Díaz", Mail: "ana@contoso.com", UserPrincipalName: "a.diaz@contoso.com",
+		AccountEnabled: true, UserType: "Member", Groups: []string{"License – E3"}}
+	snap := &sync.Snapshot{Groups: []sync.Group{{ID: "g", DisplayName: "License – E3"}}, Members: []sync.Member{m}}
+	plan := sync.Diff(snap, sync.Rules{EmailAttribute: sync.EmailAttributeUPN})
+	r := newReview(snap, plan)
+	var screen strings.Builder
+	for i := range r.mrows {
+		screen.WriteString(ansi.Strip(r.memberRow(i, 100)) + "\n")
+	}
+	if !strings.Contains(screen.String(), "a.diaz@contoso.com") || strings.Contains(screen.String(), "ana@contoso.com") {
+		t.Errorf("members pane does not show the plan's address a.diaz@contoso.com:\n%s", screen.String())
+	}
 }

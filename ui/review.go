@@ -29,9 +29,12 @@ type memberRow struct {
 
 // review is the three-pane review screen over one snapshot and its plan.
 type review struct {
-	snap  *sync.Snapshot
-	plan  sync.Plan
-	mrows []memberRow
+	snap *sync.Snapshot
+	plan sync.Plan
+	// addrOf is each member's address as the plan resolved it (it honours
+	// match.email_attribute), so the members pane shows what the plan uses.
+	addrOf map[string]string
+	mrows  []memberRow
 	// groupNames and groupSize are the members pane's headings, sorted.
 	groupNames []string
 	groupSize  []int
@@ -54,7 +57,12 @@ type review struct {
 }
 
 func newReview(s *sync.Snapshot, p sync.Plan) *review {
-	r := &review{snap: s, plan: p}
+	r := &review{snap: s, plan: p, addrOf: make(map[string]string, len(p.Actions))}
+	for i := range p.Actions {
+		if a := &p.Actions[i]; a.Member != nil && a.Address != "" {
+			r.addrOf[a.Member.ID] = a.Address
+		}
+	}
 	// Members pane: each group with its members, sorted by name; a person
 	// in two groups appears under both, and the pane title counts people.
 	names := make([]string, len(s.Groups))
@@ -83,13 +91,13 @@ func newReview(s *sync.Snapshot, p sync.Plan) *review {
 	var mkeys []string
 	r.groupSize = make([]int, len(names))
 	for gi, ms := range byGroup {
-		sort.SliceStable(ms, func(a, b int) bool { return memberAddr(ms[a]) < memberAddr(ms[b]) })
+		sort.SliceStable(ms, func(a, b int) bool { return r.memberAddr(ms[a]) < r.memberAddr(ms[b]) })
 		r.groupSize[gi] = len(ms)
 		r.mrows = append(r.mrows, memberRow{group: gi})
 		mkeys = append(mkeys, strings.ToLower(names[gi]))
 		for _, mb := range ms {
 			r.mrows = append(r.mrows, memberRow{group: gi, m: mb})
-			mkeys = append(mkeys, strings.ToLower(mb.DisplayName+" "+memberAddr(mb)+" "+mb.UserPrincipalName+" "+names[gi]))
+			mkeys = append(mkeys, strings.ToLower(mb.DisplayName+" "+r.memberAddr(mb)+" "+mb.UserPrincipalName+" "+names[gi]))
 		}
 	}
 	r.groupNames = names
@@ -143,6 +151,15 @@ func newReview(s *sync.Snapshot, p sync.Plan) *review {
 	return r
 }
 
+// memberAddr is the member's address as the plan resolved it; members the
+// plan gave no address (excluded without one) show mail, else the UPN.
+func (r *review) memberAddr(m *sync.Member) string {
+	if a, ok := r.addrOf[m.ID]; ok {
+		return a
+	}
+	return memberAddr(m)
+}
+
 func memberAddr(m *sync.Member) string {
 	if m.Mail != "" {
 		return strings.ToLower(m.Mail)
@@ -180,9 +197,7 @@ func (r *review) keepFocus(prev *review) {
 }
 
 func (r *review) clearApprovals() {
-	for i := range r.plan.Actions {
-		r.plan.Actions[i].Approved = false
-	}
+	r.plan.Unapprove(nil)
 	r.approved = 0
 }
 
@@ -398,7 +413,7 @@ func (r *review) memberRow(i, w int) string {
 		flags = append(flags, "guest")
 	}
 	nw := min(24, w/3)
-	s := "  " + fit(mb.DisplayName, nw) + " " + memberAddr(mb)
+	s := "  " + fit(mb.DisplayName, nw) + " " + r.memberAddr(mb)
 	if len(flags) > 0 {
 		s += " " + stWarn.Render("["+strings.Join(flags, ",")+"]")
 	}

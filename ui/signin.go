@@ -3,11 +3,11 @@ package ui
 import (
 	"context"
 	"fmt"
-	"github.com/charmbracelet/x/ansi"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"procsync/sync"
 )
@@ -71,11 +71,7 @@ func (s *signinState) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 		if m.graph && m.proc {
 			return m.startSnapshot()
 		}
-		p := providers[s.sel]
-		if (p == ProviderGraph && m.graph) || (p == ProviderProcore && m.proc) {
-			// Already signed in: sign in to the other one instead.
-			p = providers[1-s.sel]
-		}
+		p := s.target(m)
 		s.running, s.events, s.lastErr = p, nil, ""
 		cmd := m.start(screenSignIn, func(ctx context.Context, pu *pump) tea.Msg {
 			err := m.b.SignIn(ctx, p, func(ev SignInEvent) { pu.push(ev) })
@@ -89,6 +85,16 @@ func (s *signinState) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 		return m.quitSafely()
 	}
 	return nil
+}
+
+// target is the provider enter signs in to: the selected one, or the other
+// when the selected one is already signed in.
+func (s *signinState) target(m *model) string {
+	p := providers[s.sel]
+	if (p == ProviderGraph && m.graph) || (p == ProviderProcore && m.proc) {
+		return providers[1-s.sel]
+	}
+	return p
 }
 
 func (s *signinState) onPump(m *model, msg pumpMsg) tea.Cmd {
@@ -149,14 +155,10 @@ func (s *signinState) view(m *model, h int) string {
 	}
 	b = append(b, "")
 	if s.running == "" {
-		target := providers[s.sel]
-		if (target == ProviderGraph && m.graph) || (target == ProviderProcore && m.proc) {
-			target = providers[1-s.sel]
-		}
 		if m.graph && m.proc {
 			b = append(b, "Press enter to read the directories.")
 		} else {
-			b = append(b, "Press enter to sign in to "+providerTitle(target)+
+			b = append(b, "Press enter to sign in to "+providerTitle(s.target(m))+
 				". Your browser opens; if it does not, the address to open appears here.")
 		}
 	}
@@ -253,10 +255,7 @@ func (l *loadingState) onPump(m *model, msg pumpMsg) tea.Cmd {
 		m.screen = screenSignIn
 		return m.status.set(levelError, fmt.Sprintf("reading the directories failed: %v — press enter to retry", d.err))
 	}
-	var prev *review
-	if m.rv != nil {
-		prev = m.rv
-	}
+	prev := m.rv
 	// The backend learns names (the company's) once it is connected, so
 	// the header is read again with each fresh snapshot.
 	m.hdr = m.b.Header()
@@ -274,7 +273,7 @@ func (l *loadingState) view(m *model, h int) string {
 		members += n
 	}
 	users := thousands(l.procRead)
-	if l.procTotal >= 0 && l.procTotal > 0 {
+	if l.procTotal > 0 {
 		users += " / " + thousands(l.procTotal)
 	}
 	rows := [][2]string{

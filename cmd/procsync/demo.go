@@ -66,8 +66,9 @@ construction company. No accounts and no internet are needed.
   procsync demo --serve A  serves only the simulator on A and prints a config
                            that points procsync (or curl) at it, until Ctrl-C
 
-Unless --state-dir is given, the demo keeps its tokens, journal and reports in
-a fresh temporary directory, so it never touches a real sign-in.`,
+Unless --state-dir (or $PROCSYNC_STATE_DIR) is given, the demo keeps its
+tokens, journal and reports in a fresh temporary directory, so it never touches
+a real sign-in.`,
 		Example: `  procsync demo
   procsync demo --users 2000
   procsync demo --auto --json

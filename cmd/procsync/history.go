@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -41,6 +44,12 @@ the service's request ids.`,
 			if err != nil {
 				return err
 			}
+			path := filepath.Join(dir, store.FileName)
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				// Reading the history must not create a journal (or the
+				// state directory): no journal simply means no runs.
+				return noHistory(f.IO.Out, path, opts)
+			}
 			st, err := store.Open(dir)
 			if err != nil {
 				return err
@@ -49,7 +58,7 @@ the service's request ids.`,
 			if opts.RunID > 0 {
 				d, err := st.Run(cmd.Context(), opts.RunID)
 				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("history: no run %d in %s (procsync history lists the runs)", opts.RunID, st.Path())
+					return noRun(opts.RunID, st.Path())
 				}
 				if err != nil {
 					return err
@@ -83,6 +92,22 @@ the service's request ids.`,
 	cmd.Flags().Int64Var(&opts.RunID, "run", 0, "show one run's actions")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 20, "how many runs to list")
 	return cmd
+}
+
+// noHistory answers history when there is no journal at path yet.
+func noHistory(w io.Writer, path string, opts *HistoryOptions) error {
+	switch {
+	case opts.RunID > 0:
+		return noRun(opts.RunID, path)
+	case opts.JSON:
+		return writeJSON(w, []any{})
+	}
+	_, err := fmt.Fprintf(w, "No runs yet in %s.\n", path)
+	return err
+}
+
+func noRun(id int64, path string) error {
+	return fmt.Errorf("history: no run %d in %s (procsync history lists the runs)", id, path)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,5 +75,26 @@ func TestHistory(t *testing.T) {
 	code, _, errOut = runCmd(t, "", false, "--state-dir", dir, "history", "--run", "99")
 	if code != 1 || !strings.Contains(errOut, "no run 99") {
 		t.Errorf("history --run 99: exit %d, %s", code, errOut)
+	}
+}
+
+// TestHistoryWithoutJournal checks that reading the history of a state
+// directory that has none says so and creates nothing.
+func TestHistoryWithoutJournal(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	code, out, errOut := runCmd(t, "", false, "--state-dir", dir, "history")
+	if code != 0 || !strings.Contains(out, "No runs yet in "+filepath.Join(dir, store.FileName)) {
+		t.Errorf("history: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, "", false, "--state-dir", dir, "history", "--json")
+	if code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("history --json: exit %d, %q, want []", code, out)
+	}
+	code, _, errOut = runCmd(t, "", false, "--state-dir", dir, "history", "--run", "3")
+	if code != 1 || !strings.Contains(errOut, "no run 3") {
+		t.Errorf("history --run 3: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("history created the state directory %s (stat: %v)", dir, err)
 	}
 }

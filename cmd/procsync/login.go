@@ -50,6 +50,15 @@ func authSetup(f *Factory, args []string) (auth.Configs, auth.Store, []auth.Prov
 	return authConfigs(cfg), store, ps, nil
 }
 
+// providerArg accepts at most one provider name; more is a usage mistake
+// (exit 2), like any other bad argument.
+func providerArg(cmd *cobra.Command, args []string) error {
+	if err := cobra.MaximumNArgs(1)(cmd, args); err != nil {
+		return &FlagError{Err: err}
+	}
+	return nil
+}
+
 // NewCmdLogin builds `procsync login [graph|procore] [--device-code]`.
 func NewCmdLogin(f *Factory) *cobra.Command {
 	var deviceCode bool
@@ -67,7 +76,7 @@ no keyring answers (set PROCSYNC_TOKEN_STORE=file to choose the file).`,
 		Example: `  procsync login
   procsync login graph --device-code
   procsync login procore`,
-		Args:      cobra.MaximumNArgs(1),
+		Args:      providerArg,
 		ValidArgs: []string{"graph", "procore"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfgs, store, ps, err := authSetup(f, args)
@@ -102,7 +111,7 @@ func NewCmdLogout(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:       "logout [graph|procore]",
 		Short:     "Forget the stored tokens (and revoke Procore's)",
-		Args:      cobra.MaximumNArgs(1),
+		Args:      providerArg,
 		ValidArgs: []string{"graph", "procore"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfgs, store, ps, err := authSetup(f, args)
@@ -128,7 +137,7 @@ func NewCmdStatus(f *Factory) *cobra.Command {
 		Long: `Show, per provider: the account signed in (or the app for app-only
 credentials), the tenant or company, the environment, when the token expires and
 where tokens are stored. Exits 4 when a provider is not signed in.`,
-		Args:      cobra.MaximumNArgs(1),
+		Args:      providerArg,
 		ValidArgs: []string{"graph", "procore"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfgs, store, ps, err := authSetup(f, args)

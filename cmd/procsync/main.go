@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"procsync/cmd/procsync/config"
@@ -70,10 +69,6 @@ func exitCode(err error) int {
 	case errors.As(err, &ee):
 		return ee.Code
 	case errors.As(err, &fe), config.IsConfigError(err):
-		return exitUsage
-	case strings.HasPrefix(err.Error(), "unknown command "):
-		// cobra reports an unknown subcommand with a plain error; it is
-		// still a usage mistake.
 		return exitUsage
 	}
 	return exitError

@@ -37,6 +37,8 @@ func TestCommandLine(t *testing.T) {
 		{"unknown subcommand flag", []string{"version", "--json"}, 2, "", "unknown flag: --json\nRun 'procsync version --help' for usage.", ""},
 		{"extra args", []string{"version", "extra"}, 2, "", "takes no arguments", ""},
 		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`, ""},
+		{"too many providers", []string{"status", "graph", "procore"}, 2, "", "accepts at most 1 arg(s), received 2\nRun 'procsync status --help' for usage.", ""},
+		{"unknown provider", []string{"login", "slack"}, 2, "", `unknown provider "slack"`, ""},
 		{"bad log level", []string{"--log-level", "loud", "version"}, 2, "", `invalid --log-level "loud"`, ""},
 		{"bad log format", []string{"--log-format", "xml", "version"}, 2, "", `invalid --log-format "xml"`, ""},
 		{"good log flags", []string{"--log-format", "json", "--log-level", "debug", "version"}, 0, "procsync", "", ""},

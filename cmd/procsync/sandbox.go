@@ -69,14 +69,7 @@ func runSandbox(ctx context.Context, opts *SandboxOptions) error {
 // Procore's sandbox and monthly environments, and in the demo (whose
 // simulator is a sandbox by construction).
 func explorerWritable(b *tuiBackend) bool {
-	if b.demo {
-		return true
-	}
-	switch b.s.cfg.Procore.Environment {
-	case "sandbox", "monthly":
-		return true
-	}
-	return false
+	return b.demo || !b.s.cfg.Procore.IsProduction()
 }
 
 // newExplorerBackend wires the explorer to the session's clients. They are
@@ -96,22 +89,16 @@ func newExplorerBackend(b *tuiBackend) *ui.ClientExplorer {
 	}
 }
 
-// explorerClients connects the session once, whichever explorer read
-// comes first, and caches one Procore client per company.
+// explorerClients connects the session on the first explorer read and
+// caches one Procore client per company.
 type explorerClients struct {
 	b         *tuiBackend
 	mu        gosync.Mutex
 	byCompany map[int64]*procore.Client
 }
 
-func (c *explorerClients) connect(ctx context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.b.connect(ctx)
-}
-
 func (c *explorerClients) procore(ctx context.Context, companyID int64) (*procore.Client, error) {
-	if err := c.connect(ctx); err != nil {
+	if err := c.b.connect(ctx); err != nil {
 		return nil, err
 	}
 	s := c.b.s
@@ -130,7 +117,7 @@ func (c *explorerClients) procore(ctx context.Context, companyID int64) (*procor
 }
 
 func (c *explorerClients) graph(ctx context.Context) (*graph.Client, error) {
-	if err := c.connect(ctx); err != nil {
+	if err := c.b.connect(ctx); err != nil {
 		return nil, err
 	}
 	return c.b.s.graph, nil

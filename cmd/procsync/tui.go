@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,10 @@ type tuiBackend struct {
 	noBrowser bool
 	// demo shows the DEMO badge instead of the configured environment.
 	demo bool
+
+	// connectMu serialises connect: the review and the explorer may both
+	// be first to need the session.
+	connectMu gosync.Mutex
 
 	mu      gosync.Mutex
 	runs    map[*ui.ApplyResult]*engine.Run
@@ -74,7 +79,7 @@ type lineWriter struct {
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
 	for {
-		i := indexByte(w.buf, '\n')
+		i := bytes.IndexByte(w.buf, '\n')
 		if i < 0 {
 			return len(p), nil
 		}
@@ -83,15 +88,6 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		}
 		w.buf = w.buf[i+1:]
 	}
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // SignIn implements ui.Backend with the same flows as `procsync login`.
@@ -128,6 +124,8 @@ func (b *tuiBackend) SignIn(ctx context.Context, provider string, out func(ui.Si
 
 // connect builds the engine on first use (after sign-in).
 func (b *tuiBackend) connect(ctx context.Context) error {
+	b.connectMu.Lock()
+	defer b.connectMu.Unlock()
 	if b.s.engine != nil {
 		return nil
 	}
@@ -216,11 +214,9 @@ func (b *tuiBackend) SendReport(ctx context.Context, r *ui.ApplyResult) error {
 	if len(b.s.cfg.Report.To) == 0 {
 		return errors.New("report: no recipients: set report.to in the config")
 	}
-	if err := b.s.engine.SendReport(ctx, run, rep); err != nil {
-		return err
-	}
-	r.Sent = true
-	return nil
+	// The UI marks r sent when this returns nil: r is the UI's, and this
+	// runs off its goroutine.
+	return b.s.engine.SendReport(ctx, run, rep)
 }
 
 // OpenReport implements ui.Backend.

@@ -371,7 +371,12 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 		row := rowOf(a)
 		if run.Apply != nil {
 			if r, ok := run.Apply.Result(i); ok {
-				row.Status, row.ProcoreID, row.Error = r.Status, r.ProcoreID, r.Error
+				row.Status, row.Error = r.Status, r.Error
+				// A failed reactivate, update or offboard keeps the
+				// Procore id of the user it is about, as --json does.
+				if r.ProcoreID != 0 {
+					row.ProcoreID = r.ProcoreID
+				}
 			}
 		}
 		if run.Held != nil && a.Approved {
@@ -430,12 +435,13 @@ func rowOf(a *sync.Action) report.Row {
 // Graph when the send mode says so, and records it in the journal. A failed
 // send is returned as an error and also recorded.
 func (e *Engine) Report(ctx context.Context, run *Run) (*ReportOutcome, error) {
-	out, err := e.SaveReport(run)
+	rr := e.ReportRun(run)
+	out, err := e.saveReport(rr)
 	if err != nil {
 		return out, err
 	}
-	if report.ShouldSend(e.d.Report.Send, e.ReportRun(run)) && len(e.d.Report.To) > 0 {
-		return out, e.SendReport(ctx, run, out)
+	if report.ShouldSend(e.d.Report.Send, rr) && len(e.d.Report.To) > 0 {
+		return out, e.sendReport(ctx, run, rr, out)
 	}
 	return out, e.recordReport(ctx, run, out)
 }
@@ -443,16 +449,24 @@ func (e *Engine) Report(ctx context.Context, run *Run) (*ReportOutcome, error) {
 // SaveReport saves the run's report (HTML and CSV) under <state>/reports
 // without sending it: the TUI saves at once and sends when the admin asks.
 func (e *Engine) SaveReport(run *Run) (*ReportOutcome, error) {
+	return e.saveReport(e.ReportRun(run))
+}
+
+func (e *Engine) saveReport(rr report.Run) (*ReportOutcome, error) {
 	out := &ReportOutcome{To: e.d.Report.To}
 	var err error
-	out.Path, out.CSVPath, err = report.Save(report.Dir(e.d.StateDir), e.ReportRun(run))
+	out.Path, out.CSVPath, err = report.Save(report.Dir(e.d.StateDir), rr)
 	return out, err
 }
 
 // SendReport sends a saved report through Graph whatever the send mode,
 // and records the attempt in the journal.
 func (e *Engine) SendReport(ctx context.Context, run *Run, out *ReportOutcome) error {
-	out.SendErr = e.send(ctx, e.ReportRun(run))
+	return e.sendReport(ctx, run, e.ReportRun(run), out)
+}
+
+func (e *Engine) sendReport(ctx context.Context, run *Run, rr report.Run, out *ReportOutcome) error {
+	out.SendErr = e.send(ctx, rr)
 	out.Sent = out.SendErr == nil
 	if err := e.recordReport(ctx, run, out); err != nil {
 		return errors.Join(out.SendErr, err)

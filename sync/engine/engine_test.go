@@ -297,3 +297,24 @@ func TestRunAutoMembershipRetried(t *testing.T) {
 		t.Errorf("history of run %d has %d memberships, want %d", first, n, len(created))
 	}
 }
+
+// TestReportRunKeepsProcoreIDOfFailedAction: a reactivation that failed has
+// no Procore id in its result, but the report (and its CSV) still names the
+// Procore user it was about, as `--auto --json` does.
+func TestReportRunKeepsProcoreIDOfFailedAction(t *testing.T) {
+	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1})
+	plan := &sync.Plan{Actions: []sync.Action{{
+		Kind: sync.KindReactivate, Address: "li@contoso.com", FirstName: "Li", LastName: "Wei",
+		User: &sync.ProcoreUser{ID: 4410}, Approved: true,
+	}}}
+	run := &engine.Run{Plan: plan, Apply: &sync.ApplyResult{Results: []sync.ActionResult{
+		{Index: 0, Status: sync.StatusFailed, Error: "procore: reactivate li@contoso.com: 403"},
+	}}}
+	rr := f.engine(t).ReportRun(run)
+	if len(rr.Rows) != 1 {
+		t.Fatalf("rows %+v, want one", rr.Rows)
+	}
+	if r := rr.Rows[0]; r.Status != sync.StatusFailed || r.ProcoreID != 4410 || r.Error == "" {
+		t.Errorf("row = %+v, want failed with Procore id 4410 and the error", r)
+	}
+}

@@ -33,7 +33,6 @@ const PageSize = 999
 type Client struct {
 	hc   *http.Client
 	base string
-	tr   *httpx.Transport
 	ep   httpx.Endpoint
 }
 
@@ -78,9 +77,9 @@ func New(hc *http.Client, baseURL string, opts ...Option) *Client {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	c, tr := httpx.Client(hc, cfg.httpx)
+	c, _ := httpx.Client(hc, cfg.httpx)
 	base := strings.TrimRight(baseURL, "/")
-	return &Client{hc: c, base: base, tr: tr, ep: httpx.Endpoint{HC: c, Base: base, Header: func(h http.Header) {
+	return &Client{hc: c, base: base, ep: httpx.Endpoint{HC: c, Base: base, Header: func(h http.Header) {
 		// A fresh id for every send, re-reads included: Microsoft support
 		// traces one request by it.
 		h.Set("client-request-id", newGUID())

@@ -176,9 +176,9 @@ func Sections(run Run) []Section {
 		{"Failed", "These were not applied. The next run tries them again.",
 			[]Column{ColKind, ColName, ColEmail, ColError}, func(r Row) bool { return r.Status == sync.StatusFailed }},
 		{"Skipped", "", []Column{ColKind, ColName, ColEmail, ColReason},
-			func(r Row) bool { return r.Status == sync.StatusSkipped && isChange(r.Kind) }},
+			func(r Row) bool { return r.Status == sync.StatusSkipped && r.Kind.Actionable() }},
 		{"Planned, not applied", plannedNote(run), []Column{ColKind, ColName, ColEmail, ColReason},
-			func(r Row) bool { return r.Status == sync.StatusPlanned && isChange(r.Kind) }},
+			func(r Row) bool { return r.Status == sync.StatusPlanned && r.Kind.Actionable() }},
 		{"Conflicts", "Ambiguous matches that procsync will not resolve on its own; fix them in Entra ID or Procore.",
 			[]Column{ColName, ColEmail, ColReason}, func(r Row) bool { return r.Kind == sync.KindConflict }},
 	}
@@ -211,17 +211,6 @@ func plannedNote(run Run) string {
 		return "This was a dry run: nothing was written to Procore."
 	}
 	return "Not approved in this run."
-}
-
-// isChange reports whether a kind writes to Procore. Excluded and in-sync
-// people are only counted in the summary: listing every guest account would
-// bury the changes.
-func isChange(k sync.Kind) bool {
-	switch k {
-	case sync.KindCreate, sync.KindReactivate, sync.KindUpdate, sync.KindOffboard:
-		return true
-	}
-	return false
 }
 
 func isKind(k sync.Kind, s sync.Status) func(Row) bool {
@@ -406,7 +395,8 @@ func Subject(base string, run Run) string {
 	if run.DryRun {
 		s = "[dry run] " + s
 	}
-	if run.Environment != "" && run.Environment != "production" {
+	// Sandbox and test runs are tagged; federal is a production zone.
+	if run.Environment != "" && run.Environment != "production" && run.Environment != "federal" {
 		s = "[" + run.Environment + "] " + s
 	}
 	return strings.Join(strings.Fields(s), " ")

@@ -181,6 +181,7 @@ func TestSubject(t *testing.T) {
 		{"Procore\r\nBcc: x@evil.example", Run{Environment: "sandbox"}, "[sandbox] Procore Bcc: x@evil.example — No changes"},
 		{"P", Run{DryRun: true}, "[dry run] P — Dry run: nothing to do"},
 		{"P", Run{Error: "x"}, "P — No changes (run error)"},
+		{"P", Run{Environment: "federal"}, "P — No changes"},
 	}
 	for _, tt := range tests {
 		if got := Subject(tt.base, tt.run); got != tt.want {

@@ -37,7 +37,8 @@ func renderText(run Run, width int) string {
 	for _, f := range facts {
 		line(f[0] + ":" + strings.Repeat(" ", keyw-cellWidth(f[0])+1) + f[1])
 	}
-	for _, s := range viewSections(run) {
+	views := viewSections(run)
+	for _, s := range views {
 		b.WriteByte('\n')
 		line(s.Title + " (" + strconv.Itoa(len(s.Rows)) + ")")
 		if s.Note != "" {
@@ -51,7 +52,7 @@ func renderText(run Run, width int) string {
 		}
 		writeTable(&b, head, s.Rows, width)
 	}
-	if len(Sections(run)) == 0 {
+	if len(views) == 0 {
 		b.WriteByte('\n')
 		line("Every license-group member already has a Procore user; nothing needed doing.")
 	}

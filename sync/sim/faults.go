@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
@@ -277,15 +276,11 @@ func (s *Sim) writeFault(service string, w http.ResponseWriter, r *http.Request,
 		}
 		s.identityError(w, status, code, 90033, "A transient error has occurred. Please try again.")
 	default:
-		var buf bytes.Buffer
 		msg := http.StatusText(status)
 		if status == http.StatusTooManyRequests {
 			msg = "Rate limit exceeded"
 		}
-		_ = json.NewEncoder(&buf).Encode(map[string]any{"message": msg, "errors": msg})
 		s.procoreHeaders(w)
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(status)
-		_, _ = w.Write(buf.Bytes())
+		procoreErr(w, status, msg)
 	}
 }

@@ -56,11 +56,14 @@ type graphReq struct {
 }
 
 // opt reads an OData system query option, with or without its "$".
-func (g *graphReq) opt(name string) string {
-	if v := g.q.Get("$" + name); v != "" {
+func (g *graphReq) opt(name string) string { return odataOpt(g.q, name) }
+
+// odataOpt reads an OData system query option of q, with or without its "$".
+func odataOpt(q url.Values, name string) string {
+	if v := q.Get("$" + name); v != "" {
 		return v
 	}
-	return g.q.Get(name)
+	return q.Get(name)
 }
 
 func (g *graphReq) advanced() bool {
@@ -168,20 +171,12 @@ func hasAnyScope(t *token, scopes ...string) bool {
 var userDefaults = []string{"businessPhones", "displayName", "givenName", "id", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName"}
 
 func userObject(u *User) map[string]any {
-	var mail any
-	if u.Mail != "" {
-		mail = u.Mail
-	}
-	var emp any
-	if u.EmployeeID != "" {
-		emp = u.EmployeeID
-	}
 	return map[string]any{
 		"@odata.type": "#microsoft.graph.user", "id": u.ID, "displayName": u.DisplayName,
 		"givenName": nilIfEmpty(u.GivenName), "surname": nilIfEmpty(u.Surname),
-		"userPrincipalName": u.UserPrincipalName, "mail": mail,
+		"userPrincipalName": u.UserPrincipalName, "mail": nilIfEmpty(u.Mail),
 		"proxyAddresses": nonNil(slices.Clone(u.ProxyAddresses)), "accountEnabled": u.AccountEnabled,
-		"userType": u.UserType, "jobTitle": nilIfEmpty(u.JobTitle), "employeeId": emp,
+		"userType": u.UserType, "jobTitle": nilIfEmpty(u.JobTitle), "employeeId": nilIfEmpty(u.EmployeeID),
 		"otherMails": nonNil(slices.Clone(u.OtherMails)), "businessPhones": []string{},
 		"mobilePhone": nil, "officeLocation": nil, "preferredLanguage": nil,
 		"department": nil, "companyName": nil, "usageLocation": "US",

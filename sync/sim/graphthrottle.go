@@ -77,19 +77,13 @@ func GraphCost(method, path string, q url.Values) int {
 			cost = 2
 		}
 	}
-	opt := func(name string) string {
-		if v := q.Get("$" + name); v != "" {
-			return v
-		}
-		return q.Get(name)
-	}
-	if opt("select") != "" {
+	if odataOpt(q, "select") != "" {
 		cost--
 	}
-	if opt("expand") != "" {
+	if odataOpt(q, "expand") != "" {
 		cost++
 	}
-	if top, err := strconv.Atoi(opt("top")); err == nil && top < 20 {
+	if top, err := strconv.Atoi(odataOpt(q, "top")); err == nil && top < 20 {
 		cost--
 	}
 	return max(cost, 1)

@@ -37,8 +37,8 @@ type authCode struct {
 	used      bool
 }
 
-// refresh is a refresh token. Procore's are single-use; Entra's stay valid
-// after use until they expire.
+// refresh is a refresh token. Procore's are single-use (used); Entra's
+// stay valid after use until they expire.
 type refresh struct {
 	service  string
 	clientID string
@@ -444,8 +444,8 @@ func (s *Sim) graphRefreshGrant(w http.ResponseWriter, f url.Values, clientID st
 		return
 	}
 	// Entra rotates: each use returns a new refresh token. The old one
-	// stays valid until it expires, unlike Procore's.
-	rt.used = true
+	// stays valid until it expires, unlike Procore's, so it is not marked
+	// used.
 	writeJSON(w, http.StatusOK, s.issueGraphTokens(clientID, rt.subject, rt.scopes, false))
 }
 

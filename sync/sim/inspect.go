@@ -224,21 +224,16 @@ func (s *Sim) serveInspect(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	switch {
 	case path == "/_sim/state" && r.Method == http.MethodGet:
-		users := s.ProcoreUsers()
-		pus := make([]map[string]any, 0, len(users))
 		s.mu.Lock()
-		for i := range users {
-			pus = append(pus, s.procoreUserJSON(&users[i]))
+		pus := make([]map[string]any, 0, len(s.t.ProcoreUsers))
+		for _, u := range s.t.ProcoreUsers {
+			pus = append(pus, s.procoreUserJSON(u))
 		}
+		cids := slices.Clone(s.insp.created)
 		s.mu.Unlock()
-		created := s.Created()
-		cids := make([]int64, 0, len(created))
-		for _, c := range created {
-			cids = append(cids, c.ID)
-		}
 		writeJSON(w, http.StatusOK, map[string]any{
 			"procore_users":   pus,
-			"created_ids":     cids,
+			"created_ids":     nonNil(cids),
 			"mails":           s.Mails(),
 			"violations":      nonNil(s.Violations()),
 			"request_counts":  s.RequestCounts(),
@@ -288,7 +283,7 @@ func (s *Sim) serveInspect(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		http.Error(w, "sim: unknown inspection endpoint; try GET /_sim/state, GET|DELETE /_sim/requests, POST|DELETE /_sim/faults", http.StatusNotFound)
+		http.Error(w, "sim: unknown inspection endpoint; try GET /_sim/state, GET|DELETE /_sim/requests, POST|DELETE /_sim/faults, POST /_sim/devicelogin", http.StatusNotFound)
 	}
 }
 

@@ -258,16 +258,15 @@ func (p *filterParser) primary() (predicate, error) {
 
 // lambda parses collection/any(x: …) and collection/all(x: …).
 func (p *filterParser) lambda(head string) (predicate, error) {
-	coll, fn, _ := strings.Cut(head, "/")
-	if i := strings.LastIndex(head, "/"); i >= 0 {
-		coll, fn = head[:i], strings.ToLower(head[i+1:])
-	}
+	// primary only calls it for a head ending in "/any" or "/all".
+	i := strings.LastIndex(head, "/")
+	coll, fn := head[:i], strings.ToLower(head[i+1:])
 	p.pos += 2
 	if p.pos < len(p.toks) && p.toks[p.pos].kind == ')' {
 		p.pos++
+		// any() with no lambda: the collection is not empty.
 		return func(o, v map[string]any) bool {
-			list, _ := lookupPath(o, v, coll).([]any)
-			return len(list) > 0
+			return len(toList(lookupPath(o, v, coll))) > 0
 		}, nil
 	}
 	if p.pos >= len(p.toks) || p.toks[p.pos].kind != 'w' {

@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"math"
 	"net/http"
 	"net/url"
@@ -38,10 +39,6 @@ func (s *Sim) procoreHeaders(w http.ResponseWriter) {
 	if w.Header().Get("X-Request-Id") == "" {
 		w.Header().Set("X-Request-Id", newGUID())
 	}
-}
-
-func procoreJSON(w http.ResponseWriter, status int, v any) {
-	writeJSON(w, status, v)
 }
 
 // procoreErr answers {"errors": …, "message": …} the way Procore's API does.
@@ -119,17 +116,7 @@ func (s *Sim) takeRate(w http.ResponseWriter) bool {
 // ---- OAuth (login host) ----
 
 func (s *Sim) procoreRedirectAllowed(uri string) bool {
-	for _, r := range ProcoreRedirectURIs {
-		if r == uri {
-			return true
-		}
-	}
-	for _, r := range s.opts.ProcoreRedirectURIs {
-		if r == uri {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(ProcoreRedirectURIs, uri) || slices.Contains(s.opts.ProcoreRedirectURIs, uri)
 }
 
 // oauthError answers like Doorkeeper, the OAuth server behind Procore.
@@ -145,7 +132,7 @@ func (s *Sim) serveProcoreLogin(w http.ResponseWriter, r *http.Request) {
 	case "/oauth/authorize/native":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, "<!doctype html><html><head><meta charset=\"utf-8\"><title>Authorization code</title></head><body><h1>Authorization code</h1><p>Copy this code and paste it into the application:</p><code id=\"authorization_code\">%s</code></body></html>\n",
-			templateEscape(r.URL.Query().Get("code")))
+			html.EscapeString(r.URL.Query().Get("code")))
 	case "/oauth/token":
 		s.procoreToken(w, r)
 	case "/oauth/token/info":
@@ -155,11 +142,6 @@ func (s *Sim) serveProcoreLogin(w http.ResponseWriter, r *http.Request) {
 	default:
 		oauthError(w, http.StatusNotFound, "not_found", "No such OAuth endpoint: "+r.URL.Path)
 	}
-}
-
-func templateEscape(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
-	return r.Replace(s)
 }
 
 const invalidGrantDesc = "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."
@@ -175,7 +157,7 @@ func (s *Sim) procoreAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.procoreRedirectAllowed(redirect) {
 		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, "The redirect uri included is not valid: %s (registered URIs must match exactly)", templateEscape(redirect))
+		fmt.Fprintf(w, "The redirect uri included is not valid: %s (registered URIs must match exactly)", html.EscapeString(redirect))
 		return
 	}
 	oob := redirect == "urn:ietf:wg:oauth:2.0:oob"
@@ -343,8 +325,8 @@ func (s *Sim) procoreRevoke(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	delete(s.auth.tokens, raw)
 	if rt := s.auth.refreshes[raw]; rt != nil && rt.service == ServiceProcore {
-		rt.used = true
-		// A revoked token is not "reused" later by mistake; forget it.
+		// Forgotten, not marked used: presenting it later is an invalid
+		// grant, not a reuse violation.
 		delete(s.auth.refreshes, raw)
 	}
 	s.mu.Unlock()
@@ -392,7 +374,7 @@ func (s *Sim) serveProcoreAPI(w http.ResponseWriter, r *http.Request) {
 	case route == "me" && m == http.MethodGet:
 		s.procoreMe(p)
 	case route == "companies" && m == http.MethodGet:
-		procoreJSON(w, http.StatusOK, []map[string]any{{"id": CompanyID, "name": CompanyName, "is_active": true, "logo_url": nil, "my_company": true}})
+		writeJSON(w, http.StatusOK, []map[string]any{{"id": CompanyID, "name": CompanyName, "is_active": true, "logo_url": nil, "my_company": true}})
 	case route == "projects" && m == http.MethodGet:
 		s.procoreProjects(p)
 	case seg[0] == "companies" && len(seg) >= 3:
@@ -437,7 +419,7 @@ func (s *Sim) checkCompanyHeader(p *procoreReq) bool {
 
 func (s *Sim) procoreMe(p *procoreReq) {
 	if p.tok.app {
-		procoreJSON(p.w, http.StatusOK, map[string]any{"id": dmsaID, "login": "procsync-dmsa@service.procore.invalid", "name": "procsync (Developer Managed Service Account)"})
+		writeJSON(p.w, http.StatusOK, map[string]any{"id": dmsaID, "login": "procsync-dmsa@service.procore.invalid", "name": "procsync (Developer Managed Service Account)"})
 		return
 	}
 	id, _ := strconv.ParseInt(p.tok.subject, 10, 64)
@@ -445,10 +427,10 @@ func (s *Sim) procoreMe(p *procoreReq) {
 	u := s.puByID[id]
 	s.mu.Unlock()
 	if u == nil {
-		procoreJSON(p.w, http.StatusOK, map[string]any{"id": id, "login": ProcoreAdminLogin, "name": "Megan Bowen"})
+		writeJSON(p.w, http.StatusOK, map[string]any{"id": id, "login": ProcoreAdminLogin, "name": "Megan Bowen"})
 		return
 	}
-	procoreJSON(p.w, http.StatusOK, map[string]any{"id": u.ID, "login": u.Email, "name": strings.TrimSpace(u.FirstName + " " + u.LastName)})
+	writeJSON(p.w, http.StatusOK, map[string]any{"id": u.ID, "login": u.Email, "name": strings.TrimSpace(u.FirstName + " " + u.LastName)})
 }
 
 // paging reads page and per_page, clamps per_page, and sets Total,
@@ -513,7 +495,7 @@ func (s *Sim) procoreProjects(p *procoreReq) {
 	}
 	s.mu.Unlock()
 	lo, hi := s.paging(p, len(out))
-	procoreJSON(p.w, http.StatusOK, nonNil(out[lo:hi]))
+	writeJSON(p.w, http.StatusOK, nonNil(out[lo:hi]))
 }
 
 func (s *Sim) procoreCompanyRoute(p *procoreReq, seg []string) {
@@ -526,7 +508,7 @@ func (s *Sim) procoreCompanyRoute(p *procoreReq, seg []string) {
 			out = append(out, map[string]any{"id": t.ID, "name": t.Name, "project_specific": t.ProjectSpecific})
 		}
 		s.mu.Unlock()
-		procoreJSON(p.w, http.StatusOK, out)
+		writeJSON(p.w, http.StatusOK, out)
 	case seg[0] == "vendors" && len(seg) == 1 && m == http.MethodGet:
 		s.mu.Lock()
 		out := make([]map[string]any, 0, len(s.t.Vendors))
@@ -535,7 +517,7 @@ func (s *Sim) procoreCompanyRoute(p *procoreReq, seg []string) {
 		}
 		s.mu.Unlock()
 		lo, hi := s.paging(p, len(out))
-		procoreJSON(p.w, http.StatusOK, out[lo:hi])
+		writeJSON(p.w, http.StatusOK, out[lo:hi])
 	case seg[0] == "users" && len(seg) == 1 && m == http.MethodGet:
 		s.procoreListUsers(p, true)
 	case seg[0] == "users" && len(seg) == 1 && m == http.MethodPost:
@@ -564,7 +546,7 @@ func (s *Sim) procoreCompanyRoute(p *procoreReq, seg []string) {
 				procoreErr(p.w, http.StatusNotFound, fmt.Sprintf("User %d not found", id))
 				return
 			}
-			procoreJSON(p.w, http.StatusOK, out)
+			writeJSON(p.w, http.StatusOK, out)
 			return
 		}
 		s.procoreUpdateUser(p, id)
@@ -635,7 +617,7 @@ func (s *Sim) procoreListUsers(p *procoreReq, active bool) {
 		out = append(out, s.procoreView(u))
 	}
 	s.mu.Unlock()
-	procoreJSON(p.w, http.StatusOK, out)
+	writeJSON(p.w, http.StatusOK, out)
 }
 
 // fieldErrors are Procore's per-field validation messages.
@@ -821,14 +803,14 @@ func (s *Sim) procoreCreateUser(p *procoreReq, projectID int64) {
 		if slices.Contains(fe["email_address"], "has already been taken") {
 			status = s.opts.ProcoreDuplicateStatus
 		}
-		procoreJSON(p.w, status, map[string]any{"errors": fe})
+		writeJSON(p.w, status, map[string]any{"errors": fe})
 		return
 	}
 	if proj != nil {
 		tmpl, _ := in.id("permission_template_id")
 		proj.Members[u.ID] = tmpl
 	}
-	procoreJSON(p.w, http.StatusCreated, s.procoreUserJSON(u))
+	writeJSON(p.w, http.StatusCreated, s.procoreUserJSON(u))
 }
 
 func (s *Sim) procoreUpdateUser(p *procoreReq, id int64) {
@@ -844,10 +826,10 @@ func (s *Sim) procoreUpdateUser(p *procoreReq, id int64) {
 		return
 	}
 	if _, fe := s.applyUser(u, in); fe != nil {
-		procoreJSON(p.w, http.StatusUnprocessableEntity, map[string]any{"errors": fe})
+		writeJSON(p.w, http.StatusUnprocessableEntity, map[string]any{"errors": fe})
 		return
 	}
-	procoreJSON(p.w, http.StatusOK, s.procoreUserJSON(u))
+	writeJSON(p.w, http.StatusOK, s.procoreUserJSON(u))
 }
 
 // procoreSync serves PATCH users/sync: up to 1000 updates, matched by id,
@@ -897,7 +879,7 @@ func (s *Sim) procoreSync(p *procoreReq) {
 		}
 		entities = append(entities, s.procoreUserJSON(u))
 	}
-	procoreJSON(p.w, http.StatusOK, map[string]any{"entities": entities, "errors": errs})
+	writeJSON(p.w, http.StatusOK, map[string]any{"entities": entities, "errors": errs})
 }
 
 // procoreProjectUsers serves projects/{pid}/users[...].
@@ -927,7 +909,7 @@ func (s *Sim) procoreProjectUsers(p *procoreReq, pid int64, rest []string) {
 			}
 			out = append(out, j)
 		}
-		procoreJSON(p.w, http.StatusOK, out)
+		writeJSON(p.w, http.StatusOK, out)
 	case len(rest) == 0 && m == http.MethodPost:
 		s.procoreCreateUser(p, pid)
 	case len(rest) == 3 && rest[1] == "actions" && rest[2] == "add" && m == http.MethodPost:
@@ -950,14 +932,14 @@ func (s *Sim) procoreProjectUsers(p *procoreReq, pid int64, rest []string) {
 			} else if _, ok := fe["user_id"]; ok {
 				status = http.StatusNotFound
 			}
-			procoreJSON(p.w, status, map[string]any{"errors": fe})
+			writeJSON(p.w, status, map[string]any{"errors": fe})
 			return
 		}
 		j := s.procoreUserJSON(s.puByID[uid])
 		if t := s.templates[tmpl]; t != nil {
 			j["permission_template"] = map[string]any{"id": t.ID, "name": t.Name}
 		}
-		procoreJSON(p.w, http.StatusCreated, j)
+		writeJSON(p.w, http.StatusCreated, j)
 	default:
 		procoreErr(p.w, http.StatusNotFound, "Not Found: "+m+" "+p.r.URL.Path)
 	}
@@ -1002,5 +984,5 @@ func (s *Sim) procoreBulkAdd(p *procoreReq) {
 		}
 		entities = append(entities, map[string]any{"user_id": uid, "project_id": pid, "permission_template_id": tmpl})
 	}
-	procoreJSON(p.w, http.StatusOK, map[string]any{"entities": entities, "errors": errs})
+	writeJSON(p.w, http.StatusOK, map[string]any{"entities": entities, "errors": errs})
 }

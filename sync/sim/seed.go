@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -383,7 +384,7 @@ func (t *Tenant) seedProcore(people []*User) {
 	// Leavers: employees still active in Procore but in no licence group.
 	for range max(2, len(people)/30) {
 		fn, ln := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
-		pu := t.newProcoreUser(fn, ln, t.uniqueLocal(fn, ln, "")+"@"+Domain)
+		pu := t.newProcoreUser(fn, ln, t.uniqueLocal(fn, ln)+"@"+Domain)
 		pu.IsEmployee = true
 		pu.PermissionTemplateID = TemplateStandard
 	}
@@ -545,7 +546,7 @@ func (t *Tenant) RecountSKUs() {
 	for _, s := range t.SKUs {
 		seen := map[string]bool{}
 		for _, g := range t.Groups {
-			if !containsString(g.SKUs, s.SkuID) {
+			if !slices.Contains(g.SKUs, s.SkuID) {
 				continue
 			}
 			for _, m := range g.Members {
@@ -571,7 +572,7 @@ func (t *Tenant) newGUID() string {
 // local overrides it.
 func (t *Tenant) newUser(fn, ln, local string, guest bool) *User {
 	if local == "" {
-		local = t.uniqueLocal(fn, ln, "")
+		local = t.uniqueLocal(fn, ln)
 	}
 	return t.newUserLocal(fn, ln, local, guest)
 }
@@ -620,21 +621,14 @@ func (t *Tenant) newProcoreUser(fn, ln, email string) *ProcoreUser {
 
 // uniqueLocal returns "given.surname" folded to ASCII, made unique among
 // the tenant's users and Procore users.
-func (t *Tenant) uniqueLocal(fn, ln, suffix string) string {
-	base := asciiFold(fn) + "." + asciiFold(ln) + suffix
+func (t *Tenant) uniqueLocal(fn, ln string) string {
+	base := asciiFold(fn) + "." + asciiFold(ln)
 	local := base
-	for n := 2; t.localTaken(local); n++ {
+	for n := 2; t.locals[local]; n++ {
 		local = fmt.Sprintf("%s%d", base, n)
 	}
 	t.locals[local] = true
 	return local
-}
-
-func (t *Tenant) localTaken(local string) bool {
-	if t.locals == nil {
-		t.locals = map[string]bool{}
-	}
-	return t.locals[local]
 }
 
 // asciiFold lowers a name and drops accents, apostrophes and spaces, the
@@ -685,13 +679,4 @@ func (t *Tenant) alias(fn, ln string) string {
 	}
 	t.aliases[a] = true
 	return a
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -15,7 +15,7 @@
 //	/graph/v1.0/...                                             (api_url = {URL}/graph)
 //	/procore-login/oauth/authorize|token|token/info|revoke      (login_url = {URL}/procore-login)
 //	/procore/rest/v1.0/..., /procore/rest/v1.1/...              (api_url = {URL}/procore)
-//	/_sim/state, /_sim/requests, /_sim/faults                   inspection for out-of-process tests
+//	/_sim/state, /_sim/requests, /_sim/faults, /_sim/devicelogin inspection and control for out-of-process tests
 package sim
 
 import (

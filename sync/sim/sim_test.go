@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -190,7 +191,7 @@ func TestGenerateDeterministicAndVaried(t *testing.T) {
 	}
 	f3 := a.GroupByName(GroupF3)
 	leads := a.GroupByName(GroupFieldLeads)
-	if !containsString(f3.Members, leads.ID) || !containsString(f3.Members, a.Devices[0].ID) {
+	if !slices.Contains(f3.Members, leads.ID) || !slices.Contains(f3.Members, a.Devices[0].ID) {
 		t.Error("F3 group lacks the nested group or the devices")
 	}
 	var upper, inactive, vendor bool
@@ -234,7 +235,7 @@ func TestTenantHelpers(t *testing.T) {
 	u := tn.AddUser(&User{DisplayName: "Zoë O'Brien", UserPrincipalName: "zoe@contoso.com", AccountEnabled: true}, GroupE3, "Other")
 	p := tn.AddProcoreUser(&ProcoreUser{Email: "zoe@contoso.com", LastName: "O'Brien", IsActive: true})
 	q := tn.AddProcoreUsers(2, "", true)
-	if u.ID == "" || u.UserType != "Member" || !containsString(tn.GroupByName("Other").Members, u.ID) {
+	if u.ID == "" || u.UserType != "Member" || !slices.Contains(tn.GroupByName("Other").Members, u.ID) {
 		t.Fatalf("AddUser: %+v", u)
 	}
 	if p.ID == 0 || q[0].ID <= p.ID || q[1].ID <= q[0].ID {
@@ -295,6 +296,7 @@ func TestGraphGroupFilter(t *testing.T) {
 		{"startswith(displayName,'Project – O''Hare')", []string{GroupOHare}, 200},
 		{"startswith(displayName,'license – office')", []string{GroupE1}, 200},
 		{"assignedLicenses/any(x:x/skuId eq " + SkuM365E3 + ")", []string{GroupE3}, 200},
+		{"assignedLicenses/any()", []string{GroupE3, GroupE1, GroupF3, GroupE5}, 200},
 		{"displayName eq 'All Staff'", []string{GroupAllStaff}, 200},
 		{"startswith(displayName,'License – Nothing')", nil, 200},
 		{"startswith(displayName,'unterminated)", nil, 400},

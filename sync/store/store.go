@@ -24,7 +24,8 @@ import (
 
 	"procsync/sync"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // FileName is the journal's file name inside the state directory.
@@ -105,24 +106,6 @@ type Intent struct {
 	// sync.StatusPlanned (listed but not applied: a dry run or not approved),
 	// or sync.StatusSkipped.
 	Status sync.Status
-}
-
-// IntentFromAction converts a plan action into an intent with the given
-// status (empty means StatusPending).
-func IntentFromAction(a sync.Action, status sync.Status) Intent {
-	in := Intent{Kind: a.Kind, Address: a.Address, FirstName: a.FirstName, LastName: a.LastName, Reason: a.Reason, Status: status}
-	if a.Member != nil {
-		in.EntraID = a.Member.ID
-	}
-	if u := a.User; u != nil {
-		in.ProcoreID = u.ID
-		// Offboard actions carry no names of their own; the journal should
-		// still say who was deactivated.
-		if in.FirstName == "" && in.LastName == "" {
-			in.FirstName, in.LastName = u.FirstName, u.LastName
-		}
-	}
-	return in
 }
 
 // Outcome is what happened to one action.
@@ -246,18 +229,32 @@ func Open(stateDir string) (*Store, error) {
 	// first '?', and SQLite percent-decodes URI paths, so a state directory
 	// named with '?', '#', '%' or spaces still opens the right file.
 	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("journal: open %s: %w", path, err)
-	}
-	s := &Store{db: db, path: path}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := migrate(ctx, db); err != nil {
+	for attempt := 1; ; attempt++ {
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("journal: open %s: %w", path, err)
+		}
+		err = migrate(ctx, db)
+		if err == nil {
+			return &Store{db: db, path: path}, nil
+		}
 		_ = db.Close()
-		return nil, fmt.Errorf("journal %s: %w", path, err)
+		// Two processes creating a fresh journal at once can get
+		// SQLITE_BUSY without the busy handler being consulted (switching
+		// to WAL, WAL recovery): the open is simply tried again.
+		if !isBusy(err) || ctx.Err() != nil {
+			return nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+		time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
 	}
-	return s, nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Path is the journal file's path.

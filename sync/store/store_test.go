@@ -603,31 +603,6 @@ func BenchmarkUnfinished(b *testing.B) {
 	}
 }
 
-func TestIntentFromAction(t *testing.T) {
-	tests := []struct {
-		name string
-		a    sync.Action
-		want Intent
-	}{
-		{"create", sync.Action{Kind: sync.KindCreate, Address: "ana@contoso.com", FirstName: "Ana", LastName: "Diaz", Reason: "new",
-			Member: &sync.Member{ID: "e-1"}},
-			Intent{Kind: sync.KindCreate, Address: "ana@contoso.com", EntraID: "e-1", FirstName: "Ana", LastName: "Diaz", Reason: "new"}},
-		{"reactivate keeps the Procore id", sync.Action{Kind: sync.KindReactivate, Address: "li@contoso.com", FirstName: "Li", LastName: "Wei",
-			Member: &sync.Member{ID: "e-2"}, User: &sync.ProcoreUser{ID: 4410, FirstName: "Li", LastName: "W."}},
-			Intent{Kind: sync.KindReactivate, Address: "li@contoso.com", EntraID: "e-2", FirstName: "Li", LastName: "Wei", ProcoreID: 4410}},
-		{"offboard takes the Procore names", sync.Action{Kind: sync.KindOffboard, Address: "old@contoso.com",
-			User: &sync.ProcoreUser{ID: 99, FirstName: "Old", LastName: "Timer"}},
-			Intent{Kind: sync.KindOffboard, Address: "old@contoso.com", FirstName: "Old", LastName: "Timer", ProcoreID: 99}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := IntentFromAction(tt.a, ""); got != tt.want {
-				t.Errorf("IntentFromAction = %+v, want %+v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestOutcomeKeepsKnownProcoreID(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, t.TempDir())

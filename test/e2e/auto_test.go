@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -191,8 +192,9 @@ func (p *simProc) run(t *testing.T, extraEnv []string, args ...string) result {
 	return r
 }
 
-// setConfig replaces the config line that starts with key (e.g.
-// "max_creates =") by line; an empty key appends line after the section.
+// setConfig replaces the first config line that starts with key (e.g.
+// "max_creates =" or "# project_ids") by line; a key no line starts with
+// fails the test.
 func (p *simProc) setConfig(t *testing.T, key, line string) {
 	t.Helper()
 	b, err := os.ReadFile(p.Config)
@@ -325,12 +327,11 @@ func (st simState) created(t *testing.T) map[string]string {
 func expectedCreates(t *testing.T, members int) map[string]string {
 	t.Helper()
 	ten := sim.Generate(demoSeed, members)
-	norm := func(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 	seen := map[string]bool{}
 	var eligible []*sim.User
 	for _, g := range ten.Groups {
-		if !strings.HasPrefix(g.DisplayName, "License – Microsoft") && !strings.HasPrefix(g.DisplayName, "License – Office") {
+		if !isLicenseGroup(g) {
 			continue
 		}
 		for _, id := range g.Members {
@@ -350,14 +351,7 @@ func expectedCreates(t *testing.T, members int) map[string]string {
 		if primary == "" {
 			primary = norm(u.UserPrincipalName)
 		}
-		all = []string{primary, norm(u.UserPrincipalName)}
-		for _, p := range u.ProxyAddresses {
-			if len(p) > 5 && strings.EqualFold(p[:5], "smtp:") {
-				all = append(all, norm(p[5:]))
-			}
-		}
-		slices.Sort(all)
-		return primary, slices.Compact(all)
+		return primary, userAddresses(u)
 	}
 
 	inProcore := map[string]bool{}
@@ -395,6 +389,33 @@ func expectedCreates(t *testing.T, members int) map[string]string {
 		t.Fatal("the seed data gives nothing to create; the test would prove nothing")
 	}
 	return want
+}
+
+// isLicenseGroup reports whether the demo config selects g: its name starts
+// with "License – Microsoft" or "License – Office".
+func isLicenseGroup(g *sim.Group) bool {
+	return strings.HasPrefix(g.DisplayName, "License – Microsoft") || strings.HasPrefix(g.DisplayName, "License – Office")
+}
+
+// norm is an address as procsync compares it: trimmed, lower-cased.
+func norm(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// userAddresses lists every address of u, normalised, sorted and without
+// duplicates: mail (when set), userPrincipalName and the smtp: proxy
+// addresses.
+func userAddresses(u *sim.User) []string {
+	var all []string
+	if u.Mail != "" {
+		all = append(all, norm(u.Mail))
+	}
+	all = append(all, norm(u.UserPrincipalName))
+	for _, p := range u.ProxyAddresses {
+		if len(p) > 5 && strings.EqualFold(p[:5], "smtp:") {
+			all = append(all, norm(p[5:]))
+		}
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
 }
 
 // autoJSON is `procsync --auto --json`'s output.
@@ -477,12 +498,7 @@ func mustUnmarshal(t *testing.T, b []byte, v any) {
 }
 
 func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(m))
 }
 
 // checkCreated asserts that the simulator's directory holds every expected

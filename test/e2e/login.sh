@@ -16,7 +16,9 @@ chmod +x "$WORK/fakebin/xdg-open"
 export PATH="$WORK/fakebin:$PATH" DISPLAY=:99
 unset SSH_CONNECTION SSH_TTY
 
-"$BIN" status >"$WORK/status0.out" 2>&1 && fail "status before login should exit 4"
+rc=0
+"$BIN" status >"$WORK/status0.out" 2>&1 || rc=$?
+[ "$rc" -eq 4 ] || fail "status before login: exit $rc, want 4"
 grep -q "not signed in" "$WORK/status0.out" || fail "status before login: $(cat "$WORK/status0.out")"
 
 "$BIN" login graph >"$WORK/login-graph.out" 2>"$WORK/login-graph.err" || { cat "$WORK/login-graph.err"; fail "login graph"; }
@@ -41,5 +43,7 @@ perm=$(stat -c %a "$WORK/state/tokens.json")
 [ "$perm" = 600 ] || fail "token file mode $perm, want 600"
 "$BIN" logout >/dev/null 2>&1 || fail "logout"
 unset PROCSYNC_PROCORE_CLIENT_SECRET
-"$BIN" status >/dev/null 2>&1 && fail "status after logout should exit 4"
+rc=0
+"$BIN" status >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 4 ] || fail "status after logout: exit $rc, want 4"
 pass "logout"

@@ -16,11 +16,10 @@ import (
 func expectedOffboards(t *testing.T, members int, allowedDomain string) []string {
 	t.Helper()
 	ten := sim.Generate(demoSeed, members)
-	norm := func(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 	known := map[string]bool{}
 	memberIDs := map[string]bool{}
 	for _, g := range ten.Groups {
-		if !strings.HasPrefix(g.DisplayName, "License – Microsoft") && !strings.HasPrefix(g.DisplayName, "License – Office") {
+		if !isLicenseGroup(g) {
 			continue
 		}
 		for _, id := range g.Members {
@@ -29,12 +28,8 @@ func expectedOffboards(t *testing.T, members int, allowedDomain string) []string
 				continue
 			}
 			memberIDs[u.ID] = true
-			known[norm(u.Mail)] = true
-			known[norm(u.UserPrincipalName)] = true
-			for _, p := range u.ProxyAddresses {
-				if len(p) > 5 && strings.EqualFold(p[:5], "smtp:") {
-					known[norm(p[5:])] = true
-				}
+			for _, a := range userAddresses(u) {
+				known[a] = true
 			}
 		}
 	}

@@ -37,8 +37,9 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Errors is every problem found in one file, in file order. Reporting them
-// all at once spares the admin an edit-run loop per mistake.
+// Errors is every problem one pass found in a file (syntax, then keys and
+// types, then values). Reporting them all at once spares the admin an
+// edit-run loop per mistake.
 type Errors []*Error
 
 // Error joins the problems one per line.

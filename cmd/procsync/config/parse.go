@@ -293,8 +293,12 @@ func fits(want kind, v any) bool {
 		if !ok {
 			return false
 		}
+		elem := kString
+		if want == kInts {
+			elem = kInt
+		}
 		for _, e := range arr {
-			if !fits(map[kind]kind{kStrings: kString, kInts: kInt}[want], e) {
+			if !fits(elem, e) {
 				return false
 			}
 		}
@@ -477,10 +481,9 @@ func isDefined(m map[string]any, k ...string) bool {
 }
 
 // required records a missing value, pointing at the table it belongs in.
-// It reports whether the value is present.
-func (p *parser) required(ok bool, dotted, what string) bool {
+func (p *parser) required(ok bool, dotted, what string) {
 	if ok {
-		return true
+		return
 	}
 	k := toml.Key(strings.Split(dotted, "."))
 	table := k[:1]
@@ -491,7 +494,6 @@ func (p *parser) required(ok bool, dotted, what string) bool {
 		p.errs = append(p.errs, &Error{File: p.name, Key: dotted,
 			Msg: fmt.Sprintf("required value missing (the file has no [%s] table): %s", table[0], what)})
 	}
-	return false
 }
 
 func (p *parser) token(dotted, v string) {

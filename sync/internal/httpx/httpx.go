@@ -79,10 +79,6 @@ func WithIdempotent(ctx context.Context) context.Context {
 	return context.WithValue(ctx, idempotentKey{}, true)
 }
 
-// IdempotentHeader, set on a request to any value, marks it as safe to
-// repeat; the transport removes it before sending.
-const IdempotentHeader = "X-Httpx-Idempotent"
-
 // Transport is an http.RoundTripper adding retries, pacing and one token
 // refresh to a base RoundTripper. It is safe for concurrent use.
 type Transport struct {
@@ -172,10 +168,8 @@ func isIdempotent(req *http.Request) bool {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
 		return true
 	}
-	if v, _ := req.Context().Value(idempotentKey{}).(bool); v {
-		return true
-	}
-	return req.Header.Get(IdempotentHeader) != ""
+	v, _ := req.Context().Value(idempotentKey{}).(bool)
+	return v
 }
 
 // retryable reports whether a status is worth another attempt.
@@ -191,10 +185,6 @@ func retryable(status int) bool {
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	idem := isIdempotent(req)
-	if req.Header.Get(IdempotentHeader) != "" {
-		req = req.Clone(ctx)
-		req.Header.Del(IdempotentHeader)
-	}
 	// A body that cannot be produced again cannot be re-sent.
 	canResend := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	start := time.Now()
@@ -393,9 +383,8 @@ func (t *Transport) observe(resp *http.Response) {
 	switch {
 	case !b.Known || t.guessed || reset.After(b.Reset):
 		// A new window (or the first one seen): the server's word counts,
-		// less nothing, since requests still in flight were counted by it
-		// or belong to the old window.
-		// Requests still in flight may not be counted by the server yet.
+		// less the requests still in flight, which it may not have
+		// counted yet.
 		b.Limit, b.Remaining, b.Reset, b.Known = limit, rem-others, reset, true
 		t.guessed = false
 	case reset.Equal(b.Reset):
