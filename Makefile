@@ -21,7 +21,7 @@ help:
 	@echo "make build     build $(BIN) ($(VERSION), $(COMMIT))"
 	@echo "make test      gofmt check, go vet, go test -race, cross builds, end-to-end scripts"
 	@echo "make bench     run every Go benchmark"
-	@echo "make demo      serve the simulated tenant and print a config for it"
+	@echo "make demo      open the terminal UI against the built-in simulated tenant (no accounts needed)"
 	@echo "make lint      gofmt, go vet, staticcheck (when installed)"
 	@echo "make dist      release binaries for $(DIST_PLATFORMS) into dist/"
 	@echo "make clean     remove bin/ and dist/"

@@ -30,6 +30,11 @@ type InitOptions struct {
 	Environment     string
 	Cloud           string
 	Force           bool
+
+	// environmentSet records that --environment was given, so that init
+	// asks for the environment only when it was not: a silent production
+	// default surprised admins who meant to start in a sandbox.
+	environmentSet bool
 }
 
 // NewCmdInit builds `procsync init`. runF replaces the run function in tests.
@@ -49,6 +54,7 @@ never overwritten without --force.`,
     --graph-client-id 0c7f3a9e-... --procore-client-id abc... --company-id 1234`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.environmentSet = cmd.Flags().Changed("environment")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -79,9 +85,15 @@ var initFields = []initField{
 	{"graph.tenant", "--tenant", "Entra tenant id or domain (e.g. contoso.onmicrosoft.com)",
 		func(o *InitOptions) string { return o.Tenant },
 		func(o *InitOptions, s string) error { o.Tenant = s; return nil }},
-	{"graph.client_id", "--graph-client-id", "Graph app registration client id",
+	{"graph.client_id", "--graph-client-id", "Graph app registration client id (a GUID)",
 		func(o *InitOptions) string { return o.GraphClientID },
-		func(o *InitOptions, s string) error { o.GraphClientID = s; return nil }},
+		func(o *InitOptions, s string) error {
+			if !isGUID(s) {
+				return fmt.Errorf("%q is not a GUID: copy the Application (client) ID from the app registration's Overview page", s)
+			}
+			o.GraphClientID = s
+			return nil
+		}},
 	{"procore.client_id", "--procore-client-id", "Procore app client id",
 		func(o *InitOptions) string { return o.ProcoreClientID },
 		func(o *InitOptions, s string) error { o.ProcoreClientID = s; return nil }},
@@ -119,15 +131,22 @@ func initRun(opts *InitOptions) error {
 	if err != nil {
 		return err
 	}
-	// Refuse early, before asking questions whose answers would be thrown away.
+	// Refuse early, before asking questions whose answers would be thrown
+	// away. Asking to write over a file is a usage mistake (exit 2).
 	if !opts.Force {
 		if _, err := os.Stat(path); err == nil {
-			return fmt.Errorf("init: %s already exists; use --force to overwrite it", path)
+			return existsError(path)
 		}
 	}
 	if opts.IO.IsStdinTTY() {
 		fmt.Fprintf(opts.IO.ErrOut, "Writing %s. Everything else gets a commented default.\n", path)
-		if err := askMissing(opts); err != nil {
+		// One reader for every question: a second one would lose what the
+		// first had buffered.
+		in := bufio.NewReader(opts.IO.In)
+		if err := askMissing(opts, in); err != nil {
+			return err
+		}
+		if err := askEnvironment(opts, in); err != nil {
 			return err
 		}
 	}
@@ -140,11 +159,67 @@ func initRun(opts *InitOptions) error {
 		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "Wrote %s\n", path)
-	fmt.Fprintf(opts.IO.ErrOut, `Next: review the [groups] and [report] sections of that file.
-Secrets stay out of it: set %s and %s
-in the environment for headless runs.
-`, config.GraphSecretEnv, config.ProcoreSecretEnv)
+	fmt.Fprintf(opts.IO.ErrOut, `Next:
+  1. Review the [groups] and [report] sections of that file.
+  2. Export %s: Procore's sign-in needs the Procore
+     app's client secret, even for 'procsync login'. Secrets never go in the file.
+  3. Run 'procsync login'. Headless runs can use %s instead
+     of a signed-in Graph user.
+`, config.ProcoreSecretEnv, config.GraphSecretEnv)
 	return nil
+}
+
+// existsError refuses to write over an existing config without --force.
+func existsError(path string) error {
+	return &FlagError{Err: fmt.Errorf("init: %s already exists; use --force to overwrite it", path)}
+}
+
+// isGUID reports whether s has the 8-4-4-4-12 hex form of an Entra
+// application (client) id.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// askEnvironment asks which Procore environment to use unless
+// --environment was given; an empty answer keeps the default.
+func askEnvironment(opts *InitOptions, in *bufio.Reader) error {
+	if opts.environmentSet {
+		return nil
+	}
+	for {
+		fmt.Fprintf(opts.IO.ErrOut, "Procore environment (%s) [%s]: ", strings.Join(config.Environments, ", "), opts.Environment)
+		line, err := in.ReadString('\n')
+		line = strings.ToLower(strings.TrimSpace(line))
+		if line == "" {
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("init: read answer for procore.environment: %w", err)
+			}
+			return nil
+		}
+		if slices.Contains(config.Environments, line) {
+			opts.Environment = line
+			return nil
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "  %q is not one of %s\n", line, strings.Join(config.Environments, ", "))
+		if err != nil {
+			return fmt.Errorf("init: no valid answer for procore.environment (input ended)")
+		}
+	}
 }
 
 func initValues(opts *InitOptions) config.Values {
@@ -174,12 +249,15 @@ func checkInit(opts *InitOptions) []string {
 		}
 		return []string{"missing " + strings.Join(missing, ", ") + why}
 	}
+	var out []string
+	if !isGUID(opts.GraphClientID) {
+		out = append(out, fmt.Sprintf("invalid --graph-client-id: %q is not a GUID: copy the Application (client) ID from the app registration's Overview page", opts.GraphClientID))
+	}
 	_, err := config.Parse(config.Commented(initValues(opts)), "config")
 	var errs config.Errors
 	if !errors.As(err, &errs) {
-		return nil
+		return out
 	}
-	var out []string
 	for _, e := range errs {
 		name := initFlags[e.Key]
 		if name == "" {
@@ -192,8 +270,7 @@ func checkInit(opts *InitOptions) []string {
 
 // askMissing prompts for each required value no flag gave, re-asking until
 // the loader accepts it.
-func askMissing(opts *InitOptions) error {
-	in := bufio.NewReader(opts.IO.In)
+func askMissing(opts *InitOptions, in *bufio.Reader) error {
 	for _, fld := range initFields {
 		for fld.get(opts) == "" || fieldProblem(opts, fld.key) != "" {
 			if v := fld.get(opts); v != "" {
@@ -229,7 +306,7 @@ func fieldProblem(opts *InitOptions, key string) string {
 		probe.Tenant = "placeholder.example"
 	}
 	if probe.GraphClientID == "" {
-		probe.GraphClientID = "placeholder"
+		probe.GraphClientID = "00000000-0000-0000-0000-000000000000"
 	}
 	if probe.ProcoreClientID == "" {
 		probe.ProcoreClientID = "placeholder"
@@ -258,7 +335,7 @@ func writeConfig(path string, data []byte, force bool) error {
 	if !force {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("init: %s already exists; use --force to overwrite it", path)
+			return existsError(path)
 		}
 		if err != nil {
 			return fmt.Errorf("init: %w", err)

@@ -36,7 +36,11 @@ func TestCommandLine(t *testing.T) {
 		{"unknown flag", []string{"--bogus"}, 2, "", "unknown flag: --bogus", ""},
 		{"unknown subcommand flag", []string{"version", "--json"}, 2, "", "unknown flag: --json\nRun 'procsync version --help' for usage.", ""},
 		{"extra args", []string{"version", "extra"}, 2, "", "takes no arguments", ""},
-		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`, ""},
+		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`, "did you mean"},
+		{"mistyped command", []string{"statsu"}, 2, "", `unknown command "statsu" for "procsync" (did you mean "status"?)`, ""},
+		{"mistyped flag", []string{"--auto", "--dryrun"}, 2, "", "unknown flag: --dryrun (did you mean --dry-run?)", ""},
+		{"mistyped subcommand flag", []string{"history", "--limt", "3"}, 2, "", "unknown flag: --limt (did you mean --limit?)", ""},
+		{"mistyped global flag", []string{"version", "--confg", "x"}, 2, "", "(did you mean --config?)", ""},
 		{"too many providers", []string{"status", "graph", "procore"}, 2, "", "accepts at most 1 arg(s), received 2\nRun 'procsync status --help' for usage.", ""},
 		{"unknown provider", []string{"login", "slack"}, 2, "", `unknown provider "slack"`, ""},
 		{"bad log level", []string{"--log-level", "loud", "version"}, 2, "", `invalid --log-level "loud"`, ""},
@@ -67,7 +71,7 @@ func TestCommandLine(t *testing.T) {
 func TestExitCodeForConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	path := dir + "/bad.toml"
-	code, _, _ := runCmd(t, "", false, "init", "--config", path, "--tenant", "t.example", "--graph-client-id", "g",
+	code, _, _ := runCmd(t, "", false, "init", "--config", path, "--tenant", "t.example", "--graph-client-id", testGUID,
 		"--procore-client-id", "p", "--company-id", "1")
 	if code != 0 {
 		t.Fatalf("init failed: %d", code)

@@ -42,7 +42,7 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			// The root runs the TUI, so a stray word is a mistyped command.
 			if len(args) > 0 {
-				return flagErrorf("unknown command %q for \"procsync\"", args[0])
+				return unknownCommand(cmd, args[0])
 			}
 			return nil
 		},
@@ -73,7 +73,8 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetVersionTemplate("{{.Version}}\n")
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{Err: err} })
+	cmd.SetFlagErrorFunc(flagError)
+	cmd.SuggestionsMinimumDistance = 2
 
 	fl := cmd.Flags()
 	fl.BoolVar(&runAutoFlag, "auto", false, "run headless: snapshot, plan, apply within the brakes, report")
