@@ -40,7 +40,7 @@ func (c Configs) Login(ctx context.Context, p Provider, store Store, opts LoginO
 func (c Configs) Logout(ctx context.Context, p Provider, store Store) error {
 	switch p {
 	case Graph:
-		return LogoutGraph(ctx, store)
+		return LogoutGraph(ctx, c.Graph, store)
 	case Procore:
 		return LogoutProcore(ctx, c.Procore, store)
 	}

@@ -57,7 +57,26 @@ type GraphConfig struct {
 	ClientSecret string
 	// Scopes overrides DefaultGraphScopes for the delegated flows.
 	Scopes []string
+	// LicenseRead is set when the config selects groups by licence
+	// (groups.skus): GET /subscribedSkus needs LicenseScope, so the
+	// delegated sign-in asks for it and Status checks that it was granted.
+	// Without it the scope is not asked for: least privilege.
+	LicenseRead bool
+	// LoginCommand is the command that signs in with this config, for
+	// hints; empty means "procsync login graph".
+	LoginCommand string
 }
+
+// LicenseScope is the permission GET /subscribedSkus needs. Microsoft also
+// accepts Organization.Read.All or Directory.Read.All (LicenseScopeAlternatives).
+const LicenseScope = "LicenseAssignment.Read.All"
+
+// LicenseScopeAlternatives are the permissions that also allow reading the
+// tenant's subscribed SKUs.
+var LicenseScopeAlternatives = []string{LicenseScope, "Organization.Read.All", "Directory.Read.All"}
+
+// LicenseScopeDocs is where docs/setup.md explains how to grant LicenseScope.
+const LicenseScopeDocs = "docs/setup.md#graph-licenseassignment-read-all"
 
 // ProcoreConfig is what auth needs to know about the Procore app and the
 // company it works in.
@@ -77,6 +96,9 @@ type ProcoreConfig struct {
 	RedirectURI string
 	// CompanyID is sent as Procore-Company-Id and shown by Status.
 	CompanyID int64
+	// LoginCommand is the command that signs in with this config, for
+	// hints; empty means "procsync login procore".
+	LoginCommand string
 }
 
 func (c GraphConfig) validate() error {
@@ -156,7 +178,38 @@ func (c GraphConfig) scopes() []string {
 	if len(c.Scopes) > 0 {
 		return c.Scopes
 	}
+	if c.LicenseRead {
+		return append(append([]string(nil), DefaultGraphScopes...), LicenseScope)
+	}
 	return DefaultGraphScopes
+}
+
+// storeKey is where this config's sign-in is stored: one entry per
+// provider, tenant and login host (as gh keeps one per host), so that the
+// demo's sign-in and a real tenant's, or two tenants', live side by side
+// in one state directory.
+func (c GraphConfig) storeKey() string {
+	return "graph/" + strings.ToLower(c.Tenant) + "@" + strings.ToLower(hostOf(c.LoginURL))
+}
+
+func (c GraphConfig) loginCommand() string {
+	if c.LoginCommand != "" {
+		return c.LoginCommand
+	}
+	return "procsync login graph"
+}
+
+// storeKey is where this config's Procore sign-in is stored: per company
+// and login host.
+func (c ProcoreConfig) storeKey() string {
+	return fmt.Sprintf("procore/%d@%s", c.CompanyID, strings.ToLower(hostOf(c.LoginURL)))
+}
+
+func (c ProcoreConfig) loginCommand() string {
+	if c.LoginCommand != "" {
+		return c.LoginCommand
+	}
+	return "procsync login procore"
 }
 
 func (c GraphConfig) tenantURL() string {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -63,6 +64,11 @@ func TestDeviceCodePolling(t *testing.T) {
 			var waits []int
 			var out strings.Builder
 			store := &FileStore{Path: filepath.Join(t.TempDir(), "tokens.json")}
+			// An older install's entry for this config, under the
+			// provider-only key: a successful sign-in replaces it.
+			if err := store.Save("graph", &Record{Provider: Graph, RefreshToken: "rt-legacy", LoginURL: srv.URL, Tenant: "t", ClientID: "c"}); err != nil {
+				t.Fatal(err)
+			}
 			err := LoginGraph(context.Background(), GraphConfig{LoginURL: srv.URL, Tenant: "t", ClientID: "c"}, store, LoginOptions{
 				Out: &out, NoBrowser: true,
 				wait: func(_ context.Context, d time.Duration) error { waits = append(waits, int(d/time.Second)); return nil },
@@ -77,7 +83,7 @@ func TestDeviceCodePolling(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("err = %v, want %q", err, tt.wantErr)
 				}
-				if _, lerr := store.Load("graph"); lerr == nil {
+				if _, lerr := loadProvider(store, Graph); lerr == nil {
 					t.Error("a failed sign-in stored tokens")
 				}
 				return
@@ -85,8 +91,11 @@ func TestDeviceCodePolling(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r, err := store.Load("graph"); err != nil || r.RefreshToken != "rt-device-456" {
+			if r, err := loadProvider(store, Graph); err != nil || r.RefreshToken != "rt-device-456" {
 				t.Errorf("stored %v, %v", r, err)
+			}
+			if _, err := store.Load("graph"); !errors.Is(err, ErrNoToken) {
+				t.Errorf("the legacy entry outlived the new sign-in: %v", err)
 			}
 			assertNoSecrets(t, out.String(), "dc-secret-789", "at-device-123", "rt-device-456")
 		})

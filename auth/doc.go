@@ -10,8 +10,15 @@
 // configured, otherwise the refresh tokens a previous login stored.
 //
 // Tokens live in the OS keyring when one answers, otherwise in a 0600 JSON
-// file in the state directory (OpenStore). Procore refresh tokens are
-// single-use, so every rotated pair is saved before the new access token is
-// handed to anybody. No token, code, verifier or secret is ever logged or put
-// into an error message.
+// file in the state directory, locked across processes while it is
+// rewritten (OpenStore). Each config's sign-in has its own entry, keyed by
+// provider, tenant or company, and login host, and is bound to the API host
+// it was made for. Procore refresh tokens are single-use, so every rotated
+// pair is saved before the new access token is handed to anybody.
+//
+// Tokens go only where they belong: the clients HTTPClient builds add the
+// bearer token only to requests for the configured API host and refuse
+// redirects to any other scheme or host; token, refresh, device code and
+// revoke requests follow no redirect at all. No token, code, verifier or
+// secret is ever logged or put into an error message.
 package auth

@@ -21,11 +21,27 @@ type NotSignedInError struct {
 	Reason string
 	// Err is the underlying cause, if any (never carries a token).
 	Err error
+	// Command is the command that signs in, with the flags in use; empty
+	// means "procsync login PROVIDER".
+	Command string
+
+	// absent is set when nothing stored belongs to the config (no record,
+	// or one of another app or login host), as opposed to the config's own
+	// sign-in made for another API host, which must be refused loudly.
+	absent bool
+}
+
+// LoginCommand is the command that fixes the error.
+func (e *NotSignedInError) LoginCommand() string {
+	if e.Command != "" {
+		return e.Command
+	}
+	return "procsync login " + string(e.Provider)
 }
 
 // Error implements error.
 func (e *NotSignedInError) Error() string {
-	msg := fmt.Sprintf("%s: not signed in: %s; run `procsync login %s`", e.Provider, e.Reason, e.Provider)
+	msg := fmt.Sprintf("%s: not signed in: %s; run `%s`", e.Provider, e.Reason, e.LoginCommand())
 	if e.Provider == Graph {
 		msg += " (or set PROCSYNC_GRAPH_CLIENT_SECRET for app-only access)"
 	}
@@ -40,11 +56,6 @@ func (e *NotSignedInError) Is(target error) bool { return target == ErrNotSigned
 
 // Unwrap returns the underlying cause.
 func (e *NotSignedInError) Unwrap() error { return e.Err }
-
-// ErrStateMismatch is returned when the loopback callback carries a state that
-// procsync did not send: the callback was not the answer to our request (a
-// stale tab or a forged request), so it is refused and nothing is stored.
-var ErrStateMismatch = errors.New("callback state does not match the request; refused")
 
 // ErrNoToken is returned by Store.Load when nothing is stored under the key.
 var ErrNoToken = errors.New("no stored token")

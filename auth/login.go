@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/pkg/browser"
 	"golang.org/x/oauth2"
+
+	"procsync/internal/safetext"
 )
 
 // LoginOptions are the terminal and environment a sign-in runs in. The zero
@@ -52,6 +55,11 @@ type LoginOptions struct {
 	// exchangeVerifier, when set, replaces the PKCE verifier at the token
 	// exchange: tests use it to prove that a wrong verifier is refused.
 	exchangeVerifier string
+	// listener, when set, is the open listener of the fixed redirect port:
+	// tests reserve the port by listening, register it with the simulator
+	// and hand the listener over, so that no other process can take the
+	// port in between.
+	listener net.Listener
 }
 
 func (o *LoginOptions) defaults() {
@@ -73,7 +81,9 @@ func (o *LoginOptions) defaults() {
 	if o.wait == nil {
 		o.wait = sleepCtx
 	}
-	o.HTTPClient = httpClient(o.HTTPClient)
+	// Every request of a sign-in carries a code, a verifier, a device code
+	// or a client secret: none follows a redirect.
+	o.HTTPClient = tokenClient(o.HTTPClient)
 }
 
 var browserOnce gosync.Once
@@ -135,8 +145,13 @@ func LoginGraph(ctx context.Context, cfg GraphConfig, store Store, opts LoginOpt
 	if err != nil {
 		return err
 	}
-	rec := &Record{Provider: Graph, LoginURL: trimURL(cfg.LoginURL), Tenant: cfg.Tenant, ClientID: cfg.ClientID, Account: idTokenName(tok)}
-	return saveToken(store, rec, tok, &opts)
+	rec := &Record{Provider: Graph, LoginURL: trimURL(cfg.LoginURL), APIURL: trimURL(cfg.APIURL), Tenant: cfg.Tenant, ClientID: cfg.ClientID,
+		Account: idTokenName(tok), Scopes: cfg.scopes()}
+	if err := saveToken(store, cfg.storeKey(), rec, tok, &opts); err != nil {
+		return err
+	}
+	dropLegacy(store, cfg.recordQuery(), opts.Logger)
+	return nil
 }
 
 // LoginProcore signs the operator in to Procore and stores the tokens under
@@ -161,14 +176,31 @@ func LoginProcore(ctx context.Context, cfg ProcoreConfig, store Store, opts Logi
 	if err != nil {
 		return err
 	}
-	rec := &Record{Provider: Procore, LoginURL: trimURL(cfg.LoginURL), ClientID: cfg.ClientID}
-	return saveToken(store, rec, tok, &opts)
+	rec := &Record{Provider: Procore, LoginURL: trimURL(cfg.LoginURL), APIURL: trimURL(cfg.APIURL), ClientID: cfg.ClientID, CompanyID: cfg.CompanyID}
+	if err := saveToken(store, cfg.storeKey(), rec, tok, &opts); err != nil {
+		return err
+	}
+	dropLegacy(store, cfg.recordQuery(), opts.Logger)
+	return nil
 }
 
-func saveToken(store Store, rec *Record, tok *oauth2.Token, opts *LoginOptions) error {
+// dropLegacy removes this config's record under the provider-only key of
+// older installs once a new sign-in replaced it: its refresh token must not
+// linger unused in the store.
+func dropLegacy(store Store, q recordQuery, log *slog.Logger) {
+	rec, err := store.Load(string(q.provider))
+	if err != nil || q.mismatch(rec) != "" {
+		return
+	}
+	if err := store.Delete(string(q.provider)); err != nil {
+		log.Debug("auth: could not remove the old token entry", "provider", string(q.provider), "err", err)
+	}
+}
+
+func saveToken(store Store, key string, rec *Record, tok *oauth2.Token, opts *LoginOptions) error {
 	rec.AccessToken, rec.RefreshToken, rec.TokenType, rec.Expiry = tok.AccessToken, tok.RefreshToken, tok.TokenType, tok.Expiry
 	rec.SavedAt = time.Now()
-	if err := store.Save(string(rec.Provider), rec); err != nil {
+	if err := store.Save(key, rec); err != nil {
 		return fmt.Errorf("%s: signed in, but could not store the tokens: %w", rec.Provider, err)
 	}
 	opts.Logger.Debug("auth: signed in", "provider", string(rec.Provider), "store", store.Kind(), "expiry", rec.Expiry, "has_refresh_token", rec.RefreshToken != "")
@@ -190,7 +222,16 @@ func procoreBrowser(ctx context.Context, cfg ProcoreConfig, opts *LoginOptions) 
 	if cfg.RedirectURI == "" {
 		return nil, errors.New("procore: sign-in: no redirect_uri configured (it must match one registered on the Procore app, e.g. http://localhost:8765/callback)")
 	}
-	lb, err := listenRedirect(cfg.RedirectURI)
+	var lb *loopback
+	var err error
+	if opts.listener != nil {
+		lb = &loopback{listeners: []net.Listener{opts.listener}, port: opts.listener.Addr().(*net.TCPAddr).Port, path: "/callback"}
+		if u, perr := url.Parse(cfg.RedirectURI); perr == nil && u.Path != "" {
+			lb.path = u.Path
+		}
+	} else {
+		lb, err = listenRedirect(cfg.RedirectURI)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("procore: sign-in: %w", err)
 	}
@@ -211,14 +252,12 @@ func browserFlow(ctx context.Context, op, name string, conf *oauth2.Config, lb *
 	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
 	exCtx := context.WithValue(ctx, oauth2.HTTPClient, opts.HTTPClient)
 
-	results := lb.serve(opts.Logger, func(q url.Values) (callback, string, string) {
+	results := lb.serve(opts.Logger, state, func(q url.Values) (callback, string, string) {
+		// lb.serve has checked the state: this is the answer to our request.
 		if e := q.Get("error"); e != "" {
-			err := &ProviderError{Op: op + ": sign-in refused by the provider", Code: e, Description: q.Get("error_description")}
+			// Provider text reaches the terminal: no escape sequences.
+			err := &ProviderError{Op: op + ": sign-in refused by the provider", Code: safetext.Line(e), Description: safetext.Text(q.Get("error_description"))}
 			return callback{err: err}, "Sign-in failed", fmt.Sprintf("%s answered: %s. Nothing was stored. Return to the terminal.", name, strings.TrimPrefix(err.Error(), err.Op+": "))
-		}
-		if q.Get("state") != state {
-			return callback{err: fmt.Errorf("%s: sign-in: %w", op, ErrStateMismatch)},
-				"Sign-in refused", "This callback does not belong to the sign-in procsync started (state mismatch). Nothing was stored. Start the sign-in again from the terminal."
 		}
 		code := q.Get("code")
 		if code == "" {
@@ -309,15 +348,15 @@ func graphDeviceCode(ctx context.Context, cfg GraphConfig, opts *LoginOptions) (
 		if e.Error == "" {
 			e.Error = http.StatusText(resp.StatusCode)
 		}
-		return nil, &ProviderError{Op: op, Code: e.Error, Description: e.ErrorDescription, Status: resp.StatusCode}
+		return nil, &ProviderError{Op: op, Code: safetext.Line(e.Error), Description: safetext.Text(e.ErrorDescription), Status: resp.StatusCode}
 	}
 	if err := json.Unmarshal(body, &da); err != nil || da.DeviceCode == "" {
 		return nil, fmt.Errorf("%s: malformed /devicecode answer", op)
 	}
 	if da.Message != "" {
-		fmt.Fprintln(opts.Out, da.Message)
+		fmt.Fprintln(opts.Out, safetext.Text(da.Message))
 	} else {
-		fmt.Fprintf(opts.Out, "To sign in, open %s on any device and enter the code %s\n", da.VerificationURI, da.UserCode)
+		fmt.Fprintf(opts.Out, "To sign in, open %s on any device and enter the code %s\n", safetext.Line(da.VerificationURI), safetext.Line(da.UserCode))
 	}
 	fmt.Fprintln(opts.Out, "Waiting for the sign-in...")
 

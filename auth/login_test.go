@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -82,10 +83,13 @@ func TestEnvironments(t *testing.T) {
 }
 
 // forgingOpener does not follow the authorization URL: it calls the
-// loopback callback itself with the query that forge returns, as a
-// malicious page or a stale tab would.
-func forgingOpener(t *testing.T, forge func(state string) url.Values, page chan<- string) func(string) error {
+// loopback callback itself with each query that forge returns, in order, as
+// a malicious page or a stale tab would. The status and page of every call
+// are sent on pages (buffered for all of them), "error: ..." when a call
+// fails; pages is closed when the opener is done.
+func forgingOpener(t *testing.T, forge func(state string) []url.Values, pages chan<- string) func(string) error {
 	return func(authURL string) error {
+		defer close(pages)
 		u, err := url.Parse(authURL)
 		if err != nil {
 			return err
@@ -95,72 +99,91 @@ func forgingOpener(t *testing.T, forge func(state string) url.Values, page chan<
 		if err != nil {
 			return err
 		}
-		cb.RawQuery = forge(q.Get("state")).Encode()
-		resp, err := http.Get(cb.String())
-		if err != nil {
-			t.Errorf("calling the callback: %v", err)
-			return err
+		for _, fq := range forge(q.Get("state")) {
+			cb.RawQuery = fq.Encode()
+			resp, err := http.Get(cb.String())
+			if err != nil {
+				pages <- "error: " + err.Error()
+				return err
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			pages <- fmt.Sprintf("%d %s", resp.StatusCode, b)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		page <- string(b)
 		return nil
 	}
 }
 
 // TestBrowserRefusals checks the refusals that need no provider: the
-// exchange is never attempted, so the endpoints point at a closed port.
+// exchange is never attempted, so the endpoints point at a closed port. A
+// callback with a foreign state is answered 400 and ignored: neither its
+// code nor its error ends the sign-in, which goes on to take the answer
+// that carries the right state.
 func TestBrowserRefusals(t *testing.T) {
 	cfg := GraphConfig{LoginURL: "http://127.0.0.1:1/identity", APIURL: "http://127.0.0.1:1/graph", Tenant: "contoso.onmicrosoft.com", ClientID: "client"}
+	denied := func(state string) url.Values {
+		return url.Values{"error": {"access_denied"}, "error_description": {"AADSTS65004: <b>declined</b>\x1b]52;c;cHduZWQ=\x07"}, "state": {state}}
+	}
 	tests := []struct {
-		name     string
-		forge    func(state string) url.Values
-		wantErr  string
-		wantPage string
-		is       error
+		name      string
+		forge     func(state string) []url.Values
+		wantPages []string
 	}{
 		{
-			name:     "wrong state",
-			forge:    func(string) url.Values { return url.Values{"code": {"stolen-code"}, "state": {"forged"}} },
-			wantErr:  "state does not match",
-			wantPage: "state mismatch",
-			is:       ErrStateMismatch,
-		},
-		{
-			name:     "missing state",
-			forge:    func(string) url.Values { return url.Values{"code": {"stolen-code"}} },
-			wantErr:  "state does not match",
-			wantPage: "state mismatch",
-			is:       ErrStateMismatch,
-		},
-		{
-			name: "provider error",
-			forge: func(state string) url.Values {
-				return url.Values{"error": {"access_denied"}, "error_description": {"AADSTS65004: <b>declined</b>"}, "state": {state}}
+			name: "wrong state, then the real answer",
+			forge: func(state string) []url.Values {
+				return []url.Values{{"code": {"stolen-code"}, "state": {"forged"}}, denied(state)}
 			},
-			wantErr:  "access_denied: AADSTS65004: <b>declined</b>",
-			wantPage: "access_denied: AADSTS65004: &lt;b&gt;declined&lt;/b&gt;",
+			wantPages: []string{"400 ", "state mismatch", "400 ", "access_denied: AADSTS65004: &lt;b&gt;declined&lt;/b&gt;"},
+		},
+		{
+			name: "missing state, then the real answer",
+			forge: func(state string) []url.Values {
+				return []url.Values{{"code": {"stolen-code"}}, denied(state)}
+			},
+			wantPages: []string{"400 ", "state mismatch", "400 ", "access_denied"},
+		},
+		{
+			name: "an error with a foreign state does not end the sign-in",
+			forge: func(state string) []url.Values {
+				return []url.Values{denied("forged"), {}, denied(state)}
+			},
+			wantPages: []string{"400 ", "state mismatch", "404 ", "", "400 ", "access_denied"},
+		},
+		{
+			name:      "provider error",
+			forge:     func(state string) []url.Values { return []url.Values{denied(state)} },
+			wantPages: []string{"400 ", "access_denied: AADSTS65004: &lt;b&gt;declined&lt;/b&gt;"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store := &FileStore{Path: filepath.Join(t.TempDir(), "tokens.json")}
-			page := make(chan string, 1)
+			pages := make(chan string, 8)
 			var out bytes.Buffer
-			err := LoginGraph(context.Background(), cfg, store, LoginOptions{Out: &out, Opener: forgingOpener(t, tt.forge, page), Timeout: 10 * time.Second})
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+			err := LoginGraph(context.Background(), cfg, store, LoginOptions{Out: &out, Opener: forgingOpener(t, tt.forge, pages), Timeout: 10 * time.Second})
+			if err == nil || !strings.Contains(err.Error(), "access_denied: AADSTS65004: <b>declined</b>") {
+				t.Fatalf("err = %v, want the provider's access_denied", err)
 			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("errors.Is(err, %v) = false", tt.is)
+			if strings.ContainsAny(err.Error(), "\x1b\x07") {
+				t.Errorf("the provider's control characters reached the error: %q", err.Error())
 			}
-			if p := <-page; !strings.Contains(p, tt.wantPage) {
-				t.Errorf("page does not contain %q:\n%s", tt.wantPage, p)
+			var got []string
+			for p := range pages {
+				got = append(got, p)
+			}
+			if len(got) != len(tt.wantPages)/2 {
+				t.Fatalf("pages = %q, want %d", got, len(tt.wantPages)/2)
+			}
+			for i, p := range got {
+				if !strings.HasPrefix(p, tt.wantPages[2*i]) || !strings.Contains(p, tt.wantPages[2*i+1]) {
+					t.Errorf("page %d = %q, want status %q and %q", i, p, tt.wantPages[2*i], tt.wantPages[2*i+1])
+				}
 			}
 			if strings.Contains(out.String(), "<b>") {
 				t.Errorf("output: %s", out.String())
 			}
-			if _, err := store.Load("graph"); !errors.Is(err, ErrNoToken) {
+			if _, err := loadProvider(store, Graph); !errors.Is(err, ErrNoToken) {
 				t.Errorf("a refused sign-in stored something: %v", err)
 			}
 			if !strings.Contains(out.String(), "http://127.0.0.1:1/identity/contoso.onmicrosoft.com/oauth2/v2.0/authorize?") {
@@ -214,5 +237,35 @@ func TestListenRedirect(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 			t.Errorf("listenRedirect(%q) = %v, want error containing %q", tt.uri, err, tt.wantErr)
 		}
+	}
+}
+
+// TestListenRefusesIPv6Squatter (issue 14.10): when another program holds
+// the redirect port on [::1], a browser that resolves localhost there would
+// hand it the code; the sign-in refuses to start instead of tolerating it.
+func TestListenRefusesIPv6Squatter(t *testing.T) {
+	squat, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback on this machine (%v): nothing to squat", err)
+	}
+	defer squat.Close()
+	port := squat.Addr().(*net.TCPAddr).Port
+	uri := fmt.Sprintf("http://localhost:%d/callback", port)
+	lb, err := listenRedirect(uri)
+	if err == nil {
+		lb.close()
+		t.Fatalf("listenRedirect(%s) tolerated a squatter on [::1]:%d", uri, port)
+	}
+	if !strings.Contains(err.Error(), "[::1]") || !strings.Contains(err.Error(), "another program") {
+		t.Errorf("err = %v, want it to name [::1] and another program", err)
+	}
+	// Without a squatter, localhost binds both loopbacks.
+	lb, err = listenRedirect("http://localhost:0/cb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lb.close()
+	if len(lb.listeners) != 1 && len(lb.listeners) != 2 {
+		t.Errorf("listeners = %d", len(lb.listeners))
 	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"html/template"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"procsync/internal/safetext"
 )
 
 // loopback is the one-shot HTTP server that receives the authorization
@@ -29,18 +32,48 @@ type loopback struct {
 }
 
 // listenGraph picks a random free port: the identity platform ignores the
-// port of an http://localhost redirect (RFC 8252).
+// port of an http://localhost redirect (RFC 8252). The browser may resolve
+// localhost to [::1], so the same port is bound there too; when another
+// program holds it on [::1], a new port is tried rather than letting that
+// program receive the code.
 func listenGraph() (*loopback, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("listen on 127.0.0.1: %w", err)
+	var lastErr error
+	for range 10 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("listen on 127.0.0.1: %w", err)
+		}
+		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		lb := &loopback{listeners: []net.Listener{ln}, path: "/"}
+		lb.port, _ = strconv.Atoi(port)
+		ln6, err := listenIPv6(port)
+		if err == nil {
+			if ln6 != nil {
+				lb.listeners = append(lb.listeners, ln6)
+			}
+			return lb, nil
+		}
+		ln.Close()
+		lastErr = err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	lb := &loopback{listeners: []net.Listener{ln}, port: port, path: "/"}
-	if ln6, err := net.Listen("tcp", net.JoinHostPort("::1", strconv.Itoa(port))); err == nil {
-		lb.listeners = append(lb.listeners, ln6)
+	return nil, lastErr
+}
+
+// listenIPv6 binds [::1]:port. It returns a nil listener and no error when
+// this machine has no IPv6 loopback, and an error when it has one but the
+// port is taken: someone else listening there would receive the callback
+// of every browser that resolves localhost to [::1].
+func listenIPv6(port string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort("::1", port))
+	if err == nil {
+		return ln, nil
 	}
-	return lb, nil
+	probe, perr := net.Listen("tcp", "[::1]:0")
+	if perr != nil {
+		return nil, nil // no IPv6 loopback: 127.0.0.1 alone is fine
+	}
+	probe.Close()
+	return nil, fmt.Errorf("port %s is taken on [::1] by another program, which would receive the sign-in's answer: %w", port, err)
 }
 
 // listenRedirect binds the fixed port of a registered redirect URI such as
@@ -57,27 +90,30 @@ func listenRedirect(redirect string) (*loopback, error) {
 	if port == "" {
 		port = "80"
 	}
-	var hosts []string
-	switch h := u.Hostname(); {
-	case strings.EqualFold(h, "localhost"):
-		hosts = []string{"127.0.0.1", "::1"}
-	default:
-		hosts = []string{h}
-	}
 	lb := &loopback{path: u.Path}
 	if lb.path == "" {
 		lb.path = "/"
 	}
 	lb.port, _ = strconv.Atoi(port)
-	for i, h := range hosts {
-		ln, err := net.Listen("tcp", net.JoinHostPort(h, port))
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		host = "127.0.0.1"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s for redirect uri %s: %w (is another sign-in running?)", net.JoinHostPort(host, port), redirect, err)
+	}
+	lb.listeners = append(lb.listeners, ln)
+	if strings.EqualFold(u.Hostname(), "localhost") {
+		// The port actually bound (port may be "0" in tests).
+		ln6, err := listenIPv6(strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 		if err != nil {
-			if i == 0 {
-				return nil, fmt.Errorf("listen on %s for redirect uri %s: %w (is another sign-in running?)", net.JoinHostPort(h, port), redirect, err)
-			}
-			continue // [::1] is optional: IPv6 may be disabled
+			ln.Close()
+			return nil, fmt.Errorf("redirect uri %s: %w", redirect, err)
 		}
-		lb.listeners = append(lb.listeners, ln)
+		if ln6 != nil {
+			lb.listeners = append(lb.listeners, ln6)
+		}
 	}
 	return lb, nil
 }
@@ -101,11 +137,14 @@ type callback struct {
 	err error
 }
 
-// serve starts the server. handle is called for the first request on the
-// redirect path that carries a code or an error; it returns the page title
-// and message and the result to report. Later requests get a short "already
-// done" page, so a reload cannot start a second exchange.
-func (lb *loopback) serve(log *slog.Logger, handle func(q url.Values) (callback, string, string)) <-chan callback {
+// serve starts the server. Only a request on the redirect path that
+// carries our state counts: one with another state (a stale tab, a forged
+// link) is answered 400 and ignored, so it can neither end the sign-in nor
+// use up the handler. handle is called for the first request with the
+// right state; it returns the page title and message and the result to
+// report. Later requests get a short "already done" page, so a reload
+// cannot start a second exchange.
+func (lb *loopback) serve(log *slog.Logger, state string, handle func(q url.Values) (callback, string, string)) <-chan callback {
 	results := make(chan callback, 1)
 	var once gosync.Once
 	mux := http.NewServeMux()
@@ -119,10 +158,16 @@ func (lb *loopback) serve(log *slog.Logger, handle func(q url.Values) (callback,
 			http.NotFound(w, r)
 			return
 		}
+		if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+			log.Debug("auth: ignored a callback with a foreign state", "path", r.URL.Path)
+			writePage(w, http.StatusBadRequest, "Sign-in refused",
+				"This callback does not belong to the sign-in procsync started (state mismatch). It was ignored and nothing was stored.", false)
+			return
+		}
 		handled := false
 		once.Do(func() {
 			handled = true
-			log.Debug("auth: callback received", "path", r.URL.Path, "has_code", q.Get("code") != "", "error", q.Get("error"))
+			log.Debug("auth: callback received", "path", r.URL.Path, "has_code", q.Get("code") != "", "error", safetext.Line(q.Get("error")))
 			res, title, msg := handle(q)
 			status := http.StatusOK
 			if res.err != nil {

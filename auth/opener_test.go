@@ -3,8 +3,10 @@ package auth
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -14,19 +16,46 @@ import (
 	"procsync/sync/sim"
 )
 
+// fetchEnv makes the test binary, run as the stand-in browser, fetch the
+// URL in its first argument and exit (see TestMain).
+const fetchEnv = "PROCSYNC_AUTH_TEST_FETCH"
+
+// TestMain lets the test binary play the browser for TestDefaultOpenerStandIn:
+// run with fetchEnv set, it GETs its argument with Go's HTTP client,
+// following redirects as a browser would, and exits. No curl needed.
+func TestMain(m *testing.M) {
+	if os.Getenv(fetchEnv) == "1" {
+		if len(os.Args) < 2 {
+			os.Exit(2)
+		}
+		resp, err := http.Get(os.Args[1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "stand-in browser:", err)
+			os.Exit(1)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
 // TestDefaultOpenerStandIn runs the real DefaultOpener (pkg/browser) with a
 // stand-in xdg-open on PATH that fetches the URL and follows the redirect,
-// as a browser would.
+// as a browser would: the stand-in is this test binary (TestMain).
 func TestDefaultOpenerStandIn(t *testing.T) {
 	if runtime.GOOS != "linux" {
-		t.Skip("the stand-in is an xdg-open shell script")
+		t.Skip("the stand-in is an xdg-open shell script, which pkg/browser runs on Linux only")
 	}
-	curl, err := exec.LookPath("curl")
+	self, err := os.Executable()
 	if err != nil {
-		t.Skip("curl is not installed")
+		t.Fatal(err)
 	}
 	bin := t.TempDir()
-	script := "#!/bin/sh\nexec " + curl + " -fsSL -o /dev/null \"$1\"\n"
+	script := "#!/bin/sh\n" + fetchEnv + "=1 exec '" + self + "' \"$1\"\n"
 	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -136,7 +136,7 @@ func TestGraphBrowserLogin(t *testing.T) {
 	if !strings.Contains(au.Query().Get("scope"), "offline_access") || !strings.Contains(au.Query().Get("scope"), "GroupMember.Read.All") {
 		t.Errorf("scopes = %q", au.Query().Get("scope"))
 	}
-	stored, err := store.Load("graph")
+	stored, err := loadProvider(store, Graph)
 	if err != nil || stored.RefreshToken == "" || stored.AccessToken == "" {
 		t.Fatalf("stored = %v, %v", stored, err)
 	}
@@ -179,7 +179,7 @@ func TestGraphWrongVerifier(t *testing.T) {
 	if !strings.Contains(page, "Sign-in failed") || !strings.Contains(page, "Code_Verifier") {
 		t.Errorf("error page: %s", page)
 	}
-	if _, err := store.Load("graph"); !errors.Is(err, ErrNoToken) {
+	if _, err := loadProvider(store, Graph); !errors.Is(err, ErrNoToken) {
 		t.Errorf("something was stored: %v", err)
 	}
 	if srv.Sim.PKCEVerified() != 0 {
@@ -216,7 +216,7 @@ func TestGraphConsentDenied(t *testing.T) {
 	if !strings.Contains(page, "access_denied") {
 		t.Errorf("error page: %s", page)
 	}
-	if _, err := store.Load("graph"); !errors.Is(err, ErrNoToken) {
+	if _, err := loadProvider(store, Graph); !errors.Is(err, ErrNoToken) {
 		t.Errorf("something was stored: %v", err)
 	}
 }
@@ -280,7 +280,7 @@ func TestGraphDeviceCode(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
 				}
-				if _, err := store.Load("graph"); !errors.Is(err, ErrNoToken) {
+				if _, err := loadProvider(store, Graph); !errors.Is(err, ErrNoToken) {
 					t.Errorf("a declined sign-in stored something: %v", err)
 				}
 				return
@@ -288,7 +288,7 @@ func TestGraphDeviceCode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("device code: %v\n%s", err, out)
 			}
-			if r, err := store.Load("graph"); err != nil || r.RefreshToken == "" {
+			if r, err := loadProvider(store, Graph); err != nil || r.RefreshToken == "" {
 				t.Errorf("stored %v, %v", r, err)
 			}
 			assertNoSecrets(t, out.String()+logs.String(), rec.all()...)
@@ -316,32 +316,35 @@ func TestGraphAppOnly(t *testing.T) {
 }
 
 // TestGraphRefreshMidRun: tokens that live two seconds are renewed while
-// requests keep going, and the renewed refresh token is stored.
+// requests keep going on a clock the test moves, and the renewed refresh
+// token is stored.
 func TestGraphRefreshMidRun(t *testing.T) {
-	srv := startSim(t, sim.Options{GraphTokenTTL: 2 * time.Second})
+	clock := newTestClock()
+	srv := startSim(t, sim.Options{GraphTokenTTL: 2 * time.Second, Now: clock.Now})
 	cfg := simGraphConfig(srv)
 	store := &FileStore{Path: filepath.Join(t.TempDir(), "tokens.json")}
 	if err := LoginGraph(context.Background(), cfg, store, LoginOptions{Out: io.Discard, Opener: followOpener(t, make(chan string, 1)), Timeout: 20 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	first, _ := store.Load("graph")
+	first, _ := store.Load(cfg.storeKey())
 	ts, err := GraphTokenSource(context.Background(), cfg, store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := HTTPClient(context.Background(), ts)
-	for i := 0; i < 6; i++ {
+	ts.now = clock.Now
+	client := HTTPClient(context.Background(), ts, cfg.APIURL)
+	for i := range 7 {
 		resp, err := client.Get(cfg.APIURL + "/v1.0/me")
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET /me after %d00 ms: %s", i*5, resp.Status)
+			t.Fatalf("GET /me after %d ms: %s", i*500, resp.Status)
 		}
-		time.Sleep(500 * time.Millisecond)
+		clock.Advance(500 * time.Millisecond)
 	}
-	last, _ := store.Load("graph")
+	last, _ := store.Load(cfg.storeKey())
 	if last.RefreshToken == first.RefreshToken {
 		t.Error("no refresh happened over 3 s of 2-second tokens")
 	}

@@ -20,16 +20,37 @@ import (
 	"procsync/sync/sim"
 )
 
-// freeRedirect returns a loopback redirect URI on a port that was free a
-// moment ago; the simulator registers it like an admin would on the app.
+// heldListeners maps a redirect URI to the listener that holds its port
+// until a sign-in takes it over (LoginOptions.listener).
+var heldListeners gosync.Map
+
+// freeRedirect listens on a free loopback port and returns the redirect URI
+// on it; the simulator registers it like an admin would on the app. The
+// port stays held by the listener (heldListener hands it to the sign-in),
+// so no other test can take it in between.
 func freeRedirect(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	return fmt.Sprintf("http://127.0.0.1:%d/callback", port)
+	uri := fmt.Sprintf("http://127.0.0.1:%d/callback", port)
+	heldListeners.Store(uri, ln)
+	t.Cleanup(func() {
+		if v, ok := heldListeners.LoadAndDelete(uri); ok {
+			v.(net.Listener).Close()
+		}
+	})
+	return uri
+}
+
+// heldListener hands over the listener freeRedirect opened for cfg's
+// redirect URI (once).
+func heldListener(cfg ProcoreConfig) net.Listener {
+	if v, ok := heldListeners.LoadAndDelete(cfg.RedirectURI); ok {
+		return v.(net.Listener)
+	}
+	return nil
 }
 
 func simProcore(t *testing.T, opts sim.Options) (*sim.Server, ProcoreConfig) {
@@ -47,7 +68,7 @@ func TestProcoreBrowserLogin(t *testing.T) {
 	rec := &secretRecorder{}
 	var out strings.Builder
 	pages := make(chan string, 1)
-	err := LoginProcore(context.Background(), cfg, store, LoginOptions{Out: &out, Opener: followOpener(t, pages),
+	err := LoginProcore(context.Background(), cfg, store, LoginOptions{Out: &out, Opener: followOpener(t, pages), listener: heldListener(cfg),
 		HTTPClient: &http.Client{Transport: rec}, Timeout: 20 * time.Second})
 	if err != nil {
 		t.Fatalf("LoginProcore: %v", err)
@@ -72,11 +93,11 @@ func TestProcoreBrowserLogin(t *testing.T) {
 	}
 
 	// Logout revokes: the old access token stops working, nothing is stored.
-	old, _ := store.Load("procore")
+	old, _ := store.Load(cfg.storeKey())
 	if err := LogoutProcore(ctx, cfg, store); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Load("procore"); !errors.Is(err, ErrNoToken) {
+	if _, err := store.Load(cfg.storeKey()); !errors.Is(err, ErrNoToken) {
 		t.Errorf("after logout: %v", err)
 	}
 	req, _ := http.NewRequest(http.MethodGet, cfg.APIURL+"/rest/v1.0/me", nil)
@@ -109,14 +130,14 @@ func TestProcoreWrongVerifier(t *testing.T) {
 	srv, cfg := simProcore(t, sim.Options{})
 	store := &FileStore{Path: filepath.Join(t.TempDir(), "tokens.json")}
 	pages := make(chan string, 1)
-	err := LoginProcore(context.Background(), cfg, store, LoginOptions{Out: io.Discard, Opener: followOpener(t, pages),
+	err := LoginProcore(context.Background(), cfg, store, LoginOptions{Out: io.Discard, Opener: followOpener(t, pages), listener: heldListener(cfg),
 		Timeout: 20 * time.Second, exchangeVerifier: oauth2.GenerateVerifier()})
 	<-pages
 	var pe *ProviderError
 	if !errors.As(err, &pe) || pe.Code != "invalid_grant" {
 		t.Fatalf("err = %v, want invalid_grant", err)
 	}
-	if _, err := store.Load("procore"); !errors.Is(err, ErrNoToken) {
+	if _, err := store.Load(cfg.storeKey()); !errors.Is(err, ErrNoToken) {
 		t.Errorf("stored after a refused exchange: %v", err)
 	}
 	if srv.Sim.PKCEVerified() != 0 {
@@ -172,7 +193,7 @@ func TestProcorePasteCode(t *testing.T) {
 		t.Fatalf("paste-code login: %v", err)
 	}
 	typed.Wait()
-	if r, err := store.Load("procore"); err != nil || r.RefreshToken == "" {
+	if r, err := store.Load(cfg.storeKey()); err != nil || r.RefreshToken == "" {
 		t.Errorf("stored %v, %v", r, err)
 	}
 	if srv.Sim.PKCEVerified() != 1 {
@@ -180,44 +201,49 @@ func TestProcorePasteCode(t *testing.T) {
 	}
 }
 
-// TestProcoreRefreshNeverReused: many goroutines use short-lived tokens
-// concurrently; the simulator records any refresh token sent twice.
+// TestProcoreRefreshNeverReused: many goroutines use one-second tokens
+// concurrently while the test moves the clock (the simulator's and the
+// token source's); the simulator records any refresh token sent twice.
 func TestProcoreRefreshNeverReused(t *testing.T) {
-	srv, cfg := simProcore(t, sim.Options{ProcoreTokenTTL: time.Second})
+	clock := newTestClock()
+	srv, cfg := simProcore(t, sim.Options{ProcoreTokenTTL: time.Second, Now: clock.Now})
 	store := &FileStore{Path: filepath.Join(t.TempDir(), "tokens.json")}
-	if err := LoginProcore(context.Background(), cfg, store, LoginOptions{Out: io.Discard, Opener: followOpener(t, make(chan string, 1)), Timeout: 20 * time.Second}); err != nil {
+	if err := LoginProcore(context.Background(), cfg, store, LoginOptions{Out: io.Discard, Opener: followOpener(t, make(chan string, 1)),
+		listener: heldListener(cfg), Timeout: 20 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	ts, err := ProcoreTokenSource(context.Background(), cfg, store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := HTTPClient(context.Background(), ts)
-	var wg gosync.WaitGroup
-	for g := range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 12 {
+	ts.now = clock.Now
+	client := HTTPClient(context.Background(), ts, cfg.APIURL)
+	for round := range 12 {
+		var wg gosync.WaitGroup
+		for g := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
 				req, _ := http.NewRequest(http.MethodGet, cfg.APIURL+"/rest/v1.0/me", nil)
 				req.Header.Set("Procore-Company-Id", fmt.Sprint(sim.CompanyID))
 				resp, err := client.Do(req)
 				if err != nil {
-					t.Errorf("goroutine %d call %d: %v", g, i, err)
+					t.Errorf("goroutine %d round %d: %v", g, round, err)
 					return
 				}
 				resp.Body.Close()
 				if resp.StatusCode != http.StatusOK {
-					t.Errorf("goroutine %d call %d: %s", g, i, resp.Status)
+					t.Errorf("goroutine %d round %d: %s", g, round, resp.Status)
 				}
-				time.Sleep(150 * time.Millisecond)
-			}
-		}()
+			}()
+		}
+		wg.Wait()
+		clock.Advance(150 * time.Millisecond)
+		if round == 2 {
+			// The simulator expires every token once, behind our back.
+			srv.Sim.ExpireTokens("procore")
+		}
 	}
-	// Meanwhile the simulator expires every token once, behind our back.
-	time.Sleep(400 * time.Millisecond)
-	srv.Sim.ExpireTokens("procore")
-	wg.Wait()
 	if v := srv.Sim.Violations(); len(v) != 0 {
 		t.Errorf("simulator violations: %v", v)
 	}
@@ -228,7 +254,7 @@ func TestProcoreRefreshNeverReused(t *testing.T) {
 		}
 	}
 	if n < 3 {
-		t.Errorf("%d token requests over ~1.8 s of one-second tokens: refreshes did not happen", n)
+		t.Errorf("%d token requests over 1.8 s of one-second tokens: refreshes did not happen", n)
 	}
 }
 

@@ -13,32 +13,38 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"procsync/internal/safetext"
 )
 
 // Info is what `procsync status` shows for one provider.
 type Info struct {
-	Provider Provider
+	Provider Provider `json:"provider"`
 	// SignedIn is true when a token could be obtained.
-	SignedIn bool
+	SignedIn bool `json:"signed_in"`
 	// Method is MethodUser or MethodApp.
-	Method Method
+	Method Method `json:"method,omitempty"`
 	// Account is who the tokens act as: "Megan Bowen <megan.bowen@contoso.com>"
 	// for a user, the app's name or client id for app-only access.
-	Account string
+	Account string `json:"account,omitempty"`
 	// Tenant is the Entra tenant (Graph only).
-	Tenant string
+	Tenant string `json:"tenant,omitempty"`
 	// Company is the Procore company, "Name (id)" when Procore told us the
 	// name (Procore only).
-	Company string
+	Company string `json:"company,omitempty"`
 	// Environment is the cloud or Procore zone: "global", "production",
 	// "sandbox", "simulator (127.0.0.1:PORT)", ...
-	Environment string
+	Environment string `json:"environment"`
+	// APIHost is the API host the tokens are sent to (and bound to).
+	APIHost string `json:"api_host"`
 	// Expiry is when the current access token expires.
-	Expiry time.Time
+	Expiry time.Time `json:"expiry,omitzero"`
 	// Store is Store.Kind().
-	Store string
+	Store string `json:"store"`
 	// Problem explains why SignedIn is false, or what could not be checked.
-	Problem string
+	Problem string `json:"problem,omitempty"`
+	// Warning names a permission the config needs that the sign-in lacks.
+	Warning string `json:"warning,omitempty"`
 }
 
 // String renders Info for a terminal, one "key: value" per line.
@@ -58,11 +64,13 @@ func (i *Info) String() string {
 	line("tenant", i.Tenant)
 	line("company", i.Company)
 	line("environment", i.Environment)
+	line("api", i.APIHost)
 	if !i.Expiry.IsZero() {
 		line("token", "expires "+i.Expiry.Local().Format("2006-01-02 15:04:05 MST"))
 	}
 	line("store", i.Store)
 	line("problem", i.Problem)
+	line("warning", i.Warning)
 	return b.String()
 }
 
@@ -72,11 +80,19 @@ func (i *Info) String() string {
 // an error: it is reported in Info.Problem. The HTTP client comes from ctx
 // (oauth2.HTTPClient).
 func GraphStatus(ctx context.Context, cfg GraphConfig, store Store) (*Info, error) {
-	info := &Info{Provider: Graph, Tenant: cfg.Tenant, Environment: GraphEnvironment(cfg.LoginURL), Store: store.Kind()}
+	info := &Info{Provider: Graph, Tenant: cfg.Tenant, Environment: GraphEnvironment(cfg.LoginURL), APIHost: hostOf(cfg.APIURL), Store: store.Kind()}
 	ts, err := GraphTokenSource(ctx, cfg, store)
 	tok, err := statusToken(info, ts, err)
 	if err != nil {
 		return statusProblem(info, err)
+	}
+	if cfg.LicenseRead && !grants(tok.AccessToken, LicenseScopeAlternatives) {
+		info.Warning = fmt.Sprintf("groups.skus is configured, but this sign-in was not granted %s, which reading the tenant's licences needs (see %s); grant it, then run `%s`",
+			LicenseScope, LicenseScopeDocs, cfg.loginCommand())
+		if ts.Method() == MethodApp {
+			info.Warning = fmt.Sprintf("groups.skus is configured, but the app was not granted the application permission %s, which reading the tenant's licences needs; grant it with admin consent (see %s)",
+				LicenseScope, LicenseScopeDocs)
+		}
 	}
 	if ts.Method() == MethodApp {
 		info.Account = appName(tok.AccessToken)
@@ -92,18 +108,18 @@ func GraphStatus(ctx context.Context, cfg GraphConfig, store Store) (*Info, erro
 		DisplayName       string `json:"displayName"`
 		UserPrincipalName string `json:"userPrincipalName"`
 	}
-	if err := getJSON(ctx, ts, trimURL(cfg.APIURL)+"/v1.0/me?$select=displayName,userPrincipalName", nil, &me); err != nil {
+	if err := getJSON(ctx, ts, cfg.APIURL, "/v1.0/me?$select=displayName,userPrincipalName", nil, &me); err != nil {
 		info.Problem = "could not read /me: " + err.Error()
 		return info, nil
 	}
-	info.Account = me.DisplayName + " <" + me.UserPrincipalName + ">"
+	info.Account = safetext.Line(me.DisplayName) + " <" + safetext.Line(me.UserPrincipalName) + ">"
 	return info, nil
 }
 
 // ProcoreStatus reports the Procore sign-in: the user from /rest/v1.0/me and
 // the company name from /rest/v1.0/companies.
 func ProcoreStatus(ctx context.Context, cfg ProcoreConfig, store Store) (*Info, error) {
-	info := &Info{Provider: Procore, Environment: ProcoreEnvironment(cfg.LoginURL), Store: store.Kind()}
+	info := &Info{Provider: Procore, Environment: ProcoreEnvironment(cfg.LoginURL), APIHost: hostOf(cfg.APIURL), Store: store.Kind()}
 	if cfg.CompanyID != 0 {
 		info.Company = strconv.FormatInt(cfg.CompanyID, 10)
 	}
@@ -120,23 +136,27 @@ func ProcoreStatus(ctx context.Context, cfg ProcoreConfig, store Store) (*Info, 
 		Login string `json:"login"`
 		Name  string `json:"name"`
 	}
-	api := trimURL(cfg.APIURL)
-	if err := getJSON(ctx, ts, api+"/rest/v1.0/me", hdr, &me); err != nil {
+	mePath := "/rest/v1.0/me"
+	if cfg.CompanyID != 0 {
+		// /me names the user only when a company (or project) is given.
+		mePath += "?company_id=" + info.Company
+	}
+	if err := getJSON(ctx, ts, cfg.APIURL, mePath, hdr, &me); err != nil {
 		info.Problem = "could not read /rest/v1.0/me: " + err.Error()
 	} else if me.Name != "" {
-		info.Account = me.Name + " <" + me.Login + ">"
+		info.Account = safetext.Line(me.Name) + " <" + safetext.Line(me.Login) + ">"
 	} else {
-		info.Account = me.Login
+		info.Account = safetext.Line(me.Login)
 	}
 	var companies []struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
 	}
-	if err := getJSON(ctx, ts, api+"/rest/v1.0/companies", hdr, &companies); err == nil {
+	if err := getJSON(ctx, ts, cfg.APIURL, "/rest/v1.0/companies", hdr, &companies); err == nil {
 		found := false
 		for _, c := range companies {
 			if c.ID == cfg.CompanyID {
-				info.Company, found = fmt.Sprintf("%s (%d)", c.Name, c.ID), true
+				info.Company, found = fmt.Sprintf("%s (%d)", safetext.Line(c.Name), c.ID), true
 			}
 		}
 		if !found && cfg.CompanyID != 0 && info.Problem == "" {
@@ -179,8 +199,10 @@ func statusProblem(info *Info, err error) (*Info, error) {
 	return info, err
 }
 
-// getJSON GETs url with ts and decodes a 2xx JSON answer into v.
-func getJSON(ctx context.Context, ts *TokenSource, u string, hdr http.Header, v any) error {
+// getJSON GETs api+path with ts and decodes a 2xx JSON answer into v.
+func getJSON(ctx context.Context, ts *TokenSource, api, path string, hdr http.Header, v any) error {
+	api = trimURL(api)
+	u := api + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
@@ -189,7 +211,7 @@ func getJSON(ctx context.Context, ts *TokenSource, u string, hdr http.Header, v 
 		req.Header[k] = vs
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := HTTPClient(ctx, ts).Do(req)
+	resp, err := HTTPClient(ctx, ts, api).Do(req)
 	if err != nil {
 		return redactURLError(err)
 	}
@@ -202,6 +224,24 @@ func getJSON(ctx context.Context, ts *TokenSource, u string, hdr http.Header, v 
 		return fmt.Errorf("GET %s: %s", redactQuery(u), resp.Status)
 	}
 	return json.Unmarshal(body, v)
+}
+
+// AppName names the app a TokenSource's app-only tokens act as: "app NAME
+// (CLIENT ID)" from the access token's app_displayname when Graph put it
+// there, else "app CLIENT ID". History and the report show it instead of a
+// bare GUID.
+func AppName(ts *TokenSource, clientID string) string {
+	if ts != nil {
+		if tok, err := ts.Token(); err == nil {
+			var c struct {
+				App string `json:"app_displayname"`
+			}
+			if jwtClaims(tok.AccessToken, &c) && c.App != "" {
+				return "app " + safetext.Line(c.App) + " (" + clientID + ")"
+			}
+		}
+	}
+	return "app " + clientID
 }
 
 // appName reads app_displayname from a Graph access token. Graph tokens are
@@ -224,59 +264,99 @@ func appName(access string) string {
 	return ""
 }
 
-// LogoutGraph removes the stored Graph sign-in. The identity platform has no
-// endpoint that revokes one refresh token (revokeSignInSessions would end
-// all of the user's sessions), so the tokens are only forgotten.
-func LogoutGraph(ctx context.Context, store Store) error {
-	if err := store.Delete(string(Graph)); err != nil {
+// grants reports whether the access token's scp (delegated) or roles
+// (app-only) claims hold any of perms. A token that is not a JWT (Microsoft
+// does not promise one) is taken as granting: only a missing permission
+// that can be seen is reported.
+func grants(access string, perms []string) bool {
+	var c struct {
+		Scp   string   `json:"scp"`
+		Roles []string `json:"roles"`
+	}
+	if !jwtClaims(access, &c) {
+		return true
+	}
+	granted := append(strings.Fields(c.Scp), c.Roles...)
+	for _, g := range granted {
+		for _, p := range perms {
+			if strings.EqualFold(g, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// LogoutGraph removes this config's stored Graph sign-in. The identity
+// platform has no endpoint that revokes one refresh token
+// (revokeSignInSessions would end all of the user's sessions), so the
+// tokens are only forgotten.
+func LogoutGraph(ctx context.Context, cfg GraphConfig, store Store) error {
+	q := cfg.recordQuery()
+	if _, err := loadRecord(store, q); err != nil && !errors.Is(err, ErrNotSignedIn) {
+		return fmt.Errorf("graph: logout: %w", err)
+	}
+	if err := store.Delete(q.key); err != nil {
 		return fmt.Errorf("graph: logout: %w", err)
 	}
 	return nil
 }
 
-// LogoutProcore revokes the stored Procore tokens (refresh and access) at
-// {login}/oauth/revoke and removes them from the store. The tokens are removed even when the
-// revocation fails; the error then says so.
+// LogoutProcore revokes this config's stored Procore tokens (refresh and
+// access) and removes them from the store. They are revoked at the login
+// host that issued them (the record's), never at whatever login_url the
+// config says now: an edited config must not receive the tokens and the
+// client secret. The tokens are removed even when the revocation fails;
+// the error then says so.
 func LogoutProcore(ctx context.Context, cfg ProcoreConfig, store Store) error {
-	rec, err := store.Load(string(Procore))
+	q := cfg.recordQuery()
+	rec, err := store.Load(q.key)
 	if errors.Is(err, ErrNoToken) {
-		return nil
+		if rec, err = migrateLegacy(store, q); errors.Is(err, ErrNoToken) {
+			return nil
+		}
 	}
 	var revokeErr error
-	if err == nil && cfg.LoginURL != "" {
+	if err == nil && rec.LoginURL != "" {
+		// The secret goes along only to the app it belongs to.
+		secret := ""
+		if rec.ClientID == cfg.ClientID {
+			secret = cfg.ClientSecret
+		}
 		// The refresh token first: revoking it ends the grant, whereas a
 		// revoked access token alone would leave a usable refresh token.
 		for _, tok := range []string{rec.RefreshToken, rec.AccessToken} {
 			if tok != "" {
-				revokeErr = errors.Join(revokeErr, revoke(ctx, cfg, tok))
+				revokeErr = errors.Join(revokeErr, revoke(ctx, rec.LoginURL, rec.ClientID, secret, tok))
 			}
 		}
 	}
-	if derr := store.Delete(string(Procore)); derr != nil {
+	if derr := store.Delete(q.key); derr != nil {
 		return fmt.Errorf("procore: logout: %w", derr)
 	}
 	if revokeErr != nil {
-		return fmt.Errorf("procore: logout: the tokens were removed here, but revoking them at Procore failed: %w", revokeErr)
+		return fmt.Errorf("procore: logout: the tokens were removed here, but revoking them at %s failed: %w", hostOf(rec.LoginURL), revokeErr)
 	}
 	return nil
 }
 
-func revoke(ctx context.Context, cfg ProcoreConfig, token string) error {
-	if err := checkEndpoint(cfg.LoginURL); err != nil {
+// revoke POSTs one token to {loginURL}/oauth/revoke, following no redirect.
+func revoke(ctx context.Context, loginURL, clientID, secret, token string) error {
+	if err := checkEndpoint(loginURL); err != nil {
 		return err
 	}
-	form := url.Values{"token": {token}, "client_id": {cfg.ClientID}}
-	if cfg.ClientSecret != "" {
-		form.Set("client_secret", cfg.ClientSecret)
+	form := url.Values{"token": {token}, "client_id": {clientID}}
+	if secret != "" {
+		form.Set("client_secret", secret)
 	}
-	u := trimURL(cfg.LoginURL) + "/oauth/revoke"
+	u := trimURL(loginURL) + "/oauth/revoke"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	client, _ := ctx.Value(oauth2.HTTPClient).(*http.Client)
-	resp, err := httpClient(client).Do(req)
+	resp, err := tokenClient(client).Do(req)
 	if err != nil {
 		return redactURLError(err)
 	}

@@ -28,6 +28,17 @@ type Record struct {
 	LoginURL string `json:"login_url"`
 	Tenant   string `json:"tenant,omitempty"`
 	ClientID string `json:"client_id"`
+	// APIURL is the API base the tokens were obtained for: the only host
+	// they are sent to. A config whose api_url differs is refused rather
+	// than trusted with the tokens. Empty in records written before
+	// procsync stored it; the first use binds them.
+	APIURL string `json:"api_url,omitempty"`
+	// CompanyID is the Procore company of the config that signed in.
+	CompanyID int64 `json:"company_id,omitempty"`
+	// Scopes are the delegated scopes the sign-in asked for (Graph). A
+	// refresh asks for these again, never for more: the identity platform
+	// refuses a refresh for a scope the user has not consented to.
+	Scopes []string `json:"scopes,omitempty"`
 	// Account is a display name for the signed-in user when the sign-in
 	// told us (from the id token), for status without a network call.
 	Account string    `json:"account,omitempty"`
@@ -37,8 +48,8 @@ type Record struct {
 // String never shows the tokens, so that a Record printed by mistake leaks
 // nothing.
 func (r Record) String() string {
-	return fmt.Sprintf("%s token for %s (client %s, expires %s, refresh token: %t)",
-		r.Provider, r.LoginURL, r.ClientID, r.Expiry.Format(time.RFC3339), r.RefreshToken != "")
+	return fmt.Sprintf("%s token for %s from %s (client %s, expires %s, refresh token: %t)",
+		r.Provider, r.APIURL, r.LoginURL, r.ClientID, r.Expiry.Format(time.RFC3339), r.RefreshToken != "")
 }
 
 // LogValue keeps the tokens out of slog output.
@@ -46,6 +57,7 @@ func (r Record) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("provider", string(r.Provider)),
 		slog.String("login_url", r.LoginURL),
+		slog.String("api_url", r.APIURL),
 		slog.Time("expiry", r.Expiry),
 		slog.Bool("has_refresh_token", r.RefreshToken != ""),
 	)
@@ -55,7 +67,10 @@ func (r *Record) token() *oauth2.Token {
 	return &oauth2.Token{AccessToken: r.AccessToken, RefreshToken: r.RefreshToken, TokenType: r.TokenType, Expiry: r.Expiry}
 }
 
-// Store keeps one Record per key (procsync uses the provider name as key).
+// Store keeps one Record per key. procsync keys records by provider,
+// tenant or company, and login host (for example
+// "graph/contoso.onmicrosoft.com@login.microsoftonline.com"); installs
+// from before that used the provider name alone, which is still read.
 // Implementations are safe for concurrent use.
 type Store interface {
 	// Load returns the record stored under key, or an error matching
@@ -236,6 +251,10 @@ func (s *fallbackStore) Kind() string {
 // FileStore keeps records in one JSON file, readable by its owner only. It
 // is written atomically (a temporary file in the same directory, then a
 // rename), so a crash leaves either the old or the new file, never half.
+// Every read-modify-write holds an exclusive lock on PATH.lock that other
+// processes respect (flock, LockFileEx): a TUI and a scheduled run that
+// rotate Procore's single-use refresh tokens at the same moment must not
+// overwrite each other's pair.
 type FileStore struct {
 	// Path is the JSON file, normally {state dir}/tokens.json.
 	Path string
@@ -320,10 +339,29 @@ func (s *FileStore) Load(key string) (*Record, error) {
 	return r, nil
 }
 
+// lock serialises read-modify-write cycles in this process (mu) and
+// across processes (the lock file).
+func (s *FileStore) lock() (func(), error) {
+	s.mu.Lock()
+	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("token file: create %s: %w", filepath.Dir(s.Path), err)
+	}
+	unlock, err := lockFile(s.Path + ".lock")
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	return func() { unlock(); s.mu.Unlock() }, nil
+}
+
 // Save implements Store.
 func (s *FileStore) Save(key string, r *Record) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, err := s.read()
 	if err != nil {
 		return err
@@ -334,8 +372,11 @@ func (s *FileStore) Save(key string, r *Record) error {
 
 // Delete implements Store.
 func (s *FileStore) Delete(key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, err := s.read()
 	if err != nil {
 		return err

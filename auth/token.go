@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"procsync/internal/safetext"
 )
 
 // tokenJSON is a token endpoint's answer, success or error (RFC 6749 5.1, 5.2).
@@ -62,7 +64,7 @@ func postToken(ctx context.Context, client *http.Client, op, tokenURL string, fo
 		if code == "" {
 			code = http.StatusText(resp.StatusCode)
 		}
-		return nil, &ProviderError{Op: op, Code: code, Description: tj.ErrorDescription, Status: resp.StatusCode}
+		return nil, &ProviderError{Op: op, Code: safetext.Line(code), Description: safetext.Text(tj.ErrorDescription), Status: resp.StatusCode}
 	}
 	if jsonErr != nil {
 		return nil, fmt.Errorf("%s: %d answer is not JSON (%s)", op, resp.StatusCode, resp.Header.Get("Content-Type"))
@@ -105,7 +107,7 @@ func redactQuery(raw string) string {
 func convertError(op string, err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		pe := &ProviderError{Op: op, Code: re.ErrorCode, Description: re.ErrorDescription}
+		pe := &ProviderError{Op: op, Code: safetext.Line(re.ErrorCode), Description: safetext.Text(re.ErrorDescription)}
 		if re.Response != nil {
 			pe.Status = re.Response.StatusCode
 		}

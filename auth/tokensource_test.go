@@ -24,24 +24,34 @@ import (
 type fakeProcore struct {
 	t         *testing.T
 	expiresIn int
+	// now is the server's clock; the API refuses access tokens past their
+	// lifetime on it.
+	now func() time.Time
 
 	mu        gosync.Mutex
 	n         int
 	live      map[string]bool // refresh tokens not yet used
 	used      map[string]bool
 	valid     map[string]bool // access tokens the API accepts
+	expires   map[string]time.Time
+	expired   int // API calls refused because the token had expired
 	refreshes int
 	reuse     []string
 	issued    []string // every token value handed out, for leak checks
 }
 
 func newFakeProcore(t *testing.T, expiresIn int) (*fakeProcore, *httptest.Server) {
-	f := &fakeProcore{t: t, expiresIn: expiresIn, live: map[string]bool{}, used: map[string]bool{}, valid: map[string]bool{}}
+	f := &fakeProcore{t: t, expiresIn: expiresIn, now: time.Now, live: map[string]bool{}, used: map[string]bool{}, valid: map[string]bool{}, expires: map[string]time.Time{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login/oauth/token", f.token)
 	mux.HandleFunc("GET /api/rest/v1.0/me", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
-		ok := f.valid[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		at := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		ok := f.valid[at]
+		if exp, set := f.expires[at]; ok && set && !f.now().Before(exp) {
+			ok = false
+			f.expired++
+		}
 		f.mu.Unlock()
 		if !ok {
 			http.Error(w, `{"message":"token expired"}`, http.StatusUnauthorized)
@@ -59,6 +69,7 @@ func (f *fakeProcore) issue() (string, string) {
 	f.n++
 	at, rt := fmt.Sprintf("access-%d-xyzzy", f.n), fmt.Sprintf("refresh-%d-plugh", f.n)
 	f.live[rt], f.valid[at] = true, true
+	f.expires[at] = f.now().Add(time.Duration(f.expiresIn) * time.Second)
 	f.issued = append(f.issued, at, rt)
 	return at, rt
 }
@@ -101,11 +112,37 @@ func (f *fakeProcore) seed(t *testing.T, store Store, cfg ProcoreConfig, exp tim
 	f.mu.Lock()
 	at, rt := f.issue()
 	f.mu.Unlock()
+	f.mu.Lock()
+	f.expires[at] = exp
+	f.mu.Unlock()
 	rec := &Record{Provider: Procore, AccessToken: at, RefreshToken: rt, TokenType: "bearer", Expiry: exp,
-		LoginURL: cfg.LoginURL, ClientID: cfg.ClientID, SavedAt: time.Now().Add(-time.Hour)}
-	if err := store.Save("procore", rec); err != nil {
+		LoginURL: cfg.LoginURL, APIURL: cfg.APIURL, ClientID: cfg.ClientID, SavedAt: exp.Add(-time.Hour)}
+	if err := store.Save(cfg.storeKey(), rec); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testClock is a clock tests move by hand, so that token lifetimes pass
+// without sleeping.
+type testClock struct {
+	mu gosync.Mutex
+	t  time.Time
+}
+
+func newTestClock() *testClock { return &testClock{t: time.Now()} }
+
+// Now returns the clock's time.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
 }
 
 func fakeConfig(srv *httptest.Server) ProcoreConfig {
@@ -168,7 +205,7 @@ func TestProcoreConcurrentRefresh(t *testing.T) {
 			break
 		}
 	}
-	rec, err := store.Load("procore")
+	rec, err := store.Load(cfg.storeKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,21 +217,23 @@ func TestProcoreConcurrentRefresh(t *testing.T) {
 }
 
 // TestProcoreShortLivedTokens runs "mid-run" with tokens that live one
-// second: every renewal rotates the pair, none is ever reused, and the API
-// never sees an expired token.
+// second, on a clock the test moves: every renewal rotates the pair, none is
+// ever reused, and the API never sees an expired token.
 func TestProcoreShortLivedTokens(t *testing.T) {
+	clock := newTestClock()
 	f, srv := newFakeProcore(t, 1)
+	f.now = clock.Now
 	cfg := fakeConfig(srv)
 	store := &FileStore{Path: filepath.Join(t.TempDir(), "tokens.json")}
-	f.seed(t, store, cfg, time.Now().Add(time.Second))
+	f.seed(t, store, cfg, clock.Now().Add(time.Second))
 	ts, err := ProcoreTokenSource(context.Background(), cfg, store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := HTTPClient(context.Background(), ts)
-	deadline := time.Now().Add(2500 * time.Millisecond)
-	calls := 0
-	for time.Now().Before(deadline) {
+	ts.now = clock.Now
+	client := HTTPClient(context.Background(), ts, cfg.APIURL)
+	const rounds = 25 // 2.5 s of the test's clock
+	for range rounds {
 		var wg gosync.WaitGroup
 		for range 4 {
 			wg.Add(1)
@@ -213,14 +252,18 @@ func TestProcoreShortLivedTokens(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		calls += 4
-		time.Sleep(100 * time.Millisecond)
+		clock.Advance(100 * time.Millisecond)
 	}
-	if f.refreshes < 2 {
-		t.Errorf("%d refreshes over 2.5 s of one-second tokens", f.refreshes)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.refreshes < 3 {
+		t.Errorf("%d refreshes over 2.5 s of one-second tokens, want at least 3", f.refreshes)
 	}
 	if len(f.reuse) != 0 {
 		t.Errorf("refresh tokens sent twice: %v", f.reuse)
+	}
+	if f.expired != 0 {
+		t.Errorf("the API saw %d expired tokens", f.expired)
 	}
 }
 
@@ -238,7 +281,7 @@ func TestTransportRetriesOnceOn401(t *testing.T) {
 	f.mu.Lock()
 	clear(f.valid)
 	f.mu.Unlock()
-	client := HTTPClient(context.Background(), ts)
+	client := HTTPClient(context.Background(), ts, cfg.APIURL)
 	var wg gosync.WaitGroup
 	for range 8 {
 		wg.Add(1)
@@ -301,9 +344,14 @@ func TestNotSignedIn(t *testing.T) {
 		reason string
 	}{
 		{"nothing stored, no secret", func(Store) {}, func(c ProcoreConfig) ProcoreConfig { c.ClientSecret = ""; return c }, true, "no stored sign-in"},
-		{"other environment", func(s Store) {
-			f.seed(t, s, ProcoreConfig{LoginURL: "https://login-sandbox.procore.com", ClientID: "cid"}, time.Now())
-		}, func(c ProcoreConfig) ProcoreConfig { c.ClientSecret = ""; return c }, true, "is for https://login-sandbox.procore.com"},
+		{"only another environment's sign-in", func(s Store) {
+			f.seed(t, s, ProcoreConfig{LoginURL: "https://login-sandbox.procore.com", APIURL: "https://sandbox.procore.com", ClientID: "cid", CompanyID: 42}, time.Now())
+		}, func(c ProcoreConfig) ProcoreConfig { c.ClientSecret = ""; return c }, true, "no stored sign-in for 127.0.0.1"},
+		{"another app's sign-in", func(s Store) {
+			other := cfg
+			other.ClientID = "other-app"
+			f.seed(t, s, other, time.Now())
+		}, func(c ProcoreConfig) ProcoreConfig { c.ClientSecret = ""; return c }, true, "is for client id other-app"},
 		{"revoked refresh token", func(s Store) {
 			f.seed(t, s, cfg, time.Now().Add(-time.Minute))
 			f.mu.Lock()
@@ -352,7 +400,7 @@ func TestClientCredentials(t *testing.T) {
 	if !f.valid[tok.AccessToken] {
 		t.Errorf("token %q not issued by the server", tok.AccessToken)
 	}
-	if _, err := store.Load("procore"); !errors.Is(err, ErrNoToken) {
+	if _, err := store.Load(cfg.storeKey()); !errors.Is(err, ErrNoToken) {
 		t.Errorf("client credentials tokens were stored: %v", err)
 	}
 	tok2, _ := ts.Token()
@@ -377,7 +425,7 @@ func TestHTTPClientUsesContextTransport(t *testing.T) {
 		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
 	})
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: rt})
-	c := HTTPClient(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "abc", TokenType: "bearer"}))
+	c := HTTPClient(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "abc", TokenType: "bearer"}), "http://127.0.0.1:1")
 	resp, err := c.Get("http://127.0.0.1:1/x")
 	if err != nil {
 		t.Fatal(err)

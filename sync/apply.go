@@ -587,10 +587,24 @@ func (ap *applier) postOne(it *applyItem) error {
 		err error
 	)
 	a := it.a
-	if a.Kind == KindCreate {
+	switch a.Kind {
+	case KindCreate:
 		u, err = ap.pc.CreateUser(rctx, ap.createInput(a))
-	} else {
+	case KindReactivate:
+		// Procore reactivates through its own endpoint, not a PATCH of
+		// is_active.
+		u, err = ap.pc.ReactivateUser(rctx, a.User.ID)
+	default:
+		// PATCH …/users/{id} requires email_address and last_name in
+		// every body: the user's current ones unless the action changes
+		// them.
 		e := ap.syncEntry(a)
+		if e.EmailAddress == "" {
+			e.EmailAddress = a.User.Email
+		}
+		if e.LastName == "" {
+			e.LastName = a.User.LastName
+		}
 		u, err = ap.pc.UpdateUser(rctx, e.ID, e.UserInput)
 	}
 	if err == nil {

@@ -2,6 +2,10 @@ package sync_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -21,7 +25,8 @@ const (
 	crashChildEnv = "PROCSYNC_APPLY_CRASH_CHILD"
 	crashURLEnv   = "PROCSYNC_APPLY_CRASH_URL"
 	crashDirEnv   = "PROCSYNC_APPLY_CRASH_DIR"
-	crashUsers    = 600
+	crashUsers    = 300
+	crashBatch    = 25
 )
 
 // TestApplyCrashChild is the child half of TestApplySIGKILLThenRerun: it
@@ -41,17 +46,39 @@ func TestApplyCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = psync.Apply(context.Background(), createPlan(crashUsers), psync.ApplyOptions{Procore: pc, Journal: st.Journal(run), BatchSize: 25})
+	_, err = psync.Apply(context.Background(), createPlan(crashUsers), psync.ApplyOptions{Procore: pc, Journal: st.Journal(run), BatchSize: crashBatch})
 	t.Fatalf("the child finished (%v) before it was killed", err)
 }
 
+// TestApplySIGKILLThenRerun kills an applying process (SIGKILL: nothing
+// is flushed) while its sync request is held inside the simulator, at a
+// different batch each trial. The held request then lands (its answer is
+// lost) or is refused, and the rerun must reconcile exactly the intents
+// that were in flight, as done or failed, and create everyone exactly once.
 func TestApplySIGKILLThenRerun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-executes the test binary")
 	}
+	const trials = 4
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 15))
+	t.Logf("batches to kill in seeded with %d", seed)
+	batches := crashUsers / crashBatch
+	for trial := range trials {
+		skip := rng.IntN(batches - 1)
+		lands := trial%2 == 0
+		t.Run(fmt.Sprintf("batch %d lands %v", skip+1, lands), func(t *testing.T) {
+			crashTrial(t, skip, lands)
+		})
+	}
+}
+
+// crashTrial kills the child while batch skip+1 is in flight; lands says
+// whether that request then takes effect.
+func crashTrial(t *testing.T, skip int, lands bool) {
 	srv, pc := applySim(t, sim.Options{Seed: 6, Members: 20})
-	// Slow writes down so that the kill lands mid-apply.
-	srv.Sim.SetFaults("procore", sim.Faults{Rate: 1, Kinds: []sim.FaultKind{sim.FaultLatency}, Latency: 40 * time.Millisecond, WritesOnly: true})
+	srv.Sim.Hold(sim.HoldRule{Service: sim.ServiceProcore, Method: http.MethodPatch, PathContains: "/users/sync", Skip: skip})
+	t.Cleanup(srv.Sim.Release)
 	dir := t.TempDir()
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestApplyCrashChild$", "-test.v")
@@ -59,22 +86,34 @@ func TestApplySIGKILLThenRerun(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for syncRequests(srv.Sim) < 5 {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatal("the child never got going")
-		}
-		time.Sleep(5 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	held, ok := srv.Sim.Held(ctx)
+	cancel()
+	if !ok {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("sync request %d never reached the simulator", skip+1)
 	}
+	// The kill lands while the request is in flight, by construction.
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
+	inFlight := syncAddresses(t, held.Body)
+	if !lands {
+		// Faults act after the hold, so the released request is refused
+		// without effect.
+		srv.Sim.FailAlways(sim.ServiceProcore, "/users/sync", http.StatusServiceUnavailable)
+	}
+	srv.Sim.Release()
+	waitSyncRequests(t, srv.Sim, skip+1)
 	srv.Sim.ClearFaults()
-	before := len(srv.Sim.Created())
-	if before == 0 || before >= crashUsers {
-		t.Fatalf("killed after %d of %d creates; the test needs a kill mid-apply", before, crashUsers)
+	want := skip * crashBatch
+	if lands {
+		want += len(inFlight)
+	}
+	if before := len(srv.Sim.Created()); before != want {
+		t.Fatalf("%d users created before the rerun, want %d", before, want)
 	}
 
 	// The rerun, as the engine does it: reconcile, re-read, plan, apply.
@@ -83,13 +122,15 @@ func TestApplySIGKILLThenRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ctx := context.Background()
+	ctx = context.Background()
 	if _, err := st.MarkInterrupted(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := psync.Reconcile(ctx, st.Journal(0), pc, psync.ReconcileOptions{}); err != nil {
+	rec, err := psync.Reconcile(ctx, st.Journal(0), pc, psync.ReconcileOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
+	checkReconciled(t, srv.Sim, rec, inFlight, lands)
 	users, err := pc.Users(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -114,5 +155,69 @@ func TestApplySIGKILLThenRerun(t *testing.T) {
 	if got := len(srv.Sim.Created()); got != crashUsers {
 		t.Errorf("simulator created %d users, want %d", got, crashUsers)
 	}
-	t.Logf("killed after %d creates", before)
+}
+
+// syncAddresses lists the addresses of a sync request body.
+func syncAddresses(t *testing.T, body string) []string {
+	t.Helper()
+	var in struct {
+		Updates []procore.SyncUser `json:"updates"`
+	}
+	if err := json.Unmarshal([]byte(body), &in); err != nil {
+		t.Fatalf("decode the held sync request: %v", err)
+	}
+	var out []string
+	for _, u := range in.Updates {
+		out = append(out, strings.ToLower(u.EmailAddress))
+	}
+	if len(out) != crashBatch {
+		t.Fatalf("the held sync request names %d users, want %d", len(out), crashBatch)
+	}
+	return out
+}
+
+// waitSyncRequests waits until the simulator has answered n sync requests
+// (the log records a request once its handler is done).
+func waitSyncRequests(t *testing.T, s *sim.Sim, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for syncRequests(s) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the released sync request %d was never answered", n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// checkReconciled asserts that Reconcile resolved exactly the in-flight
+// users: done as the user Procore now holds when the request landed,
+// failed when it did not.
+func checkReconciled(t *testing.T, s *sim.Sim, rec *psync.ReconcileResult, inFlight []string, landed bool) {
+	t.Helper()
+	byEmail := map[string]int64{}
+	for _, u := range s.ProcoreUsers() {
+		byEmail[strings.ToLower(u.Email)] = u.ID
+	}
+	got := map[string]psync.Reconciled{}
+	for _, r := range rec.Resolved {
+		if _, dup := got[r.Address]; dup {
+			t.Errorf("%s resolved twice", r.Address)
+		}
+		got[r.Address] = r
+	}
+	for _, a := range inFlight {
+		r, ok := got[a]
+		delete(got, a)
+		switch {
+		case !ok:
+			t.Errorf("%s was in flight but Reconcile did not resolve it", a)
+		case landed && (r.Status != psync.StatusDone || r.ProcoreID != byEmail[a]):
+			t.Errorf("%s landed: resolved %s as Procore user %d, want done as %d", a, r.Status, r.ProcoreID, byEmail[a])
+		case !landed && r.Status != psync.StatusFailed:
+			t.Errorf("%s never landed: resolved %s, want failed", a, r.Status)
+		}
+	}
+	for a, r := range got {
+		t.Errorf("Reconcile resolved %s (%s), which was not in flight", a, r.Status)
+	}
 }

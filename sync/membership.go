@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"procsync/sync/procore"
 )
@@ -58,25 +57,16 @@ func membershipOutcomes(ms []*MembershipResult) []Outcome {
 	return out
 }
 
-// alreadyMember reports whether a refused bulk-add entry says the user is
-// on the project already. The simulator answers a repeated add with
-// success; real Procore's wording for a duplicate is not documented, so
-// anything saying "already" (has already been taken, already exists, is
-// already a member) counts, and other refusals are checked against the
-// project's directory before they count as failures.
-func alreadyMember(msg string) bool {
-	return strings.Contains(strings.ToLower(msg), "already")
-}
-
 type membershipKey struct{ user, project int64 }
 
 // addMemberships adds users to projects in bulk requests and sets each
-// membership's Status. An add is idempotent in effect, but a duplicate
-// might be refused, so membership is what counts: with checkFirst the
-// projects' directories are read first and members are done without a
-// request (a retry whose earlier attempt landed), and any refusal that
-// does not say "already" is checked against the project's directory.
-// Failures are per membership; nothing here stops the caller.
+// membership's Status from Procore's answer: "success" is done, "failure"
+// is failed with the reason the client gives (a later run retries it).
+// Only a membership the answer does not mention is settled by reading the
+// project's directory. With checkFirst the projects' directories are read
+// first and members are done without a request (a retry whose earlier
+// attempt landed). Failures are per membership; nothing here stops the
+// caller.
 func addMemberships(ctx context.Context, pc *procore.Client, ms []*MembershipResult, templateID int64, checkFirst bool) {
 	if len(ms) == 0 {
 		return
@@ -103,26 +93,23 @@ func addMemberships(ctx context.Context, pc *procore.Client, ms []*MembershipRes
 			}
 			continue
 		}
-		for _, e := range res.Entities {
-			if m := byKey[membershipKey{e.UserID, e.ProjectID}]; m != nil {
+		reqID := ""
+		if len(res.RequestIDs) > 0 {
+			reqID = res.RequestIDs[0]
+		}
+		for _, a := range res.Added {
+			if m := byKey[membershipKey{a.UserID, a.ProjectID}]; m != nil {
 				m.Status, m.Error, m.RequestID = StatusDone, "", ""
 			}
 		}
-		for _, e := range res.Errors {
-			m := byKey[membershipKey{e.UserID, e.ProjectID}]
-			if m == nil || m.Status == StatusDone {
-				continue
-			}
-			if msg := e.Message(); alreadyMember(msg) {
-				m.Status, m.Error = StatusDone, ""
-			} else {
-				m.fail(msg, "")
-				unsure = append(unsure, m)
+		for _, f := range res.Failed {
+			if m := byKey[membershipKey{f.UserID, f.ProjectID}]; m != nil {
+				m.fail(f.Reason, reqID)
 			}
 		}
-		for _, m := range part {
-			if m.Status == "" {
-				m.fail("Procore answered the bulk add without an entry for this membership", "")
+		for _, a := range res.Unanswered {
+			if m := byKey[membershipKey{a.UserID, a.ProjectID}]; m != nil {
+				m.fail("Procore answered the bulk add without an entry for this membership", reqID)
 				unsure = append(unsure, m)
 			}
 		}

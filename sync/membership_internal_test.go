@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -14,21 +15,30 @@ import (
 	"procsync/sync/procore"
 )
 
-// TestAddMembershipsRefusals: real Procore's answer to a duplicate add is
-// not documented, so a refusal saying "already" is success, and any other
-// refusal counts only if the project's directory does not list the user.
-func TestAddMembershipsRefusals(t *testing.T) {
+// TestAddMembershipsBulkAnswer holds addMemberships to the answer of
+// POST /rest/v1.1/companies/{id}/users/bulk_add as Procore's spec gives it:
+// {"<user id>": {"<project id>": "success" | "failure"}}. "success" is done
+// without reading any directory, "failure" is a failed membership whose
+// error says what Procore answered and what to check, and only a pair
+// absent from the answer is settled by the project's directory.
+func TestAddMembershipsBulkAnswer(t *testing.T) {
 	const company = 77
-	// Project 1 lists user 12 (the refusal was wrong about it); project 2
-	// lists nobody.
+	// Project 1 lists user 12 (absent from the answer, but it landed);
+	// project 2 lists nobody.
 	onProject := map[int64][]int64{1: {12}, 2: {}}
-	refusals := map[[2]int64]string{
-		{11, 1}: `{"user_id": ["has already been taken"]}`,
-		{12, 1}: `{"base": ["Something odd"]}`,
-		{13, 2}: `{"base": ["Project is archived"]}`,
+	answer := map[string]map[string]string{
+		"10": {"1": "success"},
+		"11": {"1": "failure"},
+		// 12 on 1 and 13 on 2: not in the answer.
+		"14": {"2": "success", "1": "failure"},
 	}
+	var (
+		mu             gosync.Mutex
+		directoryReads []int64
+	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-Id", "req-bulk-1")
 		switch {
 		case r.Method == http.MethodPost && r.URL.Path == fmt.Sprintf("/rest/v1.1/companies/%d/users/bulk_add", company):
 			var body struct {
@@ -38,18 +48,13 @@ func TestAddMembershipsRefusals(t *testing.T) {
 				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}
-			ents, errs := []any{}, []any{}
-			for _, a := range body.Users {
-				if e, ok := refusals[[2]int64{a.UserID, a.ProjectID}]; ok {
-					errs = append(errs, map[string]any{"user_id": a.UserID, "project_id": a.ProjectID, "errors": json.RawMessage(e)})
-				} else {
-					ents = append(ents, a)
-				}
-			}
-			_ = json.NewEncoder(w).Encode(map[string]any{"entities": ents, "errors": errs})
+			_ = json.NewEncoder(w).Encode(answer)
 		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/rest/v1.0/projects/"):
 			var pid int64
 			fmt.Sscanf(r.URL.Path, "/rest/v1.0/projects/%d/users", &pid)
+			mu.Lock()
+			directoryReads = append(directoryReads, pid)
+			mu.Unlock()
 			users := []procore.ProjectUser{}
 			for _, id := range onProject[pid] {
 				users = append(users, procore.ProjectUser{ID: id})
@@ -68,9 +73,11 @@ func TestAddMembershipsRefusals(t *testing.T) {
 		errHas        string
 	}{
 		{10, 1, StatusDone, ""},
-		{11, 1, StatusDone, ""},
+		{11, 1, StatusFailed, `Procore answered "failure"`},
 		{12, 1, StatusDone, ""},
-		{13, 2, StatusFailed, "Project is archived"},
+		{13, 2, StatusFailed, "without an entry"},
+		{14, 2, StatusDone, ""},
+		{14, 1, StatusFailed, "permission template"},
 	}
 	var ms []*MembershipResult
 	for _, tt := range tests {
@@ -85,18 +92,15 @@ func TestAddMembershipsRefusals(t *testing.T) {
 		if m.Status == StatusFailed && !strings.Contains(m.Error, fmt.Sprintf("to project %d", tt.project)) {
 			t.Errorf("user %d: the error %q does not name the project", tt.user, m.Error)
 		}
-	}
-}
-
-func TestAlreadyMember(t *testing.T) {
-	for msg, want := range map[string]bool{
-		"user_id has already been taken":      true,
-		"User is ALREADY a member of project": true,
-		"Project is archived":                 false,
-		"":                                    false,
-	} {
-		if got := alreadyMember(msg); got != want {
-			t.Errorf("alreadyMember(%q) = %v, want %v", msg, got, want)
+		if m.Status == StatusFailed && m.RequestID != "req-bulk-1" {
+			t.Errorf("user %d project %d: request id %q, want the bulk add's", tt.user, tt.project, m.RequestID)
 		}
+	}
+	// Only the projects of unanswered pairs are read (1 for user 12, 2 for
+	// user 13), once each.
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(directoryReads) != "[1 2]" {
+		t.Errorf("project directories read: %v, want [1 2]", directoryReads)
 	}
 }

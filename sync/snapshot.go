@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"procsync/internal/safetext"
 	"procsync/sync/graph"
 	"procsync/sync/procore"
 )
@@ -90,6 +91,12 @@ type SnapshotProgress struct {
 // It fails as a whole: if any read fails after the clients' retries, it
 // returns that error and no snapshot, because a partial read would look
 // like missing users and produce wrong creates or offboards.
+//
+// Every string from either directory is passed through safetext.Line here,
+// once, as it is read: names, addresses, titles and group names reach the
+// plan, the TUI, `history` and the report, and an escape sequence in a
+// display name (OSC 52 writes the clipboard, OSC 8 hides a link) must
+// never reach an operator's terminal.
 func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snapshot, error) {
 	if src.Graph == nil || src.Procore == nil {
 		return nil, errors.New("snapshot: both a Graph and a Procore client are required")
@@ -146,8 +153,9 @@ func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snap
 		mg.SetLimit(conc)
 		for i, grp := range groups {
 			mg.Go(func() error {
+				name := safetext.Line(grp.DisplayName)
 				ms, err := src.Graph.Members(mctx, grp.Group, opts.Nested, func(read, total int) {
-					progress(SnapshotProgress{Kind: ProgressMembers, Group: grp.DisplayName, Read: read, Total: total})
+					progress(SnapshotProgress{Kind: ProgressMembers, Group: name, Read: read, Total: total})
 				})
 				members[i] = ms
 				return err
@@ -167,10 +175,11 @@ func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snap
 	snap := &Snapshot{TakenAt: takenAt}
 	byID := map[string]*Member{}
 	for i, grp := range groups {
+		name := safetext.Line(grp.DisplayName)
 		snap.Groups = append(snap.Groups, Group{
-			ID:          grp.ID,
-			DisplayName: grp.DisplayName,
-			MatchedBy:   grp.MatchedBy,
+			ID:          safetext.Line(grp.ID),
+			DisplayName: name,
+			MatchedBy:   safetext.Line(grp.MatchedBy),
 			MemberCount: len(members[i]),
 		})
 		for _, u := range members[i] {
@@ -179,8 +188,8 @@ func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snap
 				m = memberFromGraph(u)
 				byID[u.ID] = m
 			}
-			if !slices.Contains(m.Groups, grp.DisplayName) {
-				m.Groups = append(m.Groups, grp.DisplayName)
+			if !slices.Contains(m.Groups, name) {
+				m.Groups = append(m.Groups, name)
 			}
 		}
 	}
@@ -258,34 +267,45 @@ func describeSelection(opts SnapshotOptions) string {
 	return strings.Join(parts, " or ")
 }
 
+// memberFromGraph copies a Graph user into the snapshot, sanitising every
+// string (see TakeSnapshot).
 func memberFromGraph(u graph.User) *Member {
+	proxies := make([]string, len(u.ProxyAddresses))
+	for i, a := range u.ProxyAddresses {
+		proxies[i] = safetext.Line(a)
+	}
+	if u.ProxyAddresses == nil {
+		proxies = nil
+	}
 	return &Member{
-		ID:                u.ID,
-		GivenName:         u.GivenName,
-		Surname:           u.Surname,
-		DisplayName:       u.DisplayName,
-		UserPrincipalName: u.UserPrincipalName,
-		Mail:              u.Mail,
-		ProxyAddresses:    slices.Clone(u.ProxyAddresses),
+		ID:                safetext.Line(u.ID),
+		GivenName:         safetext.Line(u.GivenName),
+		Surname:           safetext.Line(u.Surname),
+		DisplayName:       safetext.Line(u.DisplayName),
+		UserPrincipalName: safetext.Line(u.UserPrincipalName),
+		Mail:              safetext.Line(u.Mail),
+		ProxyAddresses:    proxies,
 		AccountEnabled:    u.AccountEnabled,
-		UserType:          u.UserType,
+		UserType:          safetext.Line(u.UserType),
 	}
 }
 
+// userFromProcore copies a Procore user into the snapshot, sanitising
+// every string (see TakeSnapshot).
 func userFromProcore(u procore.User) ProcoreUser {
 	p := ProcoreUser{
 		ID:         u.ID,
-		FirstName:  u.FirstName,
-		LastName:   u.LastName,
-		Email:      u.EmailAddress,
+		FirstName:  safetext.Line(u.FirstName),
+		LastName:   safetext.Line(u.LastName),
+		Email:      safetext.Line(u.EmailAddress),
 		IsActive:   u.IsActive,
 		IsEmployee: u.IsEmployee,
-		JobTitle:   u.JobTitle,
-		EmployeeID: string(u.EmployeeID),
-		OriginID:   string(u.OriginID),
+		JobTitle:   safetext.Line(u.JobTitle),
+		EmployeeID: safetext.Line(string(u.EmployeeID)),
+		OriginID:   safetext.Line(string(u.OriginID)),
 	}
 	if u.Vendor != nil {
-		p.Vendor = &Vendor{ID: u.Vendor.ID, Name: u.Vendor.Name}
+		p.Vendor = &Vendor{ID: u.Vendor.ID, Name: safetext.Line(u.Vendor.Name)}
 	}
 	if u.CreatedAt != nil {
 		p.CreatedAt = *u.CreatedAt

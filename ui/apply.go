@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"procsync/sync"
 )
@@ -18,12 +19,33 @@ type confirmState struct {
 	total    int
 	needType bool
 	typed    lineInput
+	// names are the first approved people's names (address when nameless),
+	// so that the admin sees who is about to be written.
+	names []string
 }
+
+// confirmNames is how many names the confirmation lists before "and N
+// more".
+const confirmNames = 3
 
 func newConfirm(m *model, r *review) confirmState {
 	c := confirmState{counts: r.plan.ApprovedCounts()}
 	for _, n := range c.counts {
 		c.total += n
+	}
+	for i := range r.plan.Actions {
+		a := &r.plan.Actions[i]
+		if !a.Approved {
+			continue
+		}
+		if len(c.names) == confirmNames {
+			break
+		}
+		name := strings.TrimSpace(a.FirstName + " " + a.LastName)
+		if name == "" {
+			name = a.Address
+		}
+		c.names = append(c.names, name)
 	}
 	c.needType = isProduction(m.hdr.Environment)
 	c.typed = lineInput{prompt: "company name: ", active: c.needType}
@@ -53,7 +75,10 @@ func (c *confirmState) view(m *model, h int) string {
 	if m.hdr.CompanyID != 0 {
 		company += fmt.Sprintf(" (#%d)", m.hdr.CompanyID)
 	}
-	b = append(b, "", stTitle.Render(fmt.Sprintf("Apply %s approved actions?", thousands(c.total))), "")
+	for _, l := range strings.Split(ansi.Wrap(c.question(), min(m.w-4, 76)-4, " "), "\n") {
+		b = append(b, stTitle.Render(l))
+	}
+	b = append([]string{""}, append(b, "")...)
 	b = append(b, "Procore company  "+stBold.Render(company))
 	b = append(b, "Environment      "+envBadge(m.hdr.Environment))
 	b = append(b, "Tenant           "+m.hdr.Tenant, "")
@@ -71,6 +96,21 @@ func (c *confirmState) view(m *model, h int) string {
 	b = append(b, "", stDim.Render("enter apply · esc back to review"))
 	w := min(m.w-4, 76)
 	return centerBox("Confirm", b, m.w, w, h)
+}
+
+// question is the confirmation's title: "Apply 1 approved action: Ana
+// Díaz?", "Apply 7 approved actions: Ana Díaz, Emil Berg, Fatima Haddad and
+// 4 more?".
+func (c *confirmState) question() string {
+	q := "Apply " + countNoun(c.total, "approved action", "approved actions")
+	if len(c.names) == 0 {
+		return q + "?"
+	}
+	q += ": " + strings.Join(c.names, ", ")
+	if more := c.total - len(c.names); more > 0 {
+		q += " and " + thousands(more) + " more"
+	}
+	return q + "?"
 }
 
 // centerBox draws a focused box of width w centred in a body of width
@@ -186,27 +226,30 @@ func (a *applyState) onPump(m *model, msg pumpMsg) tea.Cmd {
 	if len(res.Recipients) == 0 {
 		res.Recipients = m.hdr.Recipients
 	}
-	m.rp = newReport(res)
+	// A stop the admin asked for is a cancel, whatever error the backend
+	// wrapped it in.
+	res.Cancelled = res.Cancelled || a.cancelling
+	m.rv.applied(a)
+	m.rp = newReport(res, len(a.rows))
 	m.screen = screenReport
 	m.layout()
+	o := m.rv.outcome
+	counts := fmt.Sprintf("%s done, %s failed, %s not applied", thousands(o.done), thousands(o.failed), thousands(o.skipped))
 	switch {
-	case d.err != nil:
-		return m.status.set(levelError, fmt.Sprintf("apply stopped: %v", d.err))
+	case d.err != nil && !a.cancelling:
+		return m.status.set(levelError, fmt.Sprintf("apply stopped: %v (%s)", d.err, counts))
+	case res.Cancelled && m.armed:
+		return m.status.set(levelWarn, "apply cancelled: "+counts+"; ctrl+c again quits (the report is saved, not sent)")
 	case res.Cancelled:
-		return m.status.set(levelWarn, "apply cancelled after the request in flight; the report lists what was done")
+		return m.status.set(levelWarn, "apply cancelled after the request in flight: "+counts)
 	}
-	return m.status.set(levelInfo, fmt.Sprintf("apply finished: %d done, %d failed", a.done, a.failed))
+	return m.status.set(levelInfo, fmt.Sprintf("apply finished: %s done, %s failed", thousands(o.done), thousands(o.failed)))
 }
 
 func (a *applyState) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, m.keys.Back):
-		if a.cancelling || m.op == nil {
-			return nil
-		}
-		a.cancelling = true
-		m.cancelAll()
-		return m.status.set(levelWarn, "stopping after the request in flight…")
+		return a.cancel(m, "stopping after the request in flight…")
 	case key.Matches(k, m.keys.Up):
 		a.follow = false
 		a.list.move(-1)
@@ -227,6 +270,17 @@ func (a *applyState) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 		a.list.bottom()
 	}
 	return nil
+}
+
+// cancel stops the apply after the request in flight (esc, or a first
+// ctrl+c); the backend returns the partial result and the report follows.
+func (a *applyState) cancel(m *model, status string) tea.Cmd {
+	if a.cancelling || m.op == nil {
+		return nil
+	}
+	a.cancelling = true
+	m.cancelAll()
+	return m.status.set(levelWarn, status)
 }
 
 func (a *applyState) view(m *model, h int) string {
@@ -289,10 +343,12 @@ type reportState struct {
 	list  list
 }
 
-func newReport(res *ApplyResult) *reportState {
+// newReport previews res; approved is how many actions were sent to apply,
+// so that the ones a cancel left out are counted too.
+func newReport(res *ApplyResult, approved int) *reportState {
 	text := res.Text
 	if text == "" {
-		text = reportText(res)
+		text = reportText(res, approved)
 	}
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	keys := make([]string, len(lines))
@@ -300,8 +356,9 @@ func newReport(res *ApplyResult) *reportState {
 }
 
 // reportText renders the report table as text, the same columns as the
-// HTML email, for backends that do not supply their own.
-func reportText(res *ApplyResult) string {
+// HTML email, for backends that do not supply their own. Its first line
+// gives the same counts as the status line and the header.
+func reportText(res *ApplyResult, approved int) string {
 	var b strings.Builder
 	var done, failed int
 	for _, r := range res.Results {
@@ -312,7 +369,7 @@ func reportText(res *ApplyResult) string {
 			failed++
 		}
 	}
-	fmt.Fprintf(&b, "%d done, %d failed", done, failed)
+	fmt.Fprintf(&b, "%s done, %s failed, %s not applied", thousands(done), thousands(failed), thousands(max(0, approved-done-failed)))
 	if res.Cancelled {
 		b.WriteString(" (cancelled: the rest was not applied)")
 	}
@@ -361,7 +418,7 @@ func (rp *reportState) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(cmd, m.status.set(levelInfo, "sending the report…"))
 	case key.Matches(k, m.keys.Open):
 		res := rp.res
-		return func() tea.Msg { return openDoneMsg{screen: screenReport, err: m.b.OpenReport(res)} }
+		return func() tea.Msg { return openDoneMsg{screen: screenReport, path: res.HTMLPath, err: m.b.OpenReport(res)} }
 	case key.Matches(k, m.keys.Done):
 		m.rv.clearApprovals()
 		m.rv.stale = true
@@ -376,7 +433,7 @@ func (rp *reportState) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.PageDown):
 		rp.list.move(rp.list.height)
 	case key.Matches(k, m.keys.Quit):
-		return m.quitSafely()
+		return m.requestQuit()
 	}
 	return nil
 }
@@ -390,8 +447,13 @@ func (rp *reportState) view(m *model, h int) string {
 	if rp.res.Sent {
 		sent = stOK.Render("sent")
 	}
+	title := stTitle.Render("Report")
+	if rp.res.Cancelled {
+		// Said first, so that a cancelled run is never read as complete.
+		title += " " + stWarn.Render("CANCELLED") + stDim.Render(" (stopped on request)")
+	}
 	b := []string{
-		" " + stTitle.Render("Report") + "   to " + to + "   " + sent,
+		" " + title + "   to " + to + "   " + sent,
 		" " + stDim.Render("HTML: "+orDash(rp.res.HTMLPath)+"  ·  enter: back to review with a fresh plan"),
 	}
 	// The preview scrolls as a page, not a cursor: no highlighted row.

@@ -34,6 +34,12 @@ type Backend interface {
 	SendReport(ctx context.Context, r *ApplyResult) error
 	// OpenReport opens the HTML report of r in the browser.
 	OpenReport(r *ApplyResult) error
+	// SignInNeeds names the environment variable that provider's sign-in
+	// needs and that is not set (Procore's needs the app's client secret
+	// even for a person's sign-in), or returns "" when nothing is missing.
+	// The sign-in screen says so before the admin starts, since the only
+	// fix is to quit, export it and start again.
+	SignInNeeds(provider string) string
 }
 
 // Provider names accepted by Backend.SignIn.
@@ -68,6 +74,26 @@ type HeaderInfo struct {
 	Environment string
 	// Recipients are the report's To addresses.
 	Recipients []string
+	// GraphAccount and ProcoreAccount say who each sign-in acts as (a
+	// person's address, or "app <name>" for app-only access), once the
+	// backend knows; empty until then.
+	GraphAccount   string
+	ProcoreAccount string
+	// NewUsers is what a create writes besides the names and address, for
+	// the plan's details.
+	NewUsers NewUserSettings
+}
+
+// NewUserSettings are the config's settings for the users procsync
+// creates (procore.is_employee, procore.project_ids,
+// procore.permission_template_id).
+type NewUserSettings struct {
+	IsEmployee bool
+	// ProjectIDs are the projects each new user is added to.
+	ProjectIDs []int64
+	// PermissionTemplateID is the project permission template; 0 means each
+	// project's default.
+	PermissionTemplateID int64
 }
 
 // SignInEventKind says what a SignInEvent asks the UI to show.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	gosync "sync"
@@ -41,9 +42,9 @@ func TestApprovals(t *testing.T) {
 		// deactivate sets procore.offboard = "deactivate".
 		deactivate bool
 	}{
-		{"space approves the row and moves down", []string{"space", "space"}, "", nil,
+		{"space approves the row under the cursor", []string{"space", "j", "space"}, "", nil,
 			[]string{"create ana.diaz@contoso.com", "create emil.berg@contoso.com"}, false},
-		{"space twice on one row unapproves", []string{"space", "k", "space"}, "", nil, nil, false},
+		{"space twice on one row unapproves", []string{"space", "space"}, "", nil, nil, false},
 		{"a approves every create and reactivation", []string{"a"}, "", nil, []string{
 			"create ana.diaz@contoso.com", "create emil.berg@contoso.com", "create fatima.haddad@contoso.com",
 			"create ivan.petrov@contoso.com", "create jo.nguyen@contoso.com", "create zoe.adams@contoso.com",
@@ -107,12 +108,12 @@ func TestConfirm(t *testing.T) {
 			h := start(t, f, 120, 40)
 			h.waitFor("approved 0")
 			h.keys(pressAll("a", "x")...)
-			h.waitFor("Apply 7 approved actions?")
+			h.waitFor("Apply 7 approved actions:")
 			h.typeText(tt.typed)
 			h.keys(press("enter"))
 			if tt.wantApplied == 0 {
 				fr := h.waitFor("to confirm a production write")
-				if !strings.Contains(fr, "Apply 7 approved actions?") {
+				if !strings.Contains(fr, "Apply 7 approved actions:") {
 					t.Errorf("left the confirmation without the company name:\n%s", fr)
 				}
 			} else {
@@ -138,11 +139,35 @@ func TestConfirmEscWritesNothing(t *testing.T) {
 	}
 }
 
+// TestNothingApprovedDoesNotConfirm: x with nothing approved warns and
+// stays on the review: no confirmation, and the enter that would accept
+// one applies nothing.
 func TestNothingApprovedDoesNotConfirm(t *testing.T) {
-	h := start(t, newFake(EnvSandbox), 120, 40)
+	f := newFake(EnvSandbox)
+	h := start(t, f, 120, 40)
 	h.waitFor("approved 0")
 	h.keys(press("x"))
-	h.waitFor("nothing approved")
+	fr := h.waitFor("nothing approved")
+	if strings.Contains(fr, "approved actions?") {
+		t.Errorf("a confirmation appeared with nothing approved:\n%s", fr)
+	}
+	var screen screenID
+	h.inspect(func(m *model) { screen = m.screen })
+	if screen == screenConfirm {
+		t.Error("the confirmation screen is up with nothing approved")
+	}
+	// Enter applies on a sandbox confirmation; here it must not.
+	h.keys(press("enter"))
+	fr = h.waitFor("approved 0")
+	h.inspect(func(m *model) { screen = m.screen })
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.applies != 0 || len(f.applied) != 0 {
+		t.Errorf("Apply called %d times (%d actions) with nothing approved:\n%s", f.applies, len(f.applied), fr)
+	}
+	if screen == screenConfirm || screen == screenApply {
+		t.Errorf("after enter the screen is %v, want the review:\n%s", screen, fr)
+	}
 }
 
 // TestApplyCancel checks that esc and ctrl+c during apply let the request
@@ -158,11 +183,15 @@ func TestApplyCancel(t *testing.T) {
 			h.keys(pressAll("a", "x", "enter")...)
 			h.waitFor("2 / 7")
 			h.keys(press(k))
+			// Both land on the report; ctrl+c then quits (after esc, the
+			// second answers the quit prompt about the unsent report).
+			fr := h.waitFor("Preview", "CANCELLED")
+			if !strings.Contains(fr, "2 done, 0 failed") {
+				t.Errorf("report after cancel:\n%s", fr)
+			}
+			h.keys(press("ctrl+c"))
 			if k == "esc" {
-				fr := h.waitFor("Preview", "cancelled")
-				if !strings.Contains(fr, "2 done, 0 failed") {
-					t.Errorf("report after cancel:\n%s", fr)
-				}
+				h.waitFor("Quit without sending the report")
 				h.keys(press("ctrl+c"))
 			}
 			tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
@@ -201,15 +230,40 @@ func TestReportSendOpenAndBack(t *testing.T) {
 	}
 }
 
+// TestSignInFlow: each provider is signed in once, Graph first, only when
+// the operator presses enter, and the plan is read after both.
 func TestSignInFlow(t *testing.T) {
 	f := newFake(EnvSandbox)
 	f.graph, f.procore = false, false
+	calls := func() ([]string, int) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return slices.Clone(f.signIns), f.snapshots
+	}
+	f.signInGate = make(chan struct{})
 	h := start(t, f, 120, 40)
 	h.waitFor("Press enter to sign in to Microsoft Graph")
+	if got, snaps := calls(); len(got) != 0 || snaps != 0 {
+		t.Errorf("before enter: sign-ins %q and %d snapshots, want none", got, snaps)
+	}
 	h.keys(press("enter"))
+	// A second enter while the browser is out must not start another.
+	h.waitFor("waiting for the browser")
+	h.keys(press("enter"))
+	h.waitFor("waiting for the browser")
+	close(f.signInGate)
 	h.waitFor("Microsoft Graph signed in", "Press enter to sign in to Procore")
+	if got, snaps := calls(); !slices.Equal(got, []string{ProviderGraph}) || snaps != 0 {
+		t.Errorf("after Graph: sign-ins %q and %d snapshots, want [%s] and none", got, snaps, ProviderGraph)
+	}
+	if g, p := f.SignedIn(); !g || p {
+		t.Errorf("after Graph: signed in graph=%v procore=%v, want true and false", g, p)
+	}
 	h.keys(press("enter"))
 	h.waitFor("approved 0")
+	if got, snaps := calls(); !slices.Equal(got, []string{ProviderGraph, ProviderProcore}) || snaps != 1 {
+		t.Errorf("after Procore: sign-ins %q and %d snapshots, want [%s %s] and 1", got, snaps, ProviderGraph, ProviderProcore)
+	}
 }
 
 // pasteFake asks for a pasted code and checks it arrives.
@@ -422,7 +476,7 @@ func TestRefreshKeepsApprovals(t *testing.T) {
 	f := newFake(EnvSandbox)
 	h := start(t, f, 120, 40)
 	h.waitFor("approved 0")
-	h.keys(pressAll("space", "space", "r")...)
+	h.keys(pressAll("space", "j", "space", "r")...)
 	h.waitFor("approved 2")
 	h.inspect(func(m *model) {
 		if f.snapshots != 2 {

@@ -308,17 +308,31 @@ func (s *statusLine) clear(id int) {
 	}
 }
 
-func (s statusLine) view(w int) string {
+// statusMaxLines is how many lines a long status message may wrap onto.
+const statusMaxLines = 2
+
+// lines renders the message wrapped to w, on at most statusMaxLines lines
+// (the last cut with "…" when even they are too few).
+func (s statusLine) lines(w int) []string {
 	if s.text == "" {
-		return ""
+		return []string{""}
 	}
+	st, mark := stInfo, "· "
 	switch s.level {
 	case levelError:
-		return stErr.Render(fit("✗ "+s.text, w))
+		st, mark = stErr, "✗ "
 	case levelWarn:
-		return stWarn.Render(fit("! "+s.text, w))
+		st, mark = stWarn, "! "
 	}
-	return stInfo.Render(fit("· "+s.text, w))
+	ls := strings.Split(ansi.Wrap(mark+s.text, max(w, 10), " "), "\n")
+	if len(ls) > statusMaxLines {
+		ls[statusMaxLines-1] = ansi.Truncate(ls[statusMaxLines-1]+" "+strings.Join(ls[statusMaxLines:], " "), w-1, "") + "…"
+		ls = ls[:statusMaxLines]
+	}
+	for i, l := range ls {
+		ls[i] = st.Render(fit(l, w))
+	}
+	return ls
 }
 
 // thousands formats n with thousands separators, as the counts are read

@@ -519,7 +519,14 @@ func (e *explorer) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 	page := max(1, e.paneH-3)
 	switch {
 	case key.Matches(k, keys.Quit):
-		return m.quitSafely()
+		// Opened from the review, the explorer is a sub-screen: q goes
+		// back to the review (its state kept for the next e), as in
+		// lazygit. Only at the top (`procsync sandbox`) does q quit.
+		if e.canGoBack(m) {
+			m.screen = screenReview
+			return nil
+		}
+		return m.requestQuit()
 	case key.Matches(k, keys.Back):
 		switch {
 		case e.focusJSON:

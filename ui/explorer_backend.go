@@ -439,7 +439,17 @@ func (c *ClientExplorer) SetUserActive(ctx context.Context, companyID, userID in
 	if err != nil {
 		return ExplorerItem{}, err
 	}
-	got, err := pc.UpdateUser(ctx, userID, procore.UserInput{IsActive: &active})
+	var got *procore.User
+	if active {
+		// Procore reactivates through its own endpoint.
+		got, err = pc.ReactivateUser(ctx, userID)
+	} else {
+		// A PATCH of the user must carry its email_address and last_name.
+		var cur *procore.User
+		if cur, err = pc.GetUser(ctx, userID); err == nil {
+			got, err = pc.UpdateUser(ctx, userID, procore.UserInput{EmailAddress: cur.EmailAddress, LastName: cur.LastName, IsActive: &active})
+		}
+	}
 	if err != nil {
 		return ExplorerItem{}, err
 	}

@@ -83,8 +83,10 @@ func (k *ExplorerKeyMap) set(mode explorerMode, writable, canGoBack bool) {
 	switch mode {
 	case modeBrowse:
 		k.Back.SetHelp("esc", "clear filter")
+		k.Quit.SetHelp("q", "quit")
 		if canGoBack {
 			k.Back.SetHelp("esc", "back to review")
+			k.Quit.SetHelp("q", "back to review")
 		}
 		on(&k.Quit, &k.Help, &k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
 			&k.Open, &k.Close, &k.NextPane, &k.Filter, &k.Status, &k.Reload, &k.Console)

@@ -146,7 +146,7 @@ func TestExplorerGolden(t *testing.T) {
 			h.keys(pressAll("G", "k", "enter")...)
 			h.waitFor("License groups · ")
 			h.keys(pressAll("j", "enter")...)
-			return h.waitFor("matched by", "@contoso.com")
+			return h.waitFor(`"matchedBy"`, "@contoso.com")
 		}},
 		{"readonly", EnvProduction, true, func(h *harness) string {
 			h.waitFor(explorerReady)

@@ -30,7 +30,11 @@ type fakeBackend struct {
 	rules      sync.Rules
 
 	snapshots, sends, opens int
-	applied                 []sync.Action
+	// applies counts Apply calls, even those that approve nothing.
+	applies int
+	applied []sync.Action
+	// signIns lists the providers SignIn was called for, in order.
+	signIns []string
 }
 
 func newFake(env string) *fakeBackend {
@@ -52,6 +56,9 @@ func (f *fakeBackend) SignedIn() (bool, bool) {
 }
 
 func (f *fakeBackend) SignIn(ctx context.Context, provider string, out func(SignInEvent)) error {
+	f.mu.Lock()
+	f.signIns = append(f.signIns, provider)
+	f.mu.Unlock()
 	out(SignInEvent{Provider: provider, Kind: SignInOpenURL,
 		URL: "http://127.0.0.1:41234/identity/contoso.onmicrosoft.com/oauth2/v2.0/authorize?client_id=demo&response_type=code"})
 	out(SignInEvent{Provider: provider, Kind: SignInWaiting, Message: "waiting for the browser to come back to http://localhost:8765/callback…"})
@@ -105,6 +112,9 @@ func (f *fakeBackend) Plan(s *sync.Snapshot) sync.Plan {
 }
 
 func (f *fakeBackend) Apply(ctx context.Context, p *sync.Plan, progress func(ApplyEvent)) (*ApplyResult, error) {
+	f.mu.Lock()
+	f.applies++
+	f.mu.Unlock()
 	res := &ApplyResult{Recipients: f.hdr.Recipients, HTMLPath: "/home/admin/.local/state/procsync/reports/run-7.html"}
 	n := 0
 	for i, a := range p.Actions {

@@ -16,6 +16,9 @@ type KeyMap struct {
 	// Explore opens the sandbox explorer; enabled only when the program
 	// has an explorer backend.
 	Explore key.Binding
+	// QuitYes and QuitNo answer the quit prompt, shown when quitting would
+	// discard approvals or an unsent report.
+	QuitYes, QuitNo key.Binding
 }
 
 // DefaultKeyMap returns the key bindings documented in DESIGN.md.
@@ -39,9 +42,9 @@ func DefaultKeyMap() KeyMap {
 		PageDown:  b(k("pgdown"), h("pgdn", "page down")),
 		Filter:    b(k("/"), h("/", "filter")),
 		Back:      b(k("esc"), h("esc", "clear/back")),
-		Toggle:    b(k("space"), h("space", "approve")),
+		Toggle:    b(k("space"), h("space", "approve/clear")),
 		All:       b(k("a"), h("a", "approve visible")),
-		None:      b(k("n"), h("n", "approve none")),
+		None:      b(k("n"), h("n", "clear visible")),
 		Detail:    b(k("enter"), h("enter", "details")),
 		Refresh:   b(k("r"), h("r", "refresh")),
 		Apply:     b(k("x"), h("x", "apply")),
@@ -51,6 +54,8 @@ func DefaultKeyMap() KeyMap {
 		Open:      b(k("o"), h("o", "open html")),
 		Done:      b(k("enter", "r"), h("enter", "back to review")),
 		Explore:   b(k("e"), h("e", "explorer")),
+		QuitYes:   b(k("y"), h("y", "quit")),
+		QuitNo:    b(k("n", "esc"), h("n", "stay")),
 	}
 }
 
@@ -60,7 +65,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.Pane1, &k.Pane2, &k.Pane3,
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.Filter, &k.Back,
 		&k.Toggle, &k.All, &k.None, &k.Detail, &k.Refresh, &k.Apply, &k.SignIn, &k.Confirm,
-		&k.Send, &k.Open, &k.Done, &k.Explore,
+		&k.Send, &k.Open, &k.Done, &k.Explore, &k.QuitYes, &k.QuitNo,
 	}
 }
 
@@ -109,12 +114,23 @@ func (k *KeyMap) setScreen(s screenID, typing bool) {
 	}
 }
 
-// ShortHelp returns the footer's bindings: the enabled ones that matter most.
+// asking leaves only the quit prompt's answers (and ctrl+c) enabled.
+func (k *KeyMap) asking() {
+	for _, b := range k.all() {
+		b.SetEnabled(false)
+	}
+	k.QuitYes.SetEnabled(true)
+	k.QuitNo.SetEnabled(true)
+	k.ForceQuit.SetEnabled(true)
+}
+
+// ShortHelp returns the footer's bindings: the enabled ones, most used
+// first. The footer wraps them onto a second line rather than cut any off.
 func (k KeyMap) ShortHelp() []key.Binding {
 	// Help and quit come first so that a narrow footer never hides them.
 	return []key.Binding{
-		k.Help, k.Quit, k.SignIn, k.Confirm, k.Toggle, k.All, k.Apply, k.Explore, k.Filter, k.Detail,
-		k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh, k.None,
+		k.QuitYes, k.QuitNo, k.Help, k.Quit, k.SignIn, k.Confirm, k.Toggle, k.All, k.None, k.Apply,
+		k.Explore, k.Filter, k.Detail, k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh,
 	}
 }
 
@@ -125,6 +141,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Filter, k.Back, k.Toggle, k.All, k.None, k.Detail},
 		{k.SignIn, k.Confirm, k.Refresh, k.Apply, k.Send, k.Open, k.Done, k.Explore},
-		{k.Help, k.Quit, k.ForceQuit},
+		{k.Help, k.Quit, k.ForceQuit, k.QuitYes, k.QuitNo},
 	}
 }

@@ -14,9 +14,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/ansi"
 
 	"procsync/sync"
 )
@@ -153,16 +151,26 @@ type model struct {
 	rp *reportState
 	ex *explorer
 
-	// quitAfterOp quits once the running operation returns: ctrl+c during
-	// apply finishes the request in flight first.
+	// quitAfterOp quits once the running operation returns: a second
+	// ctrl+c during apply still lets the request in flight finish.
 	quitAfterOp bool
+	// asking is the quit prompt's question while it is shown; quitting
+	// would discard approvals or an unsent report.
+	asking string
+	// armed is set by a ctrl+c that stopped an apply: the next ctrl+c
+	// quits without asking. Any other key disarms it.
+	armed bool
+	// footH and statH are the footer's and the status line's heights (1
+	// or 2 lines each), fixed in Update so that View lays out the same
+	// rows Update clamped the lists to.
+	footH, statH int
 }
 
 func newModel(b Backend, opts Options) *model {
 	if opts.StatusTTL == 0 {
 		opts.StatusTTL = 5 * time.Second
 	}
-	m := &model{b: b, opts: opts, keys: DefaultKeyMap(), help: help.New(), w: 80, h: 24}
+	m := &model{b: b, opts: opts, keys: DefaultKeyMap(), help: help.New(), w: 80, h: 24, footH: 1, statH: 1}
 	m.status.ttl = opts.StatusTTL
 	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
 	m.hdr = b.Header()
@@ -274,9 +282,10 @@ type (
 		err error
 	}
 	sendDone struct{ err error }
-	// openDoneMsg is the result of opening the HTML report.
+	// openDoneMsg is the result of opening the HTML report saved at path.
 	openDoneMsg struct {
 		screen screenID
+		path   string
 		err    error
 	}
 )
@@ -302,48 +311,65 @@ func (m *model) startSnapshot() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Update routes a message to the current screen.
+// Update routes a message to the current screen, then relays the screen
+// out when the footer needs another line (or one less).
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.syncKeys()
+	f, s := len(m.footerLines()), len(m.statusLines())
+	if f != m.footH || s != m.statH {
+		m.footH, m.statH = f, s
+		m.layout()
+	}
+	return m, cmd
+}
+
+func (m *model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = max(msg.Width, 20), max(msg.Height, 8)
 		m.layout()
-		return m, nil
+		return nil
 	case clearStatusMsg:
 		m.status.clear(msg.id)
-		return m, nil
+		return nil
 	case spinner.TickMsg:
 		// The spinner runs while something is being waited for; it stops
 		// by not asking for the next tick.
 		busy := m.screen == screenLoading || (m.screen == screenSignIn && m.si.running != "")
 		if !busy || m.opts.StaticSpinner {
-			return m, nil
+			return nil
 		}
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
-		return m, cmd
+		return cmd
 	case pumpMsg:
 		if msg.p != m.op {
-			return m, nil // a cancelled or superseded operation
+			return nil // a cancelled or superseded operation
 		}
-		return m, m.onPump(msg)
+		return m.onPump(msg)
 	case openDoneMsg:
 		if msg.screen != m.screen {
-			return m, nil
+			return nil
 		}
 		if msg.err != nil {
-			return m, m.status.set(levelError, fmt.Sprintf("open report: %v", msg.err))
+			// Without a browser (over SSH, in a container) the path is
+			// what the admin needs, not the opener's exit status.
+			if msg.path != "" {
+				return m.status.set(levelWarn, fmt.Sprintf("report saved at %s (no browser could open it: %v)", msg.path, msg.err))
+			}
+			return m.status.set(levelError, fmt.Sprintf("open report: %v", msg.err))
 		}
-		return m, m.status.set(levelInfo, "report opened in the browser")
+		return m.status.set(levelInfo, "report opened in the browser")
 	case tea.KeyPressMsg:
-		return m, m.onKey(msg)
+		return m.onKey(msg)
 	case exLoadedMsg, exConsoleMsg, exPickMsg, exWriteMsg:
 		if m.ex == nil {
-			return m, nil
+			return nil
 		}
-		return m, m.ex.onMsg(m, msg)
+		return m.ex.onMsg(m, msg)
 	}
-	return m, nil
+	return nil
 }
 
 // openExplorer shows the explorer, building it (and reading the companies)
@@ -363,7 +389,7 @@ func (m *model) openExplorer() tea.Cmd {
 
 // helpKeys is the key map of the current screen, for the footer and `?`.
 func (m *model) helpKeys() help.KeyMap {
-	if m.screen == screenExplorer && m.ex != nil {
+	if m.screen == screenExplorer && m.ex != nil && m.asking == "" {
 		m.ex.keys.set(m.ex.mode, m.ex.writable, m.ex.canGoBack(m))
 		return m.ex.keys
 	}
@@ -396,16 +422,19 @@ func (m *model) onPump(msg pumpMsg) tea.Cmd {
 }
 
 func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
-	m.keys.setScreen(m.screen, m.typing())
-	m.keys.Explore.SetEnabled(m.keys.Explore.Enabled() && m.opts.Explorer != nil)
-	if key.Matches(k, m.keys.ForceQuit) {
-		return m.quitSafely()
+	m.syncKeys()
+	if m.asking != "" {
+		return m.onQuitPrompt(k)
 	}
+	if key.Matches(k, m.keys.ForceQuit) {
+		return m.onCtrlC()
+	}
+	m.armed = false
 	if m.showHelp {
 		// Any key closes the help overlay; q still quits.
 		m.showHelp = false
 		if key.Matches(k, m.keys.Quit) {
-			return m.quitSafely()
+			return m.requestQuit()
 		}
 		return nil
 	}
@@ -433,7 +462,7 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 			m.screen = screenSignIn
 			return m.status.set(levelWarn, "reading cancelled: press enter to read again")
 		case key.Matches(k, m.keys.Quit):
-			return m.quitSafely()
+			return m.requestQuit()
 		}
 	case screenReview:
 		return m.rv.onKey(m, k)
@@ -496,12 +525,30 @@ func (m *model) layout() {
 
 // bodyHeight is what is left between the two header lines and the status
 // and footer lines.
-func (m *model) bodyHeight() int { return max(m.h-4, 4) }
+func (m *model) bodyHeight() int { return max(m.h-2-max(m.statH, 1)-max(m.footH, 1), 4) }
+
+// statusLines is the quit prompt, or the status message wrapped onto at
+// most two lines: an error's request id at the end must stay readable.
+func (m *model) statusLines() []string {
+	if m.asking != "" {
+		return []string{stWarn.Render(fit("? "+m.asking, m.w))}
+	}
+	return m.status.lines(m.w)
+}
+
+// syncKeys enables the bindings of the current screen, or only the quit
+// prompt's answers while it is shown.
+func (m *model) syncKeys() {
+	m.keys.setScreen(m.screen, m.typing())
+	m.keys.Explore.SetEnabled(m.keys.Explore.Enabled() && m.opts.Explorer != nil)
+	if m.asking != "" {
+		m.keys.asking()
+	}
+}
 
 // View renders header, the screen's body, the status line and the footer.
 func (m *model) View() tea.View {
-	m.keys.setScreen(m.screen, m.typing())
-	m.keys.Explore.SetEnabled(m.keys.Explore.Enabled() && m.opts.Explorer != nil)
+	m.syncKeys()
 	lines := make([]string, 0, m.h)
 	lines = append(lines, m.headerLines()...)
 	bh := m.bodyHeight()
@@ -532,74 +579,24 @@ func (m *model) View() tea.View {
 			lines = append(lines, strings.Repeat(" ", m.w))
 		}
 	}
-	lines = append(lines, fit(m.status.view(m.w), m.w))
-	lines = append(lines, fit(m.help.ShortHelpView(m.helpKeys().ShortHelp()), m.w))
+	st := m.statusLines()
+	for i := 0; i < max(m.statH, 1); i++ {
+		l := ""
+		if i < len(st) {
+			l = st[i]
+		}
+		lines = append(lines, fit(l, m.w))
+	}
+	foot := m.footerLines()
+	for i := 0; i < max(m.footH, 1); i++ {
+		l := ""
+		if i < len(foot) {
+			l = foot[i]
+		}
+		lines = append(lines, fit(l, m.w))
+	}
 	v := tea.NewView(strings.Join(lines, "\n"))
 	v.AltScreen = m.opts.AltScreen
 	v.WindowTitle = "procsync"
 	return v
-}
-
-// headerLines renders the two header lines: where we write, who is signed
-// in, and the counts the panes repeat.
-func (m *model) headerLines() []string {
-	mark := func(name string, ok bool) string {
-		if ok {
-			return stOK.Render(name + " ●")
-		}
-		return stErr.Render(name + " ○")
-	}
-	company := m.hdr.Company
-	if m.hdr.CompanyID != 0 {
-		if company != "" {
-			company += " "
-		}
-		company += fmt.Sprintf("#%d", m.hdr.CompanyID)
-	}
-	// Sign-in state is right-aligned and never truncated away: a long
-	// company name gives way first.
-	right := mark("graph", m.graph) + "  " + mark("procore", m.proc)
-	// Where the writes go comes first: on a narrow terminal the tenant is
-	// what gets truncated, never the environment or the company.
-	left := stTitle.Render("procsync") + stDim.Render(" │ ") + envBadge(m.hdr.Environment) + " " + stBold.Render(company) +
-		stDim.Render(" │ ") + "tenant " + stBold.Render(m.hdr.Tenant)
-	rw := ansi.StringWidth(right)
-	l1 := fit(left, max(0, m.w-rw-1)) + " " + right
-	l2 := stDim.Render("no snapshot yet")
-	if m.rv != nil {
-		l2 = m.rv.summary()
-	}
-	if m.screen == screenExplorer && m.ex != nil {
-		l2 = m.ex.summary()
-	}
-	return []string{fit(l1, m.w), fit(l2, m.w)}
-}
-
-// fullHelpLines lays the key map's groups out in as many columns as fit in
-// width, stacking the rest below, so that a narrow terminal (down to 80
-// columns) still shows every binding instead of cutting columns off.
-func (m *model) fullHelpLines(width int) []string {
-	groups := m.helpKeys().FullHelp()
-	h := m.help
-	h.SetWidth(0) // measure unclipped; the layout below does the fitting
-	for perRow := len(groups); perRow >= 1; perRow-- {
-		var lines []string
-		fits := true
-		for i := 0; i < len(groups); i += perRow {
-			row := h.FullHelpView(groups[i:min(i+perRow, len(groups))])
-			for _, l := range strings.Split(row, "\n") {
-				if lipgloss.Width(l) > width {
-					fits = false
-				}
-				lines = append(lines, l)
-			}
-			if i+perRow < len(groups) {
-				lines = append(lines, "")
-			}
-		}
-		if fits || perRow == 1 {
-			return lines
-		}
-	}
-	return nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"procsync/sync"
 )
@@ -46,6 +45,8 @@ type review struct {
 	// stale is set once an apply ran on this plan: it no longer describes
 	// Procore, so it may be looked at but not applied again.
 	stale bool
+	// outcome is what the last apply on this plan did; nil before.
+	outcome *applyOutcome
 
 	panes    [3]list
 	focus    int
@@ -215,11 +216,21 @@ func (r *review) layout(w, h int) {
 func (r *review) summary() string {
 	var b strings.Builder
 	sep := stDim.Render(" │ ")
-	b.WriteString(stBold.Render("approved " + thousands(r.approved)))
-	b.WriteString(sep)
+	// After an apply, what it did replaces "approved 0": the approvals
+	// were used up, and the line must still fit 120 columns.
+	o := r.outcomeSummary()
+	if o == "" || r.approved > 0 {
+		b.WriteString(stBold.Render("approved " + thousands(r.approved)))
+		b.WriteString(sep)
+	}
+	if o != "" {
+		b.WriteString(stBold.Render(o))
+		b.WriteString(sep)
+	}
 	fmt.Fprintf(&b, "members %s", thousands(len(r.snap.Members)))
 	b.WriteString(sep)
-	fmt.Fprintf(&b, "procore %s (%s inactive)", thousands(len(r.snap.Users)), thousands(r.inactive))
+	total, _, inactive := r.procoreCounts()
+	fmt.Fprintf(&b, "procore %s (%s inactive)", thousands(total), thousands(inactive))
 	b.WriteString(sep)
 	for i, k := range sync.Kinds {
 		if n := r.plan.Counts[k]; n > 0 {
@@ -313,28 +324,19 @@ func (r *review) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 			}
 			return m.status.set(levelWarn, fmt.Sprintf("%s rows cannot be applied: %s", kindLabel(a.Kind), why))
 		}
+		// The cursor stays: the README promises "the row under the
+		// cursor", and a second space must undo the first.
 		r.plan.Toggle(i)
 		if a.Approved {
 			r.approved++
-		} else {
-			r.approved--
+			return m.status.set(levelInfo, "approved "+kindLabel(a.Kind)+" "+a.Address)
 		}
-		l.move(1)
+		r.approved--
+		return m.status.set(levelInfo, "cleared "+kindLabel(a.Kind)+" "+a.Address)
 	case key.Matches(k, keys.All):
-		pl := &r.panes[panePlan]
-		n := 0
-		for v := 0; v < pl.len(); v++ {
-			a := &r.plan.Actions[pl.row(v)]
-			if (a.Kind == sync.KindCreate || a.Kind == sync.KindReactivate) && !a.Approved && r.plan.CanApprove(a) {
-				a.Approved = true
-				n++
-			}
-		}
-		r.approved += n
-		return m.status.set(levelInfo, fmt.Sprintf("approved %s more visible creates and reactivations", thousands(n)))
+		return m.status.set(levelInfo, r.approveVisible())
 	case key.Matches(k, keys.None):
-		r.clearApprovals()
-		return m.status.set(levelInfo, "no action approved")
+		return m.status.set(levelInfo, r.clearVisible())
 	case key.Matches(k, keys.Refresh):
 		return m.startSnapshot()
 	case key.Matches(k, keys.Apply):
@@ -347,7 +349,7 @@ func (r *review) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 		m.cf = newConfirm(m, r)
 		m.screen = screenConfirm
 	case key.Matches(k, keys.Quit):
-		return m.quitSafely()
+		return m.requestQuit()
 	}
 	return nil
 }
@@ -372,12 +374,13 @@ func (r *review) title(p int, base string) string {
 
 func (r *review) view(m *model, h int) string {
 	if r.detail {
-		return box("Details  (enter or esc closes)", r.detailLines(m.w-4), m.w, h, true)
+		return box("Details  (enter or esc closes)", r.detailLines(m.w-4, m.hdr.NewUsers), m.w, h, true)
 	}
 	rw := m.w - r.leftW
 	mt := r.title(paneMembers, fmt.Sprintf("Members · %s people in %d groups", thousands(len(r.snap.Members)), len(r.snap.Groups)))
+	total, active, inactive := r.procoreCounts()
 	pt := r.title(paneProcore, fmt.Sprintf("Procore · %s users: %s active, %s inactive, %s vendor",
-		thousands(len(r.snap.Users)), thousands(r.active), thousands(r.inactive), thousands(r.vendors)))
+		thousands(total), thousands(active), thousands(inactive), thousands(r.vendors)))
 	planTitle := fmt.Sprintf("Plan · %s actions · %s approved", thousands(len(r.plan.Actions)), thousands(r.approved))
 	if r.stale {
 		planTitle += " · OUT OF DATE (r reads again)"
@@ -450,97 +453,21 @@ func (r *review) planRow(i, w int) string {
 			box = "[x]"
 		}
 	}
+	// After an apply, a row it carried out shows how that went instead.
+	if r.outcome != nil {
+		switch r.outcome.status[i] {
+		case sync.StatusDone:
+			box = stOK.Render(" ✓ ")
+		case sync.StatusFailed:
+			box = stErr.Render(" ✗ ")
+		case sync.StatusSkipped:
+			box = stDim.Render(" - ")
+		}
+	}
 	aw := max(16, w*30/100)
 	nw := max(10, w*18/100)
 	return box + " " + kindStyle[string(a.Kind)].Render(fit(kindLabel(a.Kind), 10)) + " " + fit(a.Address, aw) + " " +
 		fit(strings.TrimSpace(a.FirstName+" "+a.LastName), nw) + " " + stDim.Render(a.Reason)
-}
-
-// detailLines lists every field of the row under the cursor of the
-// focused pane, with the full reason wrapped.
-func (r *review) detailLines(w int) []string {
-	var out []string
-	add := func(k, v string) {
-		wrapped := strings.Split(ansi.Wordwrap(v, max(10, w-22), ""), "\n")
-		for i, l := range wrapped {
-			label := ""
-			if i == 0 {
-				label = k
-			}
-			out = append(out, " "+stDim.Render(fit(label, 20))+" "+l)
-		}
-	}
-	i := r.panes[r.focus].current()
-	if i < 0 {
-		return []string{" nothing selected"}
-	}
-	switch r.focus {
-	case paneMembers:
-		row := r.mrows[i]
-		if row.m == nil {
-			add("License group", r.groupNames[row.group])
-			for _, g := range r.snap.Groups {
-				if g.DisplayName == r.groupNames[row.group] {
-					add("Group id", g.ID)
-					add("Matched by", g.MatchedBy)
-					add("Members read", thousands(g.MemberCount))
-				}
-			}
-			return out
-		}
-		r.memberDetail(row.m, add)
-	case paneProcore:
-		r.userDetail(r.users[i], add)
-	case panePlan:
-		a := &r.plan.Actions[i]
-		add("Kind", kindLabel(a.Kind))
-		add("Address", a.Address)
-		add("Approved", yesNo(a.Approved))
-		add("Writes first name", a.FirstName)
-		add("Writes last name", a.LastName)
-		add("Reason", a.Reason)
-		if a.Member != nil {
-			out = append(out, "", " "+stTitle.Render("Entra ID member"))
-			r.memberDetail(a.Member, add)
-		}
-		if a.User != nil {
-			out = append(out, "", " "+stTitle.Render("Procore user"))
-			r.userDetail(a.User, add)
-		}
-	}
-	return out
-}
-
-func (r *review) memberDetail(mb *sync.Member, add func(k, v string)) {
-	add("Object id", mb.ID)
-	add("Display name", mb.DisplayName)
-	add("Given name", mb.GivenName)
-	add("Surname", mb.Surname)
-	add("Mail", mb.Mail)
-	add("User principal name", mb.UserPrincipalName)
-	add("Proxy addresses", strings.Join(mb.ProxyAddresses, ", "))
-	add("Account enabled", yesNo(mb.AccountEnabled))
-	add("User type", mb.UserType)
-	add("License groups", strings.Join(mb.Groups, ", "))
-}
-
-func (r *review) userDetail(u *sync.ProcoreUser, add func(k, v string)) {
-	add("Procore id", fmt.Sprint(u.ID))
-	add("Email", u.Email)
-	add("First name", u.FirstName)
-	add("Last name", u.LastName)
-	add("Active", yesNo(u.IsActive))
-	add("Employee", yesNo(u.IsEmployee))
-	add("Job title", u.JobTitle)
-	add("Employee id", u.EmployeeID)
-	add("Origin id", u.OriginID)
-	if u.Vendor != nil {
-		add("Vendor", fmt.Sprintf("%s (#%d)", u.Vendor.Name, u.Vendor.ID))
-	} else {
-		add("Vendor", "")
-	}
-	add("Created", fmtTime(u.CreatedAt))
-	add("Updated", fmtTime(u.UpdatedAt))
 }
 
 func yesNo(b bool) string {

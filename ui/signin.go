@@ -72,6 +72,12 @@ func (s *signinState) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 			return m.startSnapshot()
 		}
 		p := s.target(m)
+		if env := m.b.SignInNeeds(p); env != "" {
+			// Starting would only fail after the browser round trip, and
+			// no retry can help: the variable is read at start-up. The
+			// screen already says so; the status line repeats it.
+			return m.status.set(levelError, providerTitle(p)+" sign-in needs "+env+": "+restartHint(env))
+		}
 		s.running, s.events, s.lastErr = p, nil, ""
 		cmd := m.start(screenSignIn, func(ctx context.Context, pu *pump) tea.Msg {
 			err := m.b.SignIn(ctx, p, func(ev SignInEvent) { pu.push(ev) })
@@ -114,6 +120,9 @@ func (s *signinState) onPump(m *model, msg pumpMsg) tea.Cmd {
 	m.graph, m.proc = m.b.SignedIn()
 	if d.err != nil {
 		s.lastErr = fmt.Sprintf("%s sign-in failed: %v", providerTitle(d.provider), d.err)
+		if env := m.b.SignInNeeds(d.provider); env != "" {
+			return m.status.set(levelError, s.lastErr+" — "+restartHint(env))
+		}
 		return m.status.set(levelError, s.lastErr+" — press enter to retry, or run `procsync login "+
 			d.provider+" --device-code` in another terminal")
 	}
@@ -154,10 +163,18 @@ func (s *signinState) view(m *model, h int) string {
 		b = append(b, cur+fit(providerTitle(p), 18)+fit(where, 36)+state)
 	}
 	b = append(b, "")
+	// Say what a sign-in needs before the admin starts it: the secret is
+	// read when procsync starts, so the fix is a restart, not a retry.
+	for _, p := range providers {
+		signedIn := (p == ProviderGraph && m.graph) || (p == ProviderProcore && m.proc)
+		if env := m.b.SignInNeeds(p); env != "" && !signedIn {
+			b = append(b, stWarn.Render(secretMissing(p, env)+": "+restartHint(env)+"."), "")
+		}
+	}
 	if s.running == "" {
 		if m.graph && m.proc {
 			b = append(b, "Press enter to read the directories.")
-		} else {
+		} else if m.b.SignInNeeds(s.target(m)) == "" {
 			b = append(b, "Press enter to sign in to "+providerTitle(s.target(m))+
 				". Your browser opens; if it does not, the address to open appears here.")
 		}
@@ -187,8 +204,12 @@ func (s *signinState) view(m *model, h int) string {
 		b = append(b, "", stDim.Render("esc cancels this sign-in"))
 	}
 	if s.lastErr != "" && s.running == "" {
-		b = append(b, "", stErr.Render(s.lastErr), "Press enter to retry. Behind a proxy or on a remote machine, "+
-			"`procsync login <provider> --device-code` signs in without a local browser.")
+		if env := m.b.SignInNeeds(s.target(m)); env != "" {
+			b = append(b, "", stErr.Render(s.lastErr), "To fix it: "+restartHint(env)+".")
+		} else {
+			b = append(b, "", stErr.Render(s.lastErr), "Press enter to retry. Behind a proxy or on a remote machine, "+
+				"`procsync login <provider> --device-code` signs in without a local browser.")
+		}
 	}
 	// Wrap rather than cut: a sign-in URL or device code must be whole to
 	// be copied, even at 80 columns.
@@ -199,6 +220,17 @@ func (s *signinState) view(m *model, h int) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// secretMissing says that provider's sign-in needs env, which is not set.
+func secretMissing(provider, env string) string {
+	return fmt.Sprintf("%s's sign-in needs the app's client secret in %s, which is not set", providerTitle(provider), env)
+}
+
+// restartHint is the only fix for a missing variable: procsync reads the
+// environment when it starts.
+func restartHint(env string) string {
+	return "quit (q), export " + env + ", restart procsync"
 }
 
 func (m *model) spinFrame() string {

@@ -51,6 +51,9 @@ func start(t *testing.T, b Backend, w, h int) *harness {
 	tm := teatest.NewTestModel(t, probe{New(b, testOpts)}, teatest.WithInitialTermSize(w, h))
 	hs := &harness{t: t, tm: tm}
 	t.Cleanup(func() {
+		// ctrl+c twice: the second answers the quit prompt (or quits
+		// after an apply the first one stopped).
+		tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
 		tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
 		tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	})
@@ -174,7 +177,7 @@ func TestGolden(t *testing.T) {
 		}},
 		{"review_plan", nil, func(h *harness) string {
 			h.waitFor(reviewReady)
-			h.keys(pressAll("space", "space", "j", "j", "space")...)
+			h.keys(pressAll("space", "j", "space", "j", "j", "j", "space")...)
 			return h.waitFor("approved 3")
 		}},
 		{"filter", nil, func(h *harness) string {
@@ -191,7 +194,7 @@ func TestGolden(t *testing.T) {
 		{"confirm_sandbox", nil, func(h *harness) string {
 			h.waitFor(reviewReady)
 			h.keys(pressAll("a", "x")...)
-			return h.waitFor("Apply 7 approved actions?")
+			return h.waitFor("Apply 7 approved actions:")
 		}},
 		{"confirm_production", func(f *fakeBackend) { f.hdr.Environment = EnvProduction }, func(h *harness) string {
 			h.waitFor(reviewReady)

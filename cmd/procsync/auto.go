@@ -38,7 +38,7 @@ func runAuto(ctx context.Context, f *Factory, cfg *config.Config, stateDir strin
 		f.Logger.Warn("took over the lock of a run that died", "pid", lock.Stale.PID, "host", lock.Stale.Host)
 	}
 
-	s := newSession(cfg, stateDir, tokens, f.Logger)
+	s := newSession(cfg, stateDir, tokens, f.Logger).withLoginFlags(f)
 	defer s.close()
 	if err := s.connect(ctx, store.ModeAuto); err != nil {
 		return &ExitError{Code: engine.ExitCode(err), Err: err}
@@ -110,9 +110,14 @@ func printAutoSummary(w io.Writer, res *engine.AutoResult) {
 	}
 	fmt.Fprintf(w, "procsync %s: plan create %d, reactivate %d, update %d, offboard %d, conflict %d, excluded %d, in sync %d\n",
 		mode, p.Create, p.Reactivate, p.Update, p.Offboard, p.Conflict, p.Excluded, p.InSync)
+	// Count what the journal lists, so that this line and `procsync
+	// history` give the same numbers: excluded people are in the plan's
+	// counts, not among the actions.
 	byStatus := map[sync.Status]int{}
 	for _, a := range res.Actions {
-		byStatus[a.Status]++
+		if a.Kind != sync.KindExcluded {
+			byStatus[a.Status]++
+		}
 	}
 	var parts []string
 	for _, st := range []sync.Status{sync.StatusDone, sync.StatusFailed, sync.StatusSkipped, sync.StatusPlanned} {
@@ -127,6 +132,13 @@ func printAutoSummary(w io.Writer, res *engine.AutoResult) {
 		if a.Status == sync.StatusFailed {
 			fmt.Fprintf(w, "  failed %s %s: %s\n", a.Kind, a.Email, a.Error)
 		}
+	}
+	if b := res.Brake; b != nil {
+		head := "brake: nothing was applied."
+		if b.WouldRefuse {
+			head = "brake: a real run would be refused; nothing would be applied."
+		}
+		fmt.Fprintf(w, "%s %s %s\n", head, strings.Join(b.Reasons, " "), b.HowToAllow)
 	}
 	if res.Report.Path != "" {
 		sent := "saved"

@@ -78,6 +78,10 @@ func demoInteractive(ctx context.Context, opts *DemoOptions) error {
 		opener = auth.DefaultOpener
 	}
 	s := newSession(cfg, dir, tokens, quietLogger(f))
+	// The demo shows every view of the explorer, the tenant's SKUs
+	// included, so it asks for the licence permission a real config asks
+	// for only with groups.skus.
+	s.auths.Graph.LicenseRead = true
 	defer s.close()
 	b := newTUIBackend(s, opener, false, true)
 	return ui.Run(ctx, b, ui.Options{AltScreen: true, Explorer: newExplorerBackend(b)})

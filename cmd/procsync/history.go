@@ -14,9 +14,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"procsync/internal/safetext"
 	"procsync/sync"
 	"procsync/sync/store"
 )
+
+// Every string history prints comes from the journal, and through it from
+// the directories and the services. New runs store it sanitised (the
+// snapshot and the clients clean text as they read it), but a journal
+// written by an older procsync may hold raw text: history cleans it again
+// with safetext before it reaches the terminal or the JSON.
 
 // HistoryOptions are the inputs of `procsync history`.
 type HistoryOptions struct {
@@ -81,7 +88,7 @@ the service's request ids.`,
 				return writeJSON(f.IO.Out, out)
 			}
 			if len(runs) == 0 {
-				fmt.Fprintf(f.IO.Out, "No runs yet in %s.\n", st.Path())
+				fmt.Fprintf(f.IO.Out, "No runs yet in %s.\n%s", st.Path(), demoHint)
 				return nil
 			}
 			printRuns(f.IO.Out, runs)
@@ -102,9 +109,13 @@ func noHistory(w io.Writer, path string, opts *HistoryOptions) error {
 	case opts.JSON:
 		return writeJSON(w, []any{})
 	}
-	_, err := fmt.Fprintf(w, "No runs yet in %s.\n", path)
+	_, err := fmt.Fprintf(w, "No runs yet in %s.\n%s", path, demoHint)
 	return err
 }
+
+// demoHint explains where demo runs went: `procsync demo` keeps its journal
+// in a temporary directory unless it is given a state directory.
+const demoHint = "Runs of `procsync demo` are kept in a temporary directory; run the demo with --state-dir DIR, then `procsync history --state-dir DIR`.\n"
 
 func noRun(id int64, path string) error {
 	return fmt.Errorf("history: no run %d in %s (procsync history lists the runs)", id, path)
@@ -162,19 +173,21 @@ func printRuns(w io.Writer, runs []store.Run) {
 		if len(r.Memberships) > 0 {
 			applied += "; projects: " + appliedLine(r.Memberships)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, fmtTime(r.Started), mode, dash(r.ApprovedBy), r.Outcome, countsLine(r.Counts), applied)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, fmtTime(r.Started), mode, dash(safetext.Line(r.ApprovedBy)),
+			safetext.Line(string(r.Outcome)), countsLine(r.Counts), applied)
 	}
 	tw.Flush()
 }
 
 func printRun(w io.Writer, d *store.RunDetail) {
 	r := d.Run
-	fmt.Fprintf(w, "Run %d  %s → %s  mode %s  by %s\n", r.ID, fmtTime(r.Started), fmtTime(r.Ended), r.Mode, dash(r.ApprovedBy))
-	fmt.Fprintf(w, "Outcome: %s", r.Outcome)
+	line := safetext.Line
+	fmt.Fprintf(w, "Run %d  %s → %s  mode %s  by %s\n", r.ID, fmtTime(r.Started), fmtTime(r.Ended), line(string(r.Mode)), dash(line(r.ApprovedBy)))
+	fmt.Fprintf(w, "Outcome: %s", line(string(r.Outcome)))
 	if r.Error != "" {
-		fmt.Fprintf(w, " (%s)", r.Error)
+		fmt.Fprintf(w, " (%s)", line(r.Error))
 	}
-	fmt.Fprintf(w, "\nEnvironment: %s, company %d, plan %s\nPlan: %s\n\n", dash(r.Environment), r.CompanyID, dash(r.Fingerprint), countsLine(r.Counts))
+	fmt.Fprintf(w, "\nEnvironment: %s, company %d, plan %s\nPlan: %s\n\n", dash(line(r.Environment)), r.CompanyID, dash(line(r.Fingerprint)), countsLine(r.Counts))
 	if len(d.Actions) == 0 {
 		fmt.Fprintln(w, "No actions were recorded for this run.")
 	} else {
@@ -192,16 +205,17 @@ func printRun(w io.Writer, d *store.RunDetail) {
 			if a.ProcoreID != 0 {
 				id = fmt.Sprint(a.ProcoreID)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Kind, a.Address, strings.TrimSpace(a.FirstName+" "+a.LastName), a.Status, id, oneLine(detail))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", line(string(a.Kind)), line(a.Address),
+				strings.TrimSpace(line(a.FirstName)+" "+line(a.LastName)), line(string(a.Status)), id, oneLine(line(detail)))
 		}
 		tw.Flush()
 	}
 	for _, rep := range d.Reports {
 		sent := "saved, not sent"
 		if rep.Sent {
-			sent = "sent to " + strings.Join(rep.Recipients, ", ")
+			sent = "sent to " + line(strings.Join(rep.Recipients, ", "))
 		}
-		fmt.Fprintf(w, "\nReport: %s (%s)\n", rep.Path, sent)
+		fmt.Fprintf(w, "\nReport: %s (%s)\n", line(rep.Path), sent)
 	}
 }
 
@@ -250,16 +264,19 @@ type historyRun struct {
 }
 
 func runJSON(r store.Run, actions []store.Action) historyRun {
-	h := historyRun{ID: r.ID, Started: r.Started, Mode: r.Mode, ApprovedBy: r.ApprovedBy, Environment: r.Environment,
-		CompanyID: r.CompanyID, Fingerprint: r.Fingerprint, DryRun: r.DryRun, Outcome: r.Outcome, Error: r.Error,
+	// encoding/json escapes C0 controls but passes C1 ones (U+009B CSI,
+	// U+009D OSC) through raw: clean here too.
+	line, text := safetext.Line, safetext.Text
+	h := historyRun{ID: r.ID, Started: r.Started, Mode: r.Mode, ApprovedBy: line(r.ApprovedBy), Environment: line(r.Environment),
+		CompanyID: r.CompanyID, Fingerprint: line(r.Fingerprint), DryRun: r.DryRun, Outcome: r.Outcome, Error: text(r.Error),
 		Plan: r.Counts, Applied: r.Applied, Memberships: r.Memberships}
 	if !r.Ended.IsZero() {
 		e := r.Ended
 		h.Ended = &e
 	}
 	for _, a := range actions {
-		h.Actions = append(h.Actions, historyAction{Kind: a.Kind, Email: a.Address, FirstName: a.FirstName, LastName: a.LastName,
-			EntraID: a.EntraID, ProcoreID: a.ProcoreID, Status: a.Status, Reason: a.Reason, Error: a.Error, RequestID: a.RequestID,
+		h.Actions = append(h.Actions, historyAction{Kind: a.Kind, Email: line(a.Address), FirstName: line(a.FirstName), LastName: line(a.LastName),
+			EntraID: line(a.EntraID), ProcoreID: a.ProcoreID, Status: a.Status, Reason: text(a.Reason), Error: text(a.Error), RequestID: line(a.RequestID),
 			ProjectID: a.ProjectID})
 	}
 	return h

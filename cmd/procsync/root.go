@@ -29,9 +29,10 @@ Run without a command, procsync opens the terminal UI: sign in, review the
 plan, approve, apply, send the report. With --auto it runs headless for
 schedulers (cron, systemd, Kubernetes): it approves every create and
 reactivation, refuses the whole run when a brake (auto.max_creates,
-auto.max_deactivations) is exceeded, and exits with
+auto.max_deactivations, auto.max_reactivations) is exceeded, and exits with
   0 done (or nothing to do)   1 a run error or a failed action
-  2 usage or config error     3 a brake refused the plan, nothing applied
+  2 usage or config error     3 a brake refused the plan (or, with --dry-run,
+                                would refuse it), nothing applied
   4 not signed in / credentials rejected
 Another run holding the state directory's lock makes it exit 1 at once.`,
 		Example: `  procsync demo                       # try it all against a simulated tenant
@@ -57,7 +58,7 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
 			if runAutoFlag {
 				return runAuto(cmd.Context(), f, cfg, dir, tokens, *auto)
 			}
-			s := newSession(cfg, dir, tokens, quietLogger(f))
+			s := newSession(cfg, dir, tokens, quietLogger(f)).withLoginFlags(f)
 			defer s.close()
 			b := newTUIBackend(s, auth.DefaultOpener, auth.ShouldUseDeviceCode(), false)
 			return ui.Run(cmd.Context(), b, ui.Options{AltScreen: true, Explorer: newExplorerBackend(b)})
@@ -127,6 +128,10 @@ func setupLogging(f *Factory) error {
 	default:
 		return flagErrorf("invalid --log-format %q: use text or json", f.LogFormat)
 	}
+	// auth logs through slog's default logger (token sources outlive any
+	// one call that could carry a logger): point it at the same stream,
+	// format and level, so that --log-level debug shows the sign-in too.
+	slog.SetDefault(f.Logger)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	gosync "sync"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/oauth2"
 
 	"procsync/auth"
 	"procsync/sync/graph"
@@ -59,7 +60,7 @@ func runSandbox(ctx context.Context, opts *SandboxOptions) error {
 	if err != nil {
 		return err
 	}
-	s := newSession(cfg, dir, tokens, quietLogger(f))
+	s := newSession(cfg, dir, tokens, quietLogger(f)).withLoginFlags(f)
 	defer s.close()
 	b := newTUIBackend(s, auth.DefaultOpener, auth.ShouldUseDeviceCode(), false)
 	return ui.Run(ctx, b, ui.Options{AltScreen: true, Explorer: newExplorerBackend(b), Sandbox: true})
@@ -109,8 +110,10 @@ func (c *explorerClients) procore(ctx context.Context, companyID int64) (*procor
 	defer c.mu.Unlock()
 	pc := c.byCompany[companyID]
 	if pc == nil {
-		// Background: the client outlives the read that created it.
-		pc = procore.New(auth.HTTPClient(context.Background(), s.procoreTS), s.cfg.Procore.APIURL(), companyID)
+		// Background: the client outlives the read that created it. It
+		// sends through the session's bounded base transport.
+		bg := context.WithValue(context.Background(), oauth2.HTTPClient, s.base)
+		pc = procore.New(auth.HTTPClient(bg, s.procoreTS, s.cfg.Procore.APIURL()), s.cfg.Procore.APIURL(), companyID)
 		c.byCompany[companyID] = pc
 	}
 	return pc, nil

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+
+	"golang.org/x/oauth2"
 
 	"procsync/auth"
 	"procsync/cmd/procsync/config"
@@ -32,6 +35,10 @@ type session struct {
 
 	approvedBy  string
 	companyName string
+
+	// base is the client under every request of the session (set by
+	// connect); clients built later (the explorer's) send through it too.
+	base *http.Client
 }
 
 // openState reads the config, resolves the state directory and opens the
@@ -58,7 +65,14 @@ func newSession(cfg *config.Config, stateDir string, tokens auth.Store, logger *
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &session{cfg: cfg, stateDir: stateDir, tokens: tokens, auths: authConfigs(cfg), logger: logger}
+	return &session{cfg: cfg, stateDir: stateDir, tokens: tokens, auths: authConfigs(cfg, ""), logger: logger}
+}
+
+// withLoginFlags makes the session's sign-in hints repeat the --config and
+// --state-dir flags the command was given.
+func (s *session) withLoginFlags(f *Factory) *session {
+	s.auths = authConfigs(s.cfg, loginFlags(f))
+	return s
 }
 
 // rules maps the config onto the plan's rules.
@@ -76,25 +90,44 @@ func rulesOf(cfg *config.Config) sync.Rules {
 }
 
 // environment names the Procore environment for the header, the journal
-// and the report.
-func (s *session) environment() string { return s.cfg.Procore.Environment }
+// and the report. Whether it counts as production is the config's
+// IsProduction, which also looks at the hosts: the TUI's typed
+// confirmation, the explorer's write switch and the report's subject
+// follow this name, so a sandbox label over a live host reads production.
+func (s *session) environment() string {
+	env := s.cfg.Procore.Environment
+	if s.cfg.Procore.IsProduction() && env != "production" && env != "federal" {
+		return "production"
+	}
+	return env
+}
 
 // connect obtains both token sources (an auth.ErrNotSignedIn error says
 // which `procsync login` to run), builds the clients, finds out who
 // approves and the company's name, opens the journal and builds the engine.
 func (s *session) connect(ctx context.Context, mode store.Mode) error {
 	var err error
+	if c, _ := ctx.Value(oauth2.HTTPClient).(*http.Client); c != nil {
+		s.base = c
+	} else {
+		// One bounded base transport under the API clients and the token
+		// requests alike (see engine.BaseHTTPClient).
+		s.base = engine.BaseHTTPClient()
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, s.base)
+	}
 	if s.graphTS, err = auth.GraphTokenSource(ctx, s.auths.Graph, s.tokens); err != nil {
 		return err
 	}
 	if s.procoreTS, err = auth.ProcoreTokenSource(ctx, s.auths.Procore, s.tokens); err != nil {
 		return err
 	}
-	s.graph = graph.New(auth.HTTPClient(ctx, s.graphTS), s.cfg.Graph.APIURL())
-	s.procore = procore.New(auth.HTTPClient(ctx, s.procoreTS), s.cfg.Procore.APIURL(), s.cfg.Procore.CompanyID)
+	// Each client carries its token to its own API host only, and refuses
+	// redirects elsewhere.
+	s.graph = graph.New(auth.HTTPClient(ctx, s.graphTS, s.cfg.Graph.APIURL()), s.cfg.Graph.APIURL())
+	s.procore = procore.New(auth.HTTPClient(ctx, s.procoreTS, s.cfg.Procore.APIURL()), s.cfg.Procore.APIURL(), s.cfg.Procore.CompanyID)
 
 	if s.graphTS.Method() == auth.MethodApp {
-		s.approvedBy = "app " + s.cfg.Graph.ClientID
+		s.approvedBy = auth.AppName(s.graphTS, s.cfg.Graph.ClientID)
 	} else {
 		me, err := s.graph.Me(ctx)
 		if err != nil {
@@ -130,7 +163,8 @@ func (s *session) connect(ctx context.Context, mode store.Mode) error {
 			To: s.cfg.Report.To, From: s.cfg.Report.From, Subject: s.cfg.Report.Subject,
 			Send: s.cfg.Report.Send, AppOnly: appOnlyMail,
 		},
-		Brakes:      engine.Brakes{MaxCreates: s.cfg.Auto.MaxCreates, MaxDeactivations: s.cfg.Auto.MaxDeactivations},
+		Brakes: engine.Brakes{MaxCreates: s.cfg.Auto.MaxCreates, MaxDeactivations: s.cfg.Auto.MaxDeactivations,
+			MaxReactivations: s.cfg.Auto.MaxReactivations},
 		Environment: s.environment(),
 		CompanyName: s.companyName,
 		CompanyID:   s.cfg.Procore.CompanyID,

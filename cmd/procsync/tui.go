@@ -10,6 +10,7 @@ import (
 	gosync "sync"
 
 	"procsync/auth"
+	"procsync/cmd/procsync/config"
 	"procsync/sync"
 	"procsync/sync/engine"
 	"procsync/sync/store"
@@ -48,10 +49,25 @@ func (b *tuiBackend) Header() ui.HeaderInfo {
 	if b.demo {
 		env = ui.EnvDemo
 	}
-	// The company's name is known once connected; until then the header
-	// shows its id alone.
-	return ui.HeaderInfo{Tenant: b.s.cfg.Graph.Tenant, Company: b.s.companyName, CompanyID: b.s.cfg.Procore.CompanyID,
-		Environment: env, Recipients: b.s.cfg.Report.To}
+	// The company's name and who the sign-ins act as are known once
+	// connected; until then the header shows the company id alone.
+	h := ui.HeaderInfo{Tenant: b.s.cfg.Graph.Tenant, Company: b.s.companyName, CompanyID: b.s.cfg.Procore.CompanyID,
+		Environment: env, Recipients: b.s.cfg.Report.To, GraphAccount: b.s.approvedBy,
+		NewUsers: ui.NewUserSettings{IsEmployee: b.s.cfg.Procore.IsEmployee, ProjectIDs: b.s.cfg.Procore.ProjectIDs,
+			PermissionTemplateID: b.s.cfg.Procore.PermissionTemplateID}}
+	if b.s.procoreTS != nil && b.s.procoreTS.Method() == auth.MethodApp {
+		h.ProcoreAccount = "service account"
+	}
+	return h
+}
+
+// SignInNeeds implements ui.Backend: Procore's sign-in needs the app's
+// client secret even for a person (auth.LoginProcore refuses without it).
+func (b *tuiBackend) SignInNeeds(provider string) string {
+	if provider == ui.ProviderProcore && b.s.auths.Procore.ClientSecret == "" {
+		return config.ProcoreSecretEnv
+	}
+	return ""
 }
 
 // SignedIn implements ui.Backend: a provider counts as signed in when a
@@ -59,12 +75,16 @@ func (b *tuiBackend) Header() ui.HeaderInfo {
 // The demo counts only stored sign-ins, so that a newcomer sees the real
 // code flow for both providers.
 func (b *tuiBackend) SignedIn() (graph, procore bool) {
-	if b.demo {
-		_, gerr := b.s.tokens.Load(string(auth.Graph))
-		_, perr := b.s.tokens.Load(string(auth.Procore))
-		return gerr == nil, perr == nil
-	}
 	ctx := context.Background()
+	if b.demo {
+		// Without the secrets a token source can only be a stored sign-in;
+		// auth knows under which key this config keeps it.
+		g, p := b.s.auths.Graph, b.s.auths.Procore
+		g.ClientSecret, p.ClientSecret = "", ""
+		gts, gerr := auth.GraphTokenSource(ctx, g, b.s.tokens)
+		pts, perr := auth.ProcoreTokenSource(ctx, p, b.s.tokens)
+		return gerr == nil && gts.Method() == auth.MethodUser, perr == nil && pts.Method() == auth.MethodUser
+	}
 	_, gerr := auth.GraphTokenSource(ctx, b.s.auths.Graph, b.s.tokens)
 	_, perr := auth.ProcoreTokenSource(ctx, b.s.auths.Procore, b.s.tokens)
 	return gerr == nil, perr == nil

@@ -51,6 +51,43 @@ type AutoReport struct {
 	Path string   `json:"path"`
 }
 
+// AutoBrake is the `brake` object of `--auto --json`: present when a brake
+// refused the run, or, in a dry run, would refuse the real run.
+type AutoBrake struct {
+	// WouldRefuse is true in a dry run: nothing was going to be applied
+	// anyway, but the real run would be refused.
+	WouldRefuse      bool     `json:"would_refuse"`
+	Reasons          []string `json:"reasons"`
+	HowToAllow       string   `json:"how_to_allow"`
+	Creates          int      `json:"creates"`
+	MaxCreates       int      `json:"max_creates"`
+	Deactivations    int      `json:"deactivations"`
+	MaxDeactivations int      `json:"max_deactivations"`
+	Reactivations    int      `json:"reactivations"`
+	MaxReactivations int      `json:"max_reactivations"`
+}
+
+func autoBrake(be *BrakeError, dry bool) *AutoBrake {
+	b := be.brake()
+	return &AutoBrake{WouldRefuse: dry, Reasons: b.Reasons(), HowToAllow: b.HowToAllow(),
+		Creates: be.Creates, MaxCreates: be.MaxCreates, Deactivations: be.Deactivations, MaxDeactivations: be.MaxDeactivations,
+		Reactivations: be.Reactivations, MaxReactivations: be.MaxReactivations}
+}
+
+// DryRunBrakeError says that a dry run's plan would be refused by a brake
+// in a real run. It wraps the BrakeError, so the exit code is the real
+// run's (3), as `kubectl --dry-run=server` reports what the real call
+// would reject.
+type DryRunBrakeError struct{ Brake *BrakeError }
+
+// Error implements error.
+func (e *DryRunBrakeError) Error() string {
+	return "dry run: a real run would be refused. " + e.Brake.Error()
+}
+
+// Unwrap returns the BrakeError.
+func (e *DryRunBrakeError) Unwrap() error { return e.Brake }
+
 // AutoResult is the outcome of RunAuto. It marshals to exactly the
 // `--auto --json` object of DESIGN.md.
 type AutoResult struct {
@@ -58,6 +95,8 @@ type AutoResult struct {
 	Plan    PlanCounts   `json:"plan"`
 	Actions []AutoAction `json:"actions"`
 	Report  AutoReport   `json:"report"`
+	// Brake is set when a brake refused the run or would refuse it.
+	Brake *AutoBrake `json:"brake,omitempty"`
 	// ExitCode is the process exit code DESIGN.md assigns to the outcome.
 	ExitCode int `json:"-"`
 	// Run is the run as journaled; nil when the run failed before planning.
@@ -100,9 +139,17 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 	switch {
 	case opts.DryRun:
 		run, runErr = e.DryRun(ctx, plan)
+		var brake *BrakeError
+		if err := e.Brakes(plan); errors.As(err, &brake) {
+			res.Brake = autoBrake(brake, true)
+			if runErr == nil {
+				runErr = &DryRunBrakeError{Brake: brake}
+			}
+		}
 	default:
 		var brake *BrakeError
 		if err := e.Brakes(plan); errors.As(err, &brake) {
+			res.Brake = autoBrake(brake, false)
 			run, runErr = e.Refuse(ctx, plan, brake)
 			if runErr == nil {
 				runErr = brake

@@ -44,10 +44,14 @@ type ReportSettings struct {
 }
 
 // Brakes are the mass-change limits of a headless run. A negative limit
-// means none.
+// means none; 0 allows none of that kind. A run whose approved actions of
+// a kind exceed its limit is refused whole; exactly the limit goes through.
 type Brakes struct {
 	MaxCreates       int
 	MaxDeactivations int
+	// MaxReactivations bounds reactivations: each gives a former user
+	// their access back (auto.max_reactivations).
+	MaxReactivations int
 }
 
 // Deps is everything an Engine needs.
@@ -109,6 +113,7 @@ func New(d Deps) (*Engine, error) {
 type BrakeError struct {
 	Creates, MaxCreates             int
 	Deactivations, MaxDeactivations int
+	Reactivations, MaxReactivations int
 }
 
 // Error implements error.
@@ -125,7 +130,8 @@ func (e *BrakeError) Error() string {
 }
 
 func (e *BrakeError) brake() *report.Brake {
-	return &report.Brake{Creates: e.Creates, MaxCreates: e.MaxCreates, Deactivations: e.Deactivations, MaxDeactivations: e.MaxDeactivations}
+	return &report.Brake{Creates: e.Creates, MaxCreates: e.MaxCreates, Deactivations: e.Deactivations, MaxDeactivations: e.MaxDeactivations,
+		Reactivations: e.Reactivations, MaxReactivations: e.MaxReactivations}
 }
 
 // Run is one run's result, from Apply, DryRun or Refuse, for Report.
@@ -220,18 +226,20 @@ func (e *Engine) Brakes(plan *sync.Plan) error {
 	b := &BrakeError{
 		Creates: c[sync.KindCreate], MaxCreates: e.d.Brakes.MaxCreates,
 		Deactivations: c[sync.KindOffboard], MaxDeactivations: e.d.Brakes.MaxDeactivations,
+		Reactivations: c[sync.KindReactivate], MaxReactivations: e.d.Brakes.MaxReactivations,
 	}
-	over := (b.MaxCreates >= 0 && b.Creates > b.MaxCreates) ||
-		(b.MaxDeactivations >= 0 && b.Deactivations > b.MaxDeactivations)
+	over := false
+	for _, l := range []struct{ n, max *int }{
+		{&b.Creates, &b.MaxCreates}, {&b.Deactivations, &b.MaxDeactivations}, {&b.Reactivations, &b.MaxReactivations},
+	} {
+		if *l.max < 0 {
+			// No limit reads as not limiting in the report.
+			*l.max = *l.n
+		}
+		over = over || *l.n > *l.max
+	}
 	if !over {
 		return nil
-	}
-	// A limit that is not exceeded reads as not limiting in the report.
-	if b.MaxCreates < 0 {
-		b.MaxCreates = b.Creates
-	}
-	if b.MaxDeactivations < 0 {
-		b.MaxDeactivations = b.Deactivations
 	}
 	return b
 }
@@ -359,7 +367,12 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 		ApprovedBy: run.approvedBy(e.d.ApprovedBy), Environment: e.d.Environment, CompanyName: e.d.CompanyName,
 		CompanyID: e.d.CompanyID, Fingerprint: run.Plan.Fingerprint, DryRun: run.DryRun, Plan: run.Plan.Counts,
 	}
-	if run.Err != nil && run.Held == nil {
+	switch {
+	case run.Err == nil || run.Held != nil:
+	case errors.Is(run.Err, context.Canceled):
+		// A deliberate stop (esc, Ctrl-C, SIGTERM) is not a run error.
+		rr.Cancelled = true
+	default:
 		rr.Error = run.Err.Error()
 	}
 	var held []report.Row
@@ -489,10 +502,6 @@ func (e *Engine) send(ctx context.Context, rr report.Run) error {
 	if e.d.Graph == nil {
 		return errors.New("report: no Graph client to send the mail")
 	}
-	html, err := report.HTML(rr)
-	if err != nil {
-		return err
-	}
 	from := ""
 	if e.d.Report.AppOnly {
 		if e.d.Report.From == "" {
@@ -500,8 +509,20 @@ func (e *Engine) send(ctx context.Context, rr report.Run) error {
 		}
 		from = e.d.Report.From
 	}
+	// The mail carries a cut HTML (the first rows of each table) and the
+	// complete list as an attachment: a big first run's full HTML would
+	// pass Graph's 4 MB request limit. The saved HTML stays complete.
+	html, err := report.MailHTML(rr)
+	if err != nil {
+		return err
+	}
+	att, err := report.MailAttachment(rr, graph.MaxInlineAttachment)
+	if err != nil {
+		return err
+	}
 	return e.d.Graph.SendMail(ctx, from, graph.Message{
-		Subject: report.Subject(e.d.Report.Subject, rr), HTML: html, Text: report.Text(rr), To: e.d.Report.To,
+		Subject: report.Subject(e.d.Report.Subject, rr), HTML: html, To: e.d.Report.To,
+		Attachments: []graph.Attachment{{Name: att.Name, ContentType: att.ContentType, Data: att.Data}},
 	})
 }
 

@@ -86,7 +86,7 @@ func procoreWrites(s *sim.Sim) int {
 }
 
 func TestRunAutoCreatesThenNothing(t *testing.T) {
-	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1})
+	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1})
 	ctx := context.Background()
 	res, err := f.engine(t).RunAuto(ctx, engine.AutoOptions{})
 	if err != nil || res.ExitCode != 0 {
@@ -165,8 +165,10 @@ func TestRunAutoBrakeAndDryRun(t *testing.T) {
 		exit   int
 		status sync.Status
 	}{
-		{"brake", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5}, false, engine.ExitBrake, sync.StatusSkipped},
-		{"dry run", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5}, true, engine.ExitOK, sync.StatusPlanned},
+		{"brake", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5, MaxReactivations: -1}, false, engine.ExitBrake, sync.StatusSkipped},
+		// A dry run reports what the real run would meet: exit 3 too
+		// (issue 17 item 1), with every action still only planned.
+		{"dry run", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5, MaxReactivations: -1}, true, engine.ExitBrake, sync.StatusPlanned},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, tc.brakes)
@@ -175,8 +177,11 @@ func TestRunAutoBrakeAndDryRun(t *testing.T) {
 				t.Fatalf("exit %d (%v), want %d", res.ExitCode, err, tc.exit)
 			}
 			var be *engine.BrakeError
-			if !tc.dry && (!errors.As(err, &be) || !strings.Contains(err.Error(), "auto.max_creates")) {
+			if !errors.As(err, &be) || !strings.Contains(err.Error(), "auto.max_creates") {
 				t.Errorf("err = %v, want a brake naming auto.max_creates", err)
+			}
+			if res.Brake == nil || res.Brake.WouldRefuse != tc.dry || res.Brake.MaxCreates != 1 {
+				t.Errorf("brake object = %+v", res.Brake)
 			}
 			if n := procoreWrites(f.srv.Sim); n != 0 {
 				t.Errorf("%d writes to Procore", n)
@@ -224,7 +229,7 @@ func TestExitCode(t *testing.T) {
 // users, reports the memberships not added and exits 1; the next run adds
 // them exactly once, reports them, and the first run's history says done.
 func TestRunAutoMembershipRetried(t *testing.T) {
-	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1})
+	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1})
 	ctx := context.Background()
 	f.srv.Sim.FailAlways("procore", "bulk_add", http.StatusServiceUnavailable)
 	res, err := f.engine(t).RunAuto(ctx, engine.AutoOptions{})
@@ -302,7 +307,7 @@ func TestRunAutoMembershipRetried(t *testing.T) {
 // no Procore id in its result, but the report (and its CSV) still names the
 // Procore user it was about, as `--auto --json` does.
 func TestReportRunKeepsProcoreIDOfFailedAction(t *testing.T) {
-	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1})
+	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1})
 	plan := &sync.Plan{Actions: []sync.Action{{
 		Kind: sync.KindReactivate, Address: "li@contoso.com", FirstName: "Li", LastName: "Wei",
 		User: &sync.ProcoreUser{ID: 4410}, Approved: true,

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strings"
 
+	"procsync/internal/safetext"
 	"procsync/sync/internal/httpx"
 )
 
@@ -34,6 +35,8 @@ type Client struct {
 	hc   *http.Client
 	base string
 	ep   httpx.Endpoint
+	// uploader sends upload-session PUTs, without the token (see putChunk).
+	uploader *http.Client
 }
 
 // Option configures a Client.
@@ -79,7 +82,7 @@ func New(hc *http.Client, baseURL string, opts ...Option) *Client {
 	}
 	c, _ := httpx.Client(hc, cfg.httpx)
 	base := strings.TrimRight(baseURL, "/")
-	return &Client{hc: c, base: base, ep: httpx.Endpoint{HC: c, Base: base, Header: func(h http.Header) {
+	return &Client{hc: c, base: base, uploader: newUploader(), ep: httpx.Endpoint{HC: c, Base: base, Header: func(h http.Header) {
 		// A fresh id for every send, re-reads included: Microsoft support
 		// traces one request by it.
 		h.Set("client-request-id", newGUID())
@@ -103,6 +106,9 @@ type Error struct {
 	Request string
 	// Err is the underlying transport error when no answer arrived.
 	Err error
+	// Needs is the permission the call needs, set on a 403 so that the
+	// message says what to grant and where that is explained.
+	Needs *Permission
 }
 
 // Error formats the error as an operator reads it:
@@ -134,6 +140,10 @@ func (e *Error) Error() string {
 	}
 	if e.RequestID != "" {
 		b.WriteString(" (request-id " + e.RequestID + ")")
+	}
+	if e.Needs != nil {
+		b.WriteString(". This call needs the Graph permission " + e.Needs.String() +
+			", granted with admin consent; see " + e.Needs.Where())
 	}
 	return b.String()
 }
@@ -177,7 +187,7 @@ func (c *Client) do(ctx context.Context, op, method, rawURL string, body any, ou
 
 // parseError builds an *Error from a non-2xx answer.
 func parseError(op, reqName string, resp *http.Response) *Error {
-	e := &Error{Op: op, Request: reqName, Status: resp.StatusCode, RequestID: resp.Header.Get("request-id")}
+	e := &Error{Op: op, Request: reqName, Status: resp.StatusCode, RequestID: safetext.Line(resp.Header.Get("request-id"))}
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	var env struct {
 		Error struct {
@@ -189,16 +199,23 @@ func parseError(op, reqName string, resp *http.Response) *Error {
 		} `json:"error"`
 	}
 	if json.Unmarshal(data, &env) == nil && env.Error.Code != "" {
-		e.Code = env.Error.Code
-		e.Message = env.Error.Message
+		// Both come from the server: clean them once, here, before any
+		// terminal, log or report shows them.
+		e.Code = safetext.Line(env.Error.Code)
+		e.Message = safetext.Text(env.Error.Message)
 		if e.RequestID == "" {
-			e.RequestID = env.Error.InnerError.RequestID
+			e.RequestID = safetext.Line(env.Error.InnerError.RequestID)
 		}
 	} else {
-		e.Message = strings.TrimSpace(string(data))
+		e.Message = safetext.Text(strings.TrimSpace(string(data)))
 	}
 	if len(e.Message) > maxMessage {
-		e.Message = e.Message[:maxMessage] + "…"
+		e.Message = strings.ToValidUTF8(e.Message[:maxMessage], "") + "…"
+	}
+	if e.Status == http.StatusForbidden {
+		if p, ok := permissionFor(reqName); ok {
+			e.Needs = &p
+		}
 	}
 	return e
 }
@@ -220,6 +237,8 @@ func list[T any](ctx context.Context, c *Client, op, path string, hdr http.Heade
 	// One page buffer for the whole listing: decoding appends into its
 	// capacity instead of growing a fresh slice per page.
 	buf := make([]T, 0, PageSize)
+	// Pages already asked for, as full URLs (the first is a path).
+	seen := map[string]bool{c.base + path: true}
 	for n := 1; next != ""; n++ {
 		pop := op
 		if n > 1 {
@@ -251,9 +270,17 @@ func list[T any](ctx context.Context, c *Client, op, path string, hdr http.Heade
 		if onPage != nil {
 			onPage(len(all), total)
 		}
-		if p.NextLink == next {
-			return nil, &Error{Op: pop, Message: "nextLink repeats the current page"}
+		key := p.NextLink
+		if strings.HasPrefix(key, "/") {
+			key = c.base + key
 		}
+		if seen[key] {
+			// A hostile or broken server could send A→B→A forever; each
+			// page is asked for once.
+			return nil, &Error{Op: pop, Request: "GET " + p.NextLink,
+				Message: "@odata.nextLink points back at a page already read; stopping instead of looping"}
+		}
+		seen[key] = true
 		next = p.NextLink
 	}
 	return all, nil
@@ -476,48 +503,6 @@ func (c *Client) Me(ctx context.Context) (*Me, error) {
 		return nil, err
 	}
 	return &m, nil
-}
-
-// Message is an email to send.
-type Message struct {
-	Subject string
-	// HTML is the body; Text, if set, is used when HTML is empty.
-	HTML string
-	Text string
-	To   []string
-}
-
-// SendMail sends msg, from the signed-in user's mailbox when from is "" (a
-// delegated token) or as the mailbox from (app-only tokens). It is never
-// retried on a dropped connection, which could send the mail twice.
-func (c *Client) SendMail(ctx context.Context, from string, msg Message) error {
-	type addr struct {
-		EmailAddress struct {
-			Address string `json:"address"`
-		} `json:"emailAddress"`
-	}
-	to := make([]addr, len(msg.To))
-	for i, a := range msg.To {
-		to[i].EmailAddress.Address = a
-	}
-	ct, content := "HTML", msg.HTML
-	if content == "" {
-		ct, content = "Text", msg.Text
-	}
-	body := map[string]any{
-		"message": map[string]any{
-			"subject":      msg.Subject,
-			"body":         map[string]string{"contentType": ct, "content": content},
-			"toRecipients": to,
-		},
-		"saveToSentItems": true,
-	}
-	path, op := "/v1.0/me/sendMail", "send mail"
-	if from != "" {
-		path = "/v1.0/users/" + url.PathEscape(from) + "/sendMail"
-		op = "send mail as " + from
-	}
-	return c.do(ctx, op, http.MethodPost, path, body, nil, nil)
 }
 
 // IsNotFound reports whether err is a Graph 404.

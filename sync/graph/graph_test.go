@@ -161,7 +161,8 @@ func TestMembersErrorAsOperatorSeesIt(t *testing.T) {
 	defer srv.Close()
 	c := New(srv.Client(), srv.URL)
 	_, err := c.Members(context.Background(), Group{ID: "g1", DisplayName: "License – Microsoft 365 E3"}, false, nil)
-	want := `graph: list members of "License – Microsoft 365 E3": 403 Authorization_RequestDenied: Insufficient privileges to complete the operation. (request-id rid-1)`
+	want := `graph: list members of "License – Microsoft 365 E3": 403 Authorization_RequestDenied: Insufficient privileges to complete the operation. (request-id rid-1)` +
+		`. This call needs the Graph permission GroupMember.Read.All (or Group.Read.All or Directory.Read.All), granted with admin consent; see docs/setup.md#graph-groupmember-read-all`
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant  %s", err, want)
 	}

@@ -25,7 +25,9 @@ func TestErrorFormat(t *testing.T) {
 		{"field errors", 422, `{"errors":{"email_address":["has already been taken"]}}`, "7f3c",
 			"procore: create user ana@contoso.com: 422 email_address has already been taken (request 7f3c)"},
 		{"message", 403, `{"message":"App is not connected to this company"}`, "",
-			"procore: create user ana@contoso.com: 403 App is not connected to this company"},
+			"procore: create user ana@contoso.com: 403 App is not connected to this company. " +
+				"creating, changing, reactivating or deactivating company users needs Admin on the company Directory tool " +
+				"(changing an email address needs Directory Admin too); see docs/setup.md#procore-directory-admin"},
 		{"not json", 502, `<html>bad gateway</html>`, "",
 			"procore: create user ana@contoso.com: 502 <html>bad gateway</html>"},
 		{"empty", 500, ``, "r1", "procore: create user ana@contoso.com: 500 Internal Server Error (request r1)"},

@@ -73,16 +73,20 @@ func TestAgainstSimulator(t *testing.T) {
 		t.Fatalf("duplicate create: err = %v", err)
 	}
 
-	// Deactivate and reactivate through PATCH.
-	if _, err := c.UpdateUser(ctx, u.ID, procore.UserInput{IsActive: &no}); err != nil {
+	// Deactivate through PATCH (which must carry email_address and
+	// last_name), reactivate through Procore's own endpoint.
+	if _, err := c.UpdateUser(ctx, u.ID, procore.UserInput{IsActive: &no}); err == nil {
+		t.Fatal("UpdateUser sent a body without email_address and last_name")
+	}
+	if _, err := c.UpdateUser(ctx, u.ID, procore.UserInput{EmailAddress: u.EmailAddress, LastName: u.LastName, IsActive: &no}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := c.GetUser(ctx, u.ID)
 	if err != nil || got.IsActive {
 		t.Fatalf("after deactivation: %+v, %v", got, err)
 	}
-	if _, err := c.UpdateUser(ctx, u.ID, procore.UserInput{IsActive: &yes}); err != nil {
-		t.Fatal(err)
+	if r, err := c.ReactivateUser(ctx, u.ID); err != nil || !r.IsActive {
+		t.Fatalf("reactivate = %+v, %v", r, err)
 	}
 	if got, _ := c.GetUser(ctx, u.ID); !got.IsActive {
 		t.Fatal("reactivation did not take")
@@ -120,7 +124,7 @@ func TestAgainstSimulator(t *testing.T) {
 		{UserID: u.ID, ProjectID: ps[1].ID, PermissionTemplateID: sim.TemplateStandard},
 		{UserID: 1, ProjectID: ps[1].ID},
 	})
-	if err != nil || len(res.Entities) != 1 || len(res.Errors) != 1 || res.Errors[0].Message() == "" {
+	if err != nil || len(res.Added) != 1 || len(res.Failed) != 1 || res.Failed[0].UserID != 1 || res.Failed[0].Reason == "" || len(res.Unanswered) != 0 {
 		t.Fatalf("bulk add = %+v, %v", res, err)
 	}
 	pus, err := c.ProjectUsers(ctx, ps[1].ID)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // csvHeader is the CSV's column row. The section column says which report
@@ -52,14 +53,21 @@ func CSV(run Run) ([]byte, error) {
 }
 
 // safeCell defuses CSV formula injection: Excel and LibreOffice evaluate a
-// cell that starts with = + - @ (or a tab or carriage return that hides
-// one), so a display name like "=HYPERLINK(...)" would run in the admin's
-// spreadsheet. A leading apostrophe makes it text, as OWASP recommends.
+// cell that starts with = + - @, and skip leading whitespace and control
+// characters before deciding, so " =1+1", "\t=cmd", "\r@x" and "\x00+1"
+// run too; a display name like "=HYPERLINK(...)" would run in the admin's
+// spreadsheet. A leading apostrophe makes the cell text, as OWASP
+// recommends. A cell that starts with a tab or carriage return is defused
+// whatever follows, as OWASP lists those two as triggers themselves.
 func safeCell(s string) string {
 	if s == "" {
 		return s
 	}
-	if strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s[0] == '\t' || s[0] == '\r' {
+		return "'" + s
+	}
+	rest := strings.TrimLeftFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+	if rest != "" && strings.ContainsRune("=+-@", rune(rest[0])) {
 		return "'" + s
 	}
 	return s

@@ -46,6 +46,9 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 </head>
 <body style="{{css .S.Body}}">
 <p style="{{css .S.Title}}"><strong>{{.Summary}}</strong></p>
+{{- if .Run.Cancelled}}
+<p style="{{css .S.Note}}">{{.Cancelled}}</p>
+{{- end}}
 {{- if .Run.Error}}
 <p style="{{css .S.Error}}">The run stopped with an error: {{.Run.Error}}</p>
 {{- end}}
@@ -55,7 +58,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 {{- end}}
 </table>
 {{- range .Sections}}
-<h3 style="{{css $.S.Title}}">{{.Title}} ({{len .Rows}})</h3>
+<h3 style="{{css $.S.Title}}">{{.Title}} ({{.Total}})</h3>
 {{- if .Note}}
 <p style="{{css $.S.Note}}">{{.Note}}</p>
 {{- end}}
@@ -71,9 +74,15 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 {{- end}}
 </tbody>
 </table>
+{{- if .More}}
+<p style="{{css $.S.Note}}"><em>{{.More}}</em></p>
+{{- end}}
 {{- end}}
 {{- if not .Sections}}
 <p>Every license-group member already has a Procore user; nothing needed doing.</p>
+{{- end}}
+{{- if .Mail}}
+<p style="{{css .S.Note}}">The attached CSV (zipped when large) lists every row of this report.</p>
 {{- end}}
 <p style="font-size:11px;color:#777777;margin-top:18px;">Sent by procsync.</p>
 </body>
@@ -83,12 +92,16 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 // htmlData is the template's input: everything precomputed as text, so the
 // template only lays it out and escapes it.
 type htmlData struct {
-	Title    string
-	Summary  string
-	Run      Run
-	Facts    [][2]string
-	Sections []tableView
-	S        htmlStyles
+	Title   string
+	Summary string
+	// Cancelled is the note of a run the operator stopped.
+	Cancelled string
+	Run       Run
+	Facts     [][2]string
+	Sections  []tableView
+	S         htmlStyles
+	// Mail is set for the mailed body, which points at the attachment.
+	Mail bool
 }
 
 type htmlStyles struct {
@@ -101,14 +114,27 @@ type tableView struct {
 	Note    string
 	Columns []Column
 	Rows    [][]string
+	// Total is the section's number of rows; more than len(Rows) when the
+	// table was cut, and then More says so.
+	Total int
+	More  string
 }
 
-func viewSections(run Run) []tableView {
+// viewSections renders the run's sections; limit > 0 keeps the first limit
+// rows of each (only those are rendered) and says how many more there are.
+func viewSections(run Run, limit int) []tableView {
 	secs := Sections(run)
 	out := make([]tableView, len(secs))
 	for i, s := range secs {
-		v := tableView{Title: s.Title, Note: s.Note, Columns: s.Columns, Rows: make([][]string, len(s.Rows))}
-		for j, r := range s.Rows {
+		rows := s.Rows
+		v := tableView{Title: s.Title, Note: s.Note, Columns: s.Columns, Total: len(rows)}
+		if limit > 0 && len(rows) > limit {
+			rows = rows[:limit]
+			v.More = fmt.Sprintf("Showing the first %s of %s. %s more are not shown here; the attached CSV lists every row.",
+				thousands(limit), thousands(v.Total), thousands(v.Total-limit))
+		}
+		v.Rows = make([][]string, len(rows))
+		for j, r := range rows {
 			cells := make([]string, len(s.Columns))
 			for k, c := range s.Columns {
 				cells[k] = r.Cell(c)
@@ -120,15 +146,21 @@ func viewSections(run Run) []tableView {
 	return out
 }
 
-// WriteHTML renders the run's HTML report to w. Every value from the
-// directory (names, addresses, errors) is escaped by html/template.
-func WriteHTML(w io.Writer, run Run) error {
+// WriteHTML renders the run's complete HTML report to w. Every value from
+// the directory (names, addresses, errors) is escaped by html/template.
+func WriteHTML(w io.Writer, run Run) error { return writeHTML(w, run, 0) }
+
+// writeHTML renders the HTML report, each table cut to limit rows when
+// limit > 0.
+func writeHTML(w io.Writer, run Run, limit int) error {
 	d := htmlData{
-		Title:    Subject("", run),
-		Summary:  shortSummary(run),
-		Run:      run,
-		Facts:    Facts(run),
-		Sections: viewSections(run),
+		Title:     Subject("", run),
+		Summary:   shortSummary(run),
+		Cancelled: cancelledNote(run),
+		Run:       run,
+		Facts:     Facts(run),
+		Sections:  viewSections(run, limit),
+		Mail:      limit > 0,
 		S: htmlStyles{Body: styleBody, Title: styleTitle, Facts: styleFacts, FactKey: styleFactKey, Note: styleNote,
 			Error: styleError, Table: styleTable, HeadRow: styleHeadRow, Cell: styleCell},
 	}
@@ -138,11 +170,39 @@ func WriteHTML(w io.Writer, run Run) error {
 	return nil
 }
 
-// HTML renders the run's HTML report as a string, for the mail body.
+// HTML renders the run's complete HTML report as a string.
 func HTML(run Run) (string, error) {
 	var b bytes.Buffer
 	if err := WriteHTML(&b, run); err != nil {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+// MailRows is how many rows of each table the mailed HTML shows. The mail
+// must stay readable and small (Graph takes 4 MB a request, attachment
+// included); the attachment carries every row.
+const MailRows = 200
+
+// MailHTML renders the HTML for the mail body: the complete report's
+// summary and facts, and the first MailRows rows of each table with a line
+// saying how many more there are and that the attached CSV lists them.
+func MailHTML(run Run) (string, error) {
+	var b bytes.Buffer
+	if err := writeHTML(&b, run, MailRows); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// thousands formats n with comma separators: 50000 → "50,000".
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -34,6 +34,10 @@ type Run struct {
 	Plan sync.Counts
 	// Error is the run-level error when the run failed as a whole.
 	Error string
+	// Cancelled is set when the operator stopped the apply (esc, Ctrl-C,
+	// SIGTERM): a deliberate stop, not an error, so the report says so
+	// instead of "context canceled".
+	Cancelled bool
 	// Rows are the run's actions; in_sync and excluded rows are not listed.
 	Rows []Row
 	// Held is set when a brake refused the run.
@@ -62,6 +66,8 @@ type Brake struct {
 	MaxCreates       int
 	Deactivations    int
 	MaxDeactivations int
+	Reactivations    int
+	MaxReactivations int
 	// Rows are the actions held back.
 	Rows []Row
 }
@@ -83,6 +89,9 @@ func (b *Brake) clauses() []string {
 	if b.Deactivations > b.MaxDeactivations {
 		out = append(out, fmt.Sprintf("the plan deactivates %d users, more than auto.max_deactivations = %d", b.Deactivations, b.MaxDeactivations))
 	}
+	if b.Reactivations > b.MaxReactivations {
+		out = append(out, fmt.Sprintf("the plan reactivates %d users, more than auto.max_reactivations = %d", b.Reactivations, b.MaxReactivations))
+	}
 	if len(out) == 0 {
 		out = append(out, "a brake refused the plan")
 	}
@@ -97,6 +106,9 @@ func (b *Brake) HowToAllow() string {
 	}
 	if b.Deactivations > b.MaxDeactivations {
 		raise = append(raise, fmt.Sprintf("auto.max_deactivations to at least %d", b.Deactivations))
+	}
+	if b.Reactivations > b.MaxReactivations {
+		raise = append(raise, fmt.Sprintf("auto.max_reactivations to at least %d", b.Reactivations))
 	}
 	if len(raise) == 0 {
 		return "Review and approve the plan in the TUI (run procsync)."
@@ -228,6 +240,24 @@ func tally(rows []Row, status sync.Status) map[sync.Kind]int {
 	return m
 }
 
+// cancelledNote says that the operator stopped the apply and how many
+// approved actions were therefore not applied.
+func cancelledNote(run Run) string {
+	n := 0
+	for _, r := range run.Rows {
+		if r.Status == sync.StatusSkipped {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return "The apply was cancelled by the operator."
+	case 1:
+		return "The apply was cancelled by the operator; 1 approved action was not applied and stays in the plan for the next run."
+	}
+	return fmt.Sprintf("The apply was cancelled by the operator; %d approved actions were not applied and stay in the plan for the next run.", n)
+}
+
 func failed(rows []Row) int {
 	n := 0
 	for _, r := range rows {
@@ -243,6 +273,9 @@ func failed(rows []Row) int {
 // applied."
 func Summary(run Run) string {
 	s := shortSummary(run)
+	if run.Cancelled {
+		s += " " + cancelledNote(run)
+	}
 	if run.Error != "" {
 		s += " The run stopped with an error: " + run.Error
 	}
@@ -377,7 +410,7 @@ func ShouldSend(mode string, run Run) bool {
 	if run.DryRun {
 		return false
 	}
-	return Changed(run) || failed(run.Rows) > 0 || run.Held != nil || run.Error != ""
+	return Changed(run) || failed(run.Rows) > 0 || run.Held != nil || run.Error != "" || run.Cancelled
 }
 
 // Subject is the mail subject: base (or a default) followed by the summary
@@ -389,6 +422,9 @@ func Subject(base string, run Run) string {
 		base = "procsync: Procore users provisioned"
 	}
 	s := base + " — " + strings.TrimSuffix(shortSummary(run), ".")
+	if run.Cancelled {
+		s += " (cancelled)"
+	}
 	if run.Error != "" {
 		s += " (run error)"
 	}

@@ -32,17 +32,7 @@ func Save(dir string, run Run) (htmlPath, csvPath string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	t := run.Started
-	if t.IsZero() {
-		t = time.Now()
-	}
-	base := t.UTC().Format("20060102T150405Z")
-	if run.ID != 0 {
-		base += "-run" + strconv.FormatInt(run.ID, 10)
-	}
-	if run.DryRun {
-		base += "-dry-run"
-	}
+	base := FileBase(run)
 	// The HTML and the CSV share a name; try suffixes until both are free.
 	for n := 1; n < 1000; n++ {
 		name := base
@@ -68,6 +58,23 @@ func Save(dir string, run Run) (htmlPath, csvPath string, err error) {
 		return htmlPath, csvPath, nil
 	}
 	return "", "", fmt.Errorf("report: save: too many reports named %s in %s", base, dir)
+}
+
+// FileBase is the name the run's report files share, without extension:
+// the run's start time in UTC and its id, e.g. 20261127T235701Z-run12.
+func FileBase(run Run) string {
+	t := run.Started
+	if t.IsZero() {
+		t = time.Now()
+	}
+	base := t.UTC().Format("20060102T150405Z")
+	if run.ID != 0 {
+		base += "-run" + strconv.FormatInt(run.ID, 10)
+	}
+	if run.DryRun {
+		base += "-dry-run"
+	}
+	return base
 }
 
 // writeNew creates path (failing if it exists), writes data and syncs it.

@@ -37,7 +37,7 @@ func renderText(run Run, width int) string {
 	for _, f := range facts {
 		line(f[0] + ":" + strings.Repeat(" ", keyw-cellWidth(f[0])+1) + f[1])
 	}
-	views := viewSections(run)
+	views := viewSections(run, 0)
 	for _, s := range views {
 		b.WriteByte('\n')
 		line(s.Title + " (" + strconv.Itoa(len(s.Rows)) + ")")

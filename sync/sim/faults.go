@@ -20,6 +20,13 @@ const (
 	FaultThrottle FaultKind = "429"
 	// FaultUnavailable answers 503 with Retry-After.
 	FaultUnavailable FaultKind = "503"
+	// FaultTimeout answers 408 Request Timeout, as Procore does when a
+	// page takes too long to build.
+	FaultTimeout FaultKind = "408"
+	// FaultServerError answers 500, which Procore documents as transient.
+	FaultServerError FaultKind = "500"
+	// FaultBadGateway answers 502, which Procore documents as transient.
+	FaultBadGateway FaultKind = "502"
 	// FaultLatency delays the request by Faults.Latency, then serves it.
 	FaultLatency FaultKind = "latency"
 	// FaultDrop serves the request (a write takes effect) and then closes
@@ -35,7 +42,7 @@ const (
 )
 
 // AllFaultKinds lists every fault kind.
-var AllFaultKinds = []FaultKind{FaultThrottle, FaultUnavailable, FaultLatency, FaultDrop, FaultMalformed, FaultExpireToken}
+var AllFaultKinds = []FaultKind{FaultThrottle, FaultUnavailable, FaultTimeout, FaultServerError, FaultBadGateway, FaultLatency, FaultDrop, FaultMalformed, FaultExpireToken}
 
 // Faults configures random fault injection for one service.
 type Faults struct {
@@ -197,6 +204,12 @@ func (s *Sim) applyFaults(service string, w http.ResponseWriter, r *http.Request
 		s.writeFault(service, w, r, http.StatusTooManyRequests, f)
 	case FaultUnavailable:
 		s.writeFault(service, w, r, http.StatusServiceUnavailable, f)
+	case FaultTimeout:
+		s.writeFault(service, w, r, http.StatusRequestTimeout, f)
+	case FaultServerError:
+		s.writeFault(service, w, r, http.StatusInternalServerError, f)
+	case FaultBadGateway:
+		s.writeFault(service, w, r, http.StatusBadGateway, f)
 	case FaultLatency:
 		sleep(r.Context(), f.Latency)
 		h(w, r)
@@ -258,7 +271,7 @@ func (s *Sim) writeFault(service string, w http.ResponseWriter, r *http.Request,
 	case ServiceGraph:
 		code := map[int]string{
 			400: "BadRequest", 401: "InvalidAuthenticationToken", 403: "Authorization_RequestDenied",
-			404: "Request_ResourceNotFound", 429: "TooManyRequests", 500: "generalException",
+			404: "Request_ResourceNotFound", 408: "RequestTimeout", 429: "TooManyRequests", 500: "generalException",
 			502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout",
 		}[status]
 		if code == "" {

@@ -45,7 +45,7 @@ func TestProcoreRateLimits(t *testing.T) {
 			clk := &clock{t: time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)}
 			srv := start(t, Options{Seed: 1, Members: 10, ProcoreSpikeLimit: tc.spike, ProcoreHourlyLimit: tc.hourly, Now: clk.now})
 			tok := procoreAppToken(t, srv)
-			u := fmt.Sprintf("%s/procore/rest/v1.0/companies/%d/vendors", srv.URL, CompanyID)
+			u := fmt.Sprintf("%s/procore/rest/v1.0/vendors?company_id=%d", srv.URL, CompanyID)
 			for i := 1; i <= 3; i++ {
 				r := do(t, "GET", u, procoreH(tok), nil)
 				if r.status != 200 || r.header.Get("X-Rate-Limit-Limit") != tc.wantLimit ||

@@ -2,16 +2,11 @@ package sim
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -83,7 +78,18 @@ func (s *Sim) serveGraph(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("client-request-id", reqID)
 	}
 	w.Header().Set("x-ms-ags-diagnostic", `{"ServerInfo":{"DataCenter":"Simulated","Slice":"E","Ring":"1","ScaleUnit":"000","RoleInstance":"SIM"}}`)
+	// Graph refuses any request body over 4 MB before looking further.
+	body, _ := io.ReadAll(r.Body)
+	if len(body) > graphMaxRequest {
+		s.tooLarge(w, r, len(body))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	rest := strings.TrimPrefix(r.URL.Path, "/graph")
+	if sid, ok := strings.CutPrefix(rest, uploadPrefix); ok {
+		s.serveUpload(w, r, sid)
+		return
+	}
 	version := ""
 	for _, v := range []string{"/v1.0/", "/beta/"} {
 		if strings.HasPrefix(rest, v) {
@@ -136,6 +142,13 @@ func (s *Sim) serveGraph(w http.ResponseWriter, r *http.Request) {
 			s.graphMembers(g, seg[1], seg[2:])
 		}
 	case g.path == "subscribedSkus" && method == http.MethodGet:
+		// The group and user permissions do not cover the tenant's
+		// licences: Microsoft lists these, least privileged first.
+		if !hasAnyScope(tok, "LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All",
+			"LicenseAssignment.ReadWrite.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All") {
+			g.fail(s, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+			return
+		}
 		s.graphSKUs(g)
 	case seg[0] == "me":
 		if tok.app {
@@ -271,79 +284,6 @@ func project(obj map[string]any, sel selection, defaults []string, withType bool
 		out["@odata.type"] = obj["@odata.type"]
 	}
 	return out
-}
-
-// skiptoken makes an opaque paging token bound to the query it pages.
-func skiptoken(offset int, scope string) string {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(scope))
-	return "RFNwdAIA" + base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("sim:%d:%08x", offset, h.Sum32())))
-}
-
-func parseSkiptoken(tok, scope string) (int, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, "RFNwdAIA"))
-	if err != nil || !strings.HasPrefix(tok, "RFNwdAIA") {
-		return 0, false
-	}
-	var off int
-	var sum uint32
-	if _, err := fmt.Sscanf(string(raw), "sim:%d:%08x", &off, &sum); err != nil {
-		return 0, false
-	}
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(scope))
-	return off, sum == h.Sum32() && off >= 0
-}
-
-// page builds one page of a collection of n items, materialising only the
-// items of the page through item. It answers errors itself and then
-// reports false; the caller writes resp once it has released s.mu.
-func (s *Sim) page(g *graphReq, context string, n int, item func(i int) any) (resp map[string]any, ok bool) {
-	top := graphDefaultTop
-	if raw := g.opt("top"); raw != "" {
-		v, err := strconv.Atoi(raw)
-		if err != nil || v < 1 || v > graphMaxTop {
-			g.fail(s, http.StatusBadRequest, "Request_UnsupportedQuery", fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", raw, graphMaxTop))
-			return nil, false
-		}
-		top = v
-	}
-	// The token is bound to the query without it, so it cannot be moved
-	// to another collection.
-	q := url.Values{}
-	for k, v := range g.q {
-		if k != "$skiptoken" && k != "skiptoken" {
-			q[k] = v
-		}
-	}
-	scope := g.r.URL.Path + "?" + q.Encode()
-	off := 0
-	if tok := g.opt("skiptoken"); tok != "" {
-		o, ok := parseSkiptoken(tok, scope)
-		if !ok {
-			g.fail(s, http.StatusBadRequest, "Request_BadRequest", "The specified page token value has expired or is invalid.")
-			return nil, false
-		}
-		off = o
-	}
-	end := min(off+top, n)
-	value := make([]any, 0, max(0, end-off))
-	for i := off; i < end; i++ {
-		value = append(value, item(i))
-	}
-	resp = map[string]any{
-		"@odata.context": g.base + g.vpath + "/$metadata#" + context,
-		"value":          value,
-	}
-	if strings.EqualFold(g.opt("count"), "true") {
-		resp["@odata.count"] = n
-	}
-	if end < n {
-		q.Set("$skiptoken", skiptoken(end, scope))
-		// Graph writes the option names with a literal "$", as clients do.
-		resp["@odata.nextLink"] = g.base + g.r.URL.Path + "?" + strings.ReplaceAll(q.Encode(), "%24", "$")
-	}
-	return resp, true
 }
 
 func (s *Sim) graphListGroups(g *graphReq) {
@@ -593,42 +533,6 @@ func (s *Sim) memberIDs(gr *Group, transitive, cast bool) memberList {
 	return ml
 }
 
-func (s *Sim) graphSKUs(g *graphReq) {
-	if g.opt("filter") != "" || g.opt("top") != "" || g.opt("orderby") != "" {
-		g.fail(s, http.StatusBadRequest, "Request_UnsupportedQuery", "subscribedSkus supports only $select.")
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var objs []map[string]any
-	for _, k := range s.t.SKUs {
-		objs = append(objs, map[string]any{
-			"accountId": TenantGUID, "accountName": "Contoso", "appliesTo": "User", "capabilityStatus": "Enabled",
-			"consumedUnits": k.ConsumedUnits, "id": TenantGUID + "_" + k.SkuID, "skuId": k.SkuID,
-			"skuPartNumber": k.SkuPartNumber, "servicePlans": []any{}, "subscriptionIds": []string{newGUID()},
-			"prepaidUnits": map[string]int{"enabled": k.PrepaidUnits, "suspended": 0, "warning": 0, "lockedOut": 0},
-		})
-	}
-	var sel selection
-	if len(objs) > 0 {
-		var err error
-		if sel, err = parseSelect(g.opt("select"), objs[0]); err != nil {
-			g.fail(s, http.StatusBadRequest, "Request_BadRequest", err.Error())
-			return
-		}
-	}
-	value := make([]map[string]any, 0, len(objs))
-	for _, o := range objs {
-		if sel == nil {
-			delete(o, "@odata.type")
-			value = append(value, o)
-		} else {
-			value = append(value, project(o, sel, nil, false))
-		}
-	}
-	writeJSON(g.w, http.StatusOK, map[string]any{"@odata.context": g.base + g.vpath + "/$metadata#subscribedSkus", "value": value})
-}
-
 func (s *Sim) graphListUsers(g *graphReq) {
 	if !hasAnyScope(g.tok, "User.Read.All", "User.ReadBasic.All", "Directory.Read.All") {
 		g.fail(s, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
@@ -672,8 +576,8 @@ func (s *Sim) graphUser(g *graphReq, key string, rest []string) {
 	s.mu.Lock()
 	u := s.lookupUser(key)
 	s.mu.Unlock()
-	if len(rest) == 1 && rest[0] == "sendMail" && g.r.Method == http.MethodPost {
-		s.graphSendMail(g, u, key)
+	if len(rest) > 0 && (rest[0] == "sendMail" || rest[0] == "messages") {
+		s.graphMail(g, u, key, rest)
 		return
 	}
 	if len(rest) > 0 || g.r.Method != http.MethodGet {
@@ -693,173 +597,4 @@ func (s *Sim) graphUser(g *graphReq, key string, rest []string) {
 	out := project(obj, sel, userDefaults, false)
 	out["@odata.context"] = g.base + g.vpath + "/$metadata#users/$entity"
 	writeJSON(g.w, http.StatusOK, out)
-}
-
-func (s *Sim) graphSendMail(g *graphReq, u *User, key string) {
-	if !hasAnyScope(g.tok, "Mail.Send") {
-		g.fail(s, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
-		return
-	}
-	if u == nil {
-		g.fail(s, http.StatusNotFound, "ErrorInvalidUser", fmt.Sprintf("The requested user '%s' is invalid.", key))
-		return
-	}
-	if !g.tok.app && u.ID != g.tok.subject {
-		g.fail(s, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
-		return
-	}
-	if u.Mail == "" {
-		g.fail(s, http.StatusNotFound, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise.")
-		return
-	}
-	if !strings.Contains(g.r.Header.Get("Content-Type"), "json") {
-		g.fail(s, http.StatusBadRequest, "BadRequest", "Write requests (excluding DELETE) must contain the Content-Type header declaration.")
-		return
-	}
-	type addr struct {
-		EmailAddress struct {
-			Address string `json:"address"`
-			Name    string `json:"name"`
-		} `json:"emailAddress"`
-	}
-	var in struct {
-		Message *struct {
-			Subject string `json:"subject"`
-			Body    struct {
-				ContentType string `json:"contentType"`
-				Content     string `json:"content"`
-			} `json:"body"`
-			ToRecipients []addr `json:"toRecipients"`
-			CcRecipients []addr `json:"ccRecipients"`
-		} `json:"message"`
-		SaveToSentItems *bool `json:"saveToSentItems"`
-	}
-	body, _ := io.ReadAll(g.r.Body)
-	if len(bytes.TrimSpace(body)) == 0 {
-		g.fail(s, http.StatusBadRequest, "ErrorInvalidRequest", "Empty Payload. JSON content expected.")
-		return
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		g.fail(s, http.StatusBadRequest, "RequestBodyRead", "Invalid JSON in request body: "+err.Error())
-		return
-	}
-	if in.Message == nil {
-		g.fail(s, http.StatusBadRequest, "ErrorInvalidParameter", "The value of the parameter 'Message' is empty.")
-		return
-	}
-	m := Mail{From: u.UserPrincipalName, Subject: in.Message.Subject, ContentType: in.Message.Body.ContentType,
-		Content: in.Message.Body.Content, SaveToSentItems: in.SaveToSentItems == nil || *in.SaveToSentItems, Time: s.now()}
-	for _, a := range in.Message.ToRecipients {
-		m.To = append(m.To, a.EmailAddress.Address)
-	}
-	for _, a := range in.Message.CcRecipients {
-		m.Cc = append(m.Cc, a.EmailAddress.Address)
-	}
-	if len(m.To)+len(m.Cc) == 0 {
-		g.fail(s, http.StatusBadRequest, "ErrorInvalidRecipients", "At least one recipient isn't valid., A message can't be sent because it contains no recipients.")
-		return
-	}
-	for _, a := range append(slices.Clone(m.To), m.Cc...) {
-		if !strings.Contains(a, "@") {
-			g.fail(s, http.StatusBadRequest, "ErrorInvalidRecipients", "At least one recipient isn't valid., Recipient '"+a+"' is not resolved. All recipients must be resolved before a message can be submitted.")
-			return
-		}
-	}
-	if ct := strings.ToLower(m.ContentType); ct != "" && ct != "html" && ct != "text" {
-		g.fail(s, http.StatusBadRequest, "RequestBodyRead", "Requested value '"+m.ContentType+"' was not found.")
-		return
-	}
-	s.mu.Lock()
-	s.insp.mails = append(s.insp.mails, m)
-	s.mu.Unlock()
-	g.w.WriteHeader(http.StatusAccepted)
-}
-
-// graphBatch serves $batch: each part is answered (and faulted) on its
-// own, and the answers come back in an order of their own.
-func (s *Sim) graphBatch(g *graphReq) {
-	var in struct {
-		Requests []struct {
-			ID      string            `json:"id"`
-			Method  string            `json:"method"`
-			URL     string            `json:"url"`
-			Headers map[string]string `json:"headers"`
-			Body    json.RawMessage   `json:"body"`
-		} `json:"requests"`
-	}
-	if err := json.NewDecoder(g.r.Body).Decode(&in); err != nil {
-		g.fail(s, http.StatusBadRequest, "BadRequest", "Invalid batch payload format: "+err.Error())
-		return
-	}
-	if len(in.Requests) == 0 {
-		g.fail(s, http.StatusBadRequest, "BadRequest", "Invalid batch payload format: no requests.")
-		return
-	}
-	if len(in.Requests) > graphMaxBatch {
-		g.fail(s, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Number of requests in the batch exceeds the limit of %d.", graphMaxBatch))
-		return
-	}
-	seen := map[string]bool{}
-	for _, br := range in.Requests {
-		if br.ID == "" || seen[br.ID] {
-			g.fail(s, http.StatusBadRequest, "BadRequest", "Invalid batch payload format: request ids must be present and unique ('"+br.ID+"').")
-			return
-		}
-		seen[br.ID] = true
-	}
-	responses := make([]map[string]any, 0, len(in.Requests))
-	for _, br := range in.Requests {
-		rel := br.URL
-		if strings.Contains(rel, "://") {
-			responses = append(responses, map[string]any{"id": br.ID, "status": 400, "body": map[string]any{
-				"error": map[string]any{"code": "BadRequest", "message": "Invalid request URI: batch requests take URLs relative to the version, like /groups."}}})
-			continue
-		}
-		rel = "/" + strings.TrimPrefix(rel, "/")
-		method := strings.ToUpper(br.Method)
-		if method == "" {
-			method = http.MethodGet
-		}
-		var body io.Reader = http.NoBody
-		if len(br.Body) > 0 {
-			body = bytes.NewReader(br.Body)
-		}
-		sub, err := http.NewRequestWithContext(g.r.Context(), method, g.vpath+rel, body)
-		if err != nil {
-			responses = append(responses, map[string]any{"id": br.ID, "status": 400, "body": map[string]any{
-				"error": map[string]any{"code": "BadRequest", "message": "Invalid request URI: " + err.Error()}}})
-			continue
-		}
-		sub.Host = g.r.Host
-		sub.Header.Set("Authorization", g.r.Header.Get("Authorization"))
-		for k, v := range br.Headers {
-			sub.Header.Set(k, v)
-		}
-		if len(br.Body) > 0 && sub.Header.Get("Content-Type") == "" {
-			sub.Header.Set("Content-Type", "application/json")
-		}
-		rec := httptest.NewRecorder()
-		start := s.now()
-		s.applyFaults(ServiceGraph, rec, sub, s.serveGraph, true)
-		s.record(Request{Service: ServiceGraph, Method: method, Path: sub.URL.Path, Query: sub.URL.RawQuery,
-			Header: redactHeader(sub.Header), Body: string(br.Body), Status: rec.Code, ResponseHeader: redactHeader(rec.Header()), Time: start, Batch: true})
-		hdr := map[string]string{}
-		for k := range rec.Header() {
-			hdr[k] = rec.Header().Get(k)
-		}
-		part := map[string]any{"id": br.ID, "status": rec.Code, "headers": hdr}
-		if b := rec.Body.Bytes(); len(b) > 0 {
-			if json.Valid(b) {
-				part["body"] = json.RawMessage(b)
-			} else {
-				part["body"] = base64.StdEncoding.EncodeToString(b)
-			}
-		}
-		responses = append(responses, part)
-	}
-	// Graph answers in any order; shuffle so that no client relies on it.
-	s.mu.Lock()
-	s.rng.Shuffle(len(responses), func(i, j int) { responses[i], responses[j] = responses[j], responses[i] })
-	s.mu.Unlock()
-	writeJSON(g.w, http.StatusOK, map[string]any{"responses": responses})
 }

@@ -55,13 +55,13 @@ func GraphResourceUnitsFor(users int) int {
 // them). $select takes one off, $expand adds one, $top below 20 takes one
 // off, and no request costs less than 1. path is relative to the version
 // ("groups/{id}/members/microsoft.graph.user"). Two kinds of requests are
-// free here: $batch itself, whose parts are charged one by one, and
-// sendMail, which Outlook serves under limits of its own (per mailbox, not
-// modelled).
+// free here: $batch itself, whose parts are charged one by one, and mail
+// (sendMail, and drafts with their attachments and send), which Outlook
+// serves under limits of its own (per mailbox, not modelled).
 func GraphCost(method, path string, q url.Values) int {
 	path = strings.Trim(path, "/")
 	seg := strings.Split(path, "/")
-	if path == "$batch" || seg[len(seg)-1] == "sendMail" {
+	if path == "$batch" || seg[len(seg)-1] == "sendMail" || (len(seg) >= 3 && seg[2] == "messages") || (len(seg) >= 2 && seg[0] == "me" && seg[1] == "messages") {
 		return 0
 	}
 	cost := 1

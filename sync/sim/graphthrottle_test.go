@@ -32,6 +32,9 @@ func TestGraphCost(t *testing.T) {
 		{"POST", "$batch", "", 0},
 		{"POST", "me/sendMail", "", 0},
 		{"POST", "users/megan.bowen@contoso.com/sendMail", "", 0},
+		{"POST", "me/messages", "", 0},
+		{"POST", "users/megan.bowen@contoso.com/messages/m1/attachments/createUploadSession", "", 0},
+		{"POST", "users/megan.bowen@contoso.com/messages/m1/send", "", 0},
 	}
 	for _, tc := range tests {
 		q, err := url.ParseQuery(tc.query)

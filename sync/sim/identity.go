@@ -76,10 +76,21 @@ func (a *authState) init() {
 
 // graphPermissions are the delegated permissions admin-consented for the
 // app registration; ".default" grants them all.
-var graphPermissions = []string{"GroupMember.Read.All", "Group.Read.All", "User.Read", "User.Read.All", "Mail.Send"}
+var graphPermissions = []string{"GroupMember.Read.All", "Group.Read.All", "User.Read", "User.Read.All", "Mail.Send",
+	"LicenseAssignment.Read.All", "Mail.ReadWrite"}
 
-// graphAppRoles are the application permissions granted to the app.
-var graphAppRoles = []string{"GroupMember.Read.All", "Group.Read.All", "User.Read.All", "Mail.Send"}
+// graphAppRoles are the application permissions granted to the app by
+// default (Options.GraphAppRoles replaces them): those docs/setup.md lists.
+var graphAppRoles = []string{"GroupMember.Read.All", "Group.Read.All", "User.Read.All", "Mail.Send",
+	"LicenseAssignment.Read.All", "Mail.ReadWrite"}
+
+// appRoles are the application permissions client-credentials tokens get.
+func (s *Sim) appRoles() []string {
+	if s.opts.GraphAppRoles != nil {
+		return slices.Clone(s.opts.GraphAppRoles)
+	}
+	return graphAppRoles
+}
 
 const graphResource = "https://graph.microsoft.com"
 
@@ -383,7 +394,7 @@ func (s *Sim) identityToken(w http.ResponseWriter, r *http.Request, tenant strin
 			return
 		}
 		s.mu.Lock()
-		resp := s.issueGraphTokens(clientID, "", graphAppRoles, true)
+		resp := s.issueGraphTokens(clientID, "", s.appRoles(), true)
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, resp)
 	case "urn:ietf:params:oauth:grant-type:device_code":

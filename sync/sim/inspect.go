@@ -1,11 +1,16 @@
 package sim
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	gosync "sync"
 	"time"
 )
 
@@ -80,9 +85,13 @@ type Mail struct {
 	Content         string    `json:"content"`
 	SaveToSentItems bool      `json:"save_to_sent_items"`
 	Time            time.Time `json:"time"`
+	// Attachments are the files it carried, inline or uploaded.
+	Attachments []MailAttachment `json:"attachments,omitempty"`
 }
 
 type inspectState struct {
+	// redirects are Procore redirect URIs registered while serving.
+	redirects  []string
 	reqs       []Request
 	counts     map[string]int
 	violations []string
@@ -227,7 +236,7 @@ func (s *Sim) serveInspect(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		pus := make([]map[string]any, 0, len(s.t.ProcoreUsers))
 		for _, u := range s.t.ProcoreUsers {
-			pus = append(pus, s.procoreUserJSON(u))
+			pus = append(pus, s.procoreUserJSON(u, false))
 		}
 		cids := slices.Clone(s.insp.created)
 		s.mu.Unlock()
@@ -275,6 +284,16 @@ func (s *Sim) serveInspect(w http.ResponseWriter, r *http.Request) {
 	case path == "/_sim/faults" && r.Method == http.MethodDelete:
 		s.ClearFaults()
 		w.WriteHeader(http.StatusNoContent)
+	case path == "/_sim/hold":
+		s.serveHold(w, r)
+	case path == "/_sim/procore_redirect_uris" && r.Method == http.MethodPost:
+		uri := r.FormValue("uri")
+		if uri == "" {
+			http.Error(w, "sim: POST /_sim/procore_redirect_uris needs a uri form value", http.StatusBadRequest)
+			return
+		}
+		s.RegisterProcoreRedirect(uri)
+		w.WriteHeader(http.StatusNoContent)
 	case path == "/_sim/devicelogin" && r.Method == http.MethodPost:
 		code := r.FormValue("user_code")
 		if err := s.ApproveDevice(code); err != nil {
@@ -283,7 +302,7 @@ func (s *Sim) serveInspect(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		http.Error(w, "sim: unknown inspection endpoint; try GET /_sim/state, GET|DELETE /_sim/requests, POST|DELETE /_sim/faults, POST /_sim/devicelogin", http.StatusNotFound)
+		http.Error(w, "sim: unknown inspection endpoint; try GET /_sim/state, GET|DELETE /_sim/requests, POST|DELETE /_sim/faults, POST|GET|DELETE /_sim/hold, POST /_sim/procore_redirect_uris, POST /_sim/devicelogin", http.StatusNotFound)
 	}
 }
 
@@ -311,4 +330,167 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	// buffer can be reused at once.
 	_, _ = w.Write(b)
 	putJSONBuf(b)
+}
+
+// HoldRule picks the one request Hold stops on its way in.
+type HoldRule struct {
+	// Service is "identity", "graph" or "procore"; empty matches any.
+	Service string `json:"service,omitempty"`
+	// Method matches exactly when set ("PATCH").
+	Method string `json:"method,omitempty"`
+	// WritesOnly matches POST, PATCH, PUT and DELETE only.
+	WritesOnly bool `json:"writes_only,omitempty"`
+	// PathContains matches paths that contain it.
+	PathContains string `json:"path_contains,omitempty"`
+	// Skip lets that many matching requests through before the one held.
+	Skip int `json:"skip,omitempty"`
+}
+
+func (h *HoldRule) matches(service string, r *http.Request) bool {
+	return (h.Service == "" || h.Service == service) &&
+		(h.Method == "" || h.Method == r.Method) &&
+		(!h.WritesOnly || isWrite(r.Method)) &&
+		(h.PathContains == "" || strings.Contains(r.URL.Path, h.PathContains))
+}
+
+// maxHold bounds how long a request stays held, so that a test that dies
+// without releasing it cannot wedge a long-running simulator.
+const maxHold = 2 * time.Minute
+
+// holdState is the armed HoldRule and the request it holds, if any.
+type holdState struct {
+	mu      gosync.Mutex
+	rule    *HoldRule
+	seen    int
+	held    *Request
+	heldCh  chan struct{} // closed once a request is held
+	release chan struct{} // closed by Release
+}
+
+func (hs *holdState) init() {
+	hs.heldCh, hs.release = make(chan struct{}), make(chan struct{})
+}
+
+// Hold arms rule: the matching request (after rule.Skip others) stops
+// before latency, faults or the handler touch it, until Release. It is
+// how a test kills a client exactly while its write is in flight: the
+// held request still takes effect when released, even if its client is
+// gone, which is the answer-lost case a rerun must handle. Arming again
+// releases a request held by the previous rule.
+func (s *Sim) Hold(rule HoldRule) {
+	hs := &s.hold
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	close(hs.release)
+	hs.rule, hs.seen, hs.held = &rule, 0, nil
+	hs.init()
+}
+
+// Held waits until the armed rule holds a request and returns it (without
+// headers), or returns false when ctx ends first.
+func (s *Sim) Held(ctx context.Context) (Request, bool) {
+	hs := &s.hold
+	hs.mu.Lock()
+	ch := hs.heldCh
+	hs.mu.Unlock()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+		return Request{}, false
+	}
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if hs.held == nil {
+		return Request{}, false
+	}
+	return *hs.held, true
+}
+
+// Release lets the held request go on to the handler and disarms the rule.
+func (s *Sim) Release() {
+	hs := &s.hold
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	close(hs.release)
+	hs.rule, hs.seen, hs.held = nil, 0, nil
+	hs.init()
+}
+
+// beforeRequest runs Options.OnRequest and the hold rule on a request to a
+// service, whose body has been read already.
+func (s *Sim) beforeRequest(service string, r *http.Request, body []byte) {
+	if s.opts.OnRequest != nil {
+		c := r.Clone(r.Context())
+		c.Body = io.NopCloser(bytes.NewReader(body))
+		s.opts.OnRequest(c)
+	}
+	hs := &s.hold
+	hs.mu.Lock()
+	if hs.rule == nil || hs.held != nil || !hs.rule.matches(service, r) {
+		hs.mu.Unlock()
+		return
+	}
+	hs.seen++
+	if hs.seen <= hs.rule.Skip {
+		hs.mu.Unlock()
+		return
+	}
+	hs.held = &Request{Service: service, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		Body: redactBody(r.Header.Get("Content-Type"), body), Time: s.now()}
+	release := hs.release
+	close(hs.heldCh)
+	hs.mu.Unlock()
+	// Not r.Context(): the request must outlive a killed client.
+	t := time.NewTimer(maxHold)
+	defer t.Stop()
+	select {
+	case <-release:
+	case <-t.C:
+	}
+}
+
+// serveHold is /_sim/hold for tests in another process: POST arms a
+// HoldRule (JSON), GET?wait_ms=N waits up to N ms for the held request
+// ({"held": bool, "request": {...}}), DELETE releases it.
+func (s *Sim) serveHold(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+		var rule HoldRule
+		if err := json.NewDecoder(r.Body).Decode(&rule); err != nil {
+			http.Error(w, "sim: decode hold rule: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.Hold(rule)
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodGet:
+		wait, _ := strconv.Atoi(r.URL.Query().Get("wait_ms"))
+		ctx, cancel := context.WithTimeout(r.Context(), time.Duration(wait)*time.Millisecond)
+		defer cancel()
+		req, ok := s.Held(ctx)
+		out := map[string]any{"held": ok}
+		if ok {
+			out["request"] = req
+		}
+		writeJSON(w, http.StatusOK, out)
+	case http.MethodDelete:
+		s.Release()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		http.Error(w, "sim: /_sim/hold takes POST (arm), GET?wait_ms=N (wait) or DELETE (release)", http.StatusMethodNotAllowed)
+	}
+}
+
+// RegisterProcoreRedirect registers one more Procore redirect URI while the
+// simulator serves, so that a test in another process can sign in through
+// a loopback port it picked (Procore matches redirect URIs exactly).
+func (s *Sim) RegisterProcoreRedirect(uri string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.insp.redirects = append(s.insp.redirects, uri)
+}
+
+func (s *Sim) procoreRedirectRegistered(uri string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Contains(s.insp.redirects, uri)
 }

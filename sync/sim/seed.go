@@ -70,8 +70,11 @@ type ProcoreUser struct {
 	VendorID int64
 	// PermissionTemplateID is the company permission template, or zero.
 	PermissionTemplateID int64
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
+	// DefaultPermissionTemplateID is the template the user gets on the
+	// projects they are added to, or zero.
+	DefaultPermissionTemplateID int64
+	CreatedAt                   time.Time
+	UpdatedAt                   time.Time
 }
 
 // Vendor is a company in the Procore directory (subcontractors).

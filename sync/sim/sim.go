@@ -125,9 +125,20 @@ type Options struct {
 	// budget; GraphResourceUnitsAuto picks Microsoft's documented value for
 	// the tenant's size (3,500, 5,000 or 8,000).
 	GraphResourceUnits int
+	// GraphAppRoles are the application permissions granted to the app
+	// (the "roles" of client-credentials tokens); nil means the default
+	// registration's, which has every permission docs/setup.md lists.
+	// Tests remove one to see the 403 a tenant without it gets.
+	GraphAppRoles []string
 	// Now is the clock (default time.Now). Tests move it to expire tokens
 	// and rate-limit windows without sleeping.
 	Now func() time.Time
+	// OnRequest, if set, sees every request to a service (not /_sim/)
+	// after its body is read and before latency, faults or the handler act
+	// on it, so that a test can check the world at the moment a request
+	// arrives, or hold the request there (see Hold for other processes).
+	// Its body is a copy; the handler reads its own. Calls are concurrent.
+	OnRequest func(r *http.Request)
 }
 
 // Sim is the simulated tenant. It is an http.Handler serving all three
@@ -141,9 +152,11 @@ type Sim struct {
 	dir
 	auth authState
 	insp inspectState
+	hold holdState
 	flt  faultState
 	rl   rateState
 	gb   graphBudget
+	mb   mailState
 	rng  *rand.Rand
 }
 
@@ -190,6 +203,7 @@ func New(opts Options) *Sim {
 	s.auth.init()
 	s.insp.init()
 	s.flt.init()
+	s.hold.init()
 	s.gb.init(opts.GraphResourceUnits, len(t.Users))
 	return s
 }
@@ -318,6 +332,7 @@ func (s *Sim) serveService(service string, h http.HandlerFunc, w http.ResponseWr
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	s.beforeRequest(service, r, body)
 	if s.opts.Latency > 0 {
 		sleep(r.Context(), s.opts.Latency)
 	}

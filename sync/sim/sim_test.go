@@ -712,12 +712,27 @@ func TestProcoreWrites(t *testing.T) {
 	if r.status != 422 || !strings.Contains(string(r.body), "last_name") {
 		t.Fatalf("missing last_name: %d %s", r.status, r.body)
 	}
-	// Deactivate then reactivate.
-	for _, active := range []bool{false, true} {
-		r = do(t, "PATCH", fmt.Sprintf("%s/%d", users, int64(id)), procoreH(tok), map[string]any{"user": map[string]any{"is_active": active}})
-		if r.status != 200 || r.json(t)["is_active"] != active {
-			t.Fatalf("patch is_active=%v: %d %s", active, r.status, r.body)
+	// An update must carry email_address and last_name (the spec's
+	// required fields), or it is a 422 in Procore's error shape.
+	r = do(t, "PATCH", fmt.Sprintf("%s/%d", users, int64(id)), procoreH(tok), map[string]any{"user": map[string]any{"is_active": false}})
+	if r.status != 422 || !strings.Contains(string(r.body), `"last_name":["is missing"]`) || !strings.Contains(string(r.body), `"email_address":["is missing"]`) {
+		t.Fatalf("patch without required fields: %d %s", r.status, r.body)
+	}
+	// Deactivate through PATCH, reactivate through the inactive endpoint
+	// (no body), twice: a repeated reactivation answers the same.
+	r = do(t, "PATCH", fmt.Sprintf("%s/%d", users, int64(id)), procoreH(tok),
+		map[string]any{"user": map[string]any{"email_address": "new.person@contoso.com", "last_name": "Person", "is_active": false}})
+	if r.status != 200 || r.json(t)["is_active"] != false {
+		t.Fatalf("patch is_active=false: %d %s", r.status, r.body)
+	}
+	for range 2 {
+		r = do(t, "PATCH", fmt.Sprintf("%s/inactive/%d", users, int64(id)), procoreH(tok), nil)
+		if r.status != 200 || r.json(t)["is_active"] != true {
+			t.Fatalf("reactivate: %d %s", r.status, r.body)
 		}
+	}
+	if r = do(t, "PATCH", fmt.Sprintf("%s/inactive/%d", users, 99), procoreH(tok), nil); r.status != 404 {
+		t.Fatalf("reactivate an unknown user: %d %s", r.status, r.body)
 	}
 	if c := srv.Sim.Created(); len(c) != 1 || c[0].Email != "new.person@contoso.com" {
 		t.Fatalf("Created = %+v", c)
@@ -794,9 +809,9 @@ func TestProcoreCompanyHeaderAndProjects(t *testing.T) {
 	r = do(t, "POST", fmt.Sprintf("%s/procore/rest/v1.1/companies/%d/users/bulk_add", srv.URL, CompanyID), procoreH(access),
 		map[string]any{"users": []any{map[string]any{"user_id": uid, "project_id": ProjectRiverside, "permission_template_id": TemplateSuperintendent},
 			map[string]any{"user_id": uid, "project_id": 1, "permission_template_id": TemplateSuperintendent}}})
-	m := r.json(t)
-	if r.status != 200 || len(m["entities"].([]any)) != 1 || len(m["errors"].([]any)) != 1 {
-		t.Fatalf("bulk_add: %d %s", r.status, r.body)
+	// The v1.1 answer: {"<user id>": {"<project id>": "success" | "failure"}}.
+	if want := fmt.Sprintf(`{"%d":{"1":"failure","%d":"success"}}`, uid, ProjectRiverside); r.status != 200 || strings.TrimSpace(string(r.body)) != want {
+		t.Fatalf("bulk_add: %d %s, want %s", r.status, r.body, want)
 	}
 	r = do(t, "GET", fmt.Sprintf("%s/procore/rest/v1.0/projects/%d/users", srv.URL, ProjectRiverside), procoreH(access), nil)
 	found := false

@@ -124,12 +124,12 @@ func TestProcoreUserViewMatchesProcoreUserJSON(t *testing.T) {
 	var maps []map[string]any
 	for _, u := range users {
 		v := s.procoreView(u)
-		want, _ := json.Marshal(s.procoreUserJSON(u))
+		want, _ := json.Marshal(s.procoreUserJSON(u, false))
 		if got, _ := marshalJSON(nil, v); string(got) != string(want) {
 			t.Errorf("user %d:\n got %s\nwant %s", u.ID, got, want)
 		}
 		page = append(page, v)
-		maps = append(maps, s.procoreUserJSON(u))
+		maps = append(maps, s.procoreUserJSON(u, false))
 	}
 	want, _ := json.Marshal(maps)
 	if got, _ := marshalJSON(nil, page); string(got) != string(want) {

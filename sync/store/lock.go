@@ -68,16 +68,22 @@ type StateLock struct {
 }
 
 // Lock takes the exclusive lock of stateDir (creating the directory 0700 if
-// needed), or fails at once with a *LockedError naming the holder. The lock
+// needed), or fails at once with a *LockedError naming the holder. The
+// directory is checked first (see PrepareStateDir) and the lock file is
+// opened without following a symlink (a *StateDirError otherwise). The lock
 // is flock(2) on unix and LockFileEx on Windows; the file's contents (pid,
 // host, start time) only serve to explain who holds it.
 func Lock(stateDir string) (*StateLock, error) {
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return nil, fmt.Errorf("lock state directory: %w", err)
+	if err := PrepareStateDir(stateDir); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(stateDir, LockFileName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openPrivate(stateDir, LockFileName)
 	if err != nil {
+		var se *StateDirError
+		if errors.As(err, &se) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("lock state directory: %w", err)
 	}
 	if err := tryLock(f); err != nil {

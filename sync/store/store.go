@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -198,15 +197,22 @@ type Store struct {
 
 // Open opens (creating if needed) the journal in stateDir and brings its
 // schema up to date. The state directory is created 0700 and the database
-// file 0600: the journal names every person procsync touched.
+// file 0600: the journal names every person procsync touched. The directory
+// is checked first (see PrepareStateDir), and a journal file that is a
+// symlink is refused with a *StateDirError.
 func Open(stateDir string) (*Store, error) {
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return nil, fmt.Errorf("journal: create state directory: %w", err)
+	if err := PrepareStateDir(stateDir); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
 	}
 	path := filepath.Join(stateDir, FileName)
+	// SQLite opens its files by name and follows links: none of the three
+	// may be one (the main file is also opened below without following).
+	if err := refuseSymlinks(stateDir, FileName+"-wal", FileName+"-shm"); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
 	// SQLite gives the -wal and -shm files the main file's permissions, so
 	// creating it 0600 first keeps all three private.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openPrivate(stateDir, FileName)
 	if err != nil {
 		return nil, fmt.Errorf("journal: open %s: %w", path, err)
 	}

@@ -6,30 +6,21 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	gosync "sync"
 	"testing"
-	"time"
 
 	"procsync/sync/sim"
-	"procsync/sync/store"
 )
 
 // bin is the procsync binary TestMain builds once for every test.
@@ -62,258 +53,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// demoSeed is the seed `procsync demo` generates its tenant from by default.
-const demoSeed = 1
-
-// simProc is a `procsync demo --serve` process and the environment that
-// points procsync at it.
-type simProc struct {
-	URL      string
-	Config   string // path of the written config
-	StateDir string
-	Members  int
-	env      []string
-}
-
-// startSim serves a simulated tenant of members license-group members in
-// its own process, with a fresh state directory, until the test ends.
-func startSim(t *testing.T, members int) *simProc {
-	t.Helper()
-	dir := t.TempDir()
-	p := &simProc{Config: filepath.Join(dir, "config.toml"), StateDir: filepath.Join(dir, "state"), Members: members}
-	errOut := &syncWriter{w: &bytes.Buffer{}}
-	cmd := exec.Command(bin, "demo", "--serve", "127.0.0.1:0", "--write-config", p.Config, "--users", strconv.Itoa(members))
-	cmd.Stdout = io.Discard
-	cmd.Stderr = errOut
-	cmd.Env = baseEnv()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start demo --serve: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	urlRE := regexp.MustCompile(`(?m)^api_url = "(http://127\.0\.0\.1:[0-9]+)/graph"`)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if b, err := os.ReadFile(p.Config); err == nil {
-			if m := urlRE.FindSubmatch(b); m != nil {
-				p.URL = string(m[1])
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("demo --serve wrote no config within 15 s; stderr:\n%s", errOut.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	p.env = append(baseEnv(),
-		"PROCSYNC_CONFIG="+p.Config,
-		"PROCSYNC_STATE_DIR="+p.StateDir,
-		"PROCSYNC_TOKEN_STORE=file",
-		"PROCSYNC_GRAPH_CLIENT_SECRET="+sim.GraphClientSecret,
-		"PROCSYNC_PROCORE_CLIENT_SECRET="+sim.ProcoreClientSecret,
-	)
-	return p
-}
-
-// baseEnv is the test's environment without any PROCSYNC_ setting, so that
-// the developer's own config or secrets never leak into a test.
-func baseEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PROCSYNC_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, "NO_COLOR=1")
-}
-
-// syncWriter lets a child process write to a buffer the test reads later.
-type syncWriter struct {
-	mu gosync.Mutex
-	w  *bytes.Buffer
-}
-
-func (s *syncWriter) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(b)
-}
-
-func (s *syncWriter) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.String()
-}
-
-// result is a finished procsync process.
-type result struct {
-	Code           int
-	Stdout, Stderr string
-}
-
-// command prepares `procsync args…` in the simulator's environment, with
-// extra environment settings (NAME=value, or NAME= to remove one).
-func (p *simProc) command(ctx context.Context, extraEnv []string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	env := slices.Clone(p.env)
-	for _, kv := range extraEnv {
-		name, val, _ := strings.Cut(kv, "=")
-		env = slices.DeleteFunc(env, func(e string) bool { return strings.HasPrefix(e, name+"=") })
-		if val != "" {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = env
-	return cmd
-}
-
-// run runs procsync to the end and returns its exit code and output.
-func (p *simProc) run(t *testing.T, extraEnv []string, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := p.command(ctx, extraEnv, args...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	r := result{Stdout: out.String(), Stderr: errOut.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && ee.Exited():
-		r.Code = ee.ExitCode()
-	default:
-		t.Fatalf("procsync %s: %v\nstderr:\n%s", strings.Join(args, " "), err, r.Stderr)
-	}
-	return r
-}
-
-// setConfig replaces the first config line that starts with key (e.g.
-// "max_creates =" or "# project_ids") by line; a key no line starts with
-// fails the test.
-func (p *simProc) setConfig(t *testing.T, key, line string) {
-	t.Helper()
-	b, err := os.ReadFile(p.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(string(b), "\n")
-	found := false
-	for i, l := range lines {
-		if strings.HasPrefix(l, key) {
-			lines[i] = line
-			found = true
-			break
-		}
-	}
-	if !found {
-		t.Fatalf("config %s has no line starting with %q", p.Config, key)
-	}
-	if err := os.WriteFile(p.Config, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// simState is GET /_sim/state.
-type simState struct {
-	ProcoreUsers []struct {
-		ID       int64   `json:"id"`
-		Email    string  `json:"email_address"`
-		OriginID *string `json:"origin_id"`
-		IsActive bool    `json:"is_active"`
-	} `json:"procore_users"`
-	CreatedIDs []int64 `json:"created_ids"`
-	Mails      []struct {
-		To      []string `json:"to"`
-		Subject string   `json:"subject"`
-		Content string   `json:"content"`
-	} `json:"mails"`
-	Violations     []string       `json:"violations"`
-	RequestCounts  map[string]int `json:"request_counts"`
-	FaultsInjected map[string]int `json:"faults_injected"`
-}
-
-func (p *simProc) state(t *testing.T) simState {
-	t.Helper()
-	resp, err := http.Get(p.URL + "/_sim/state")
-	if err != nil {
-		t.Fatalf("GET /_sim/state: %v", err)
-	}
-	defer resp.Body.Close()
-	var st simState
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatalf("decode /_sim/state: %v", err)
-	}
-	return st
-}
-
-// faults posts a fault rule to the simulator (see sync/sim/inspect.go).
-func (p *simProc) faults(t *testing.T, rule map[string]any) {
-	t.Helper()
-	b, _ := json.Marshal(rule)
-	resp, err := http.Post(p.URL+"/_sim/faults", "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("POST /_sim/faults: %v", err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("POST /_sim/faults %s: %s %s", b, resp.Status, body)
-	}
-}
-
-// writes counts the requests that change the Procore directory or send mail.
-func (st simState) writes() map[string]int {
-	out := map[string]int{}
-	for ep, n := range st.RequestCounts {
-		method, path, _ := strings.Cut(ep, " ")
-		if method == http.MethodGet || strings.HasPrefix(path, "/identity/") || strings.HasPrefix(path, "/procore-login/") {
-			continue
-		}
-		out[ep] = n
-	}
-	return out
-}
-
-// emailCounts counts the Procore users per lower-cased address.
-func (st simState) emailCounts() map[string]int {
-	out := map[string]int{}
-	for _, u := range st.ProcoreUsers {
-		out[strings.ToLower(strings.TrimSpace(u.Email))]++
-	}
-	return out
-}
-
-// created maps the address of every user created through the API to its
-// origin_id.
-func (st simState) created(t *testing.T) map[string]string {
-	t.Helper()
-	byID := map[int64]int{}
-	for i, u := range st.ProcoreUsers {
-		byID[u.ID] = i
-	}
-	out := map[string]string{}
-	for _, id := range st.CreatedIDs {
-		i, ok := byID[id]
-		if !ok {
-			t.Fatalf("created id %d is not in the directory", id)
-		}
-		u := st.ProcoreUsers[i]
-		email := strings.ToLower(u.Email)
-		if _, dup := out[email]; dup {
-			t.Errorf("%s was created twice", email)
-		}
-		origin := ""
-		if u.OriginID != nil {
-			origin = *u.OriginID
-		}
-		out[email] = origin
-	}
-	return out
 }
 
 // expectedCreates computes, from the simulator's seed data alone, the
@@ -438,6 +177,13 @@ type autoJSON struct {
 		To   []string `json:"to"`
 		Path string   `json:"path"`
 	} `json:"report"`
+	Brake *struct {
+		WouldRefuse bool     `json:"would_refuse"`
+		Reasons     []string `json:"reasons"`
+		HowToAllow  string   `json:"how_to_allow"`
+		Creates     int      `json:"creates"`
+		MaxCreates  int      `json:"max_creates"`
+	} `json:"brake"`
 }
 
 // decodeAuto checks that stdout is exactly one JSON object of the shape
@@ -452,7 +198,16 @@ func decodeAuto(t *testing.T, stdout string) autoJSON {
 	if _, err := dec.Token(); err != io.EOF {
 		t.Fatalf("stdout holds more than one JSON value:\n%s", stdout)
 	}
-	wantKeys(t, "top level", raw, "dry_run", "plan", "actions", "report")
+	top := []string{"dry_run", "plan", "actions", "report"}
+	if b, ok := raw["brake"]; ok {
+		// Present only when a brake refused the run or would refuse it.
+		top = append(top, "brake")
+		var brake map[string]json.RawMessage
+		mustUnmarshal(t, b, &brake)
+		wantKeys(t, "brake", brake, "would_refuse", "reasons", "how_to_allow", "creates", "max_creates",
+			"deactivations", "max_deactivations", "reactivations", "max_reactivations")
+	}
+	wantKeys(t, "top level", raw, top...)
 	var plan map[string]json.RawMessage
 	mustUnmarshal(t, raw["plan"], &plan)
 	wantKeys(t, "plan", plan, "create", "reactivate", "update", "in_sync", "excluded", "conflict", "offboard")
@@ -636,6 +391,9 @@ func TestAutoBrake(t *testing.T) {
 	if out.DryRun {
 		t.Error("dry_run is true")
 	}
+	if out.Brake == nil || out.Brake.WouldRefuse || out.Brake.Creates != len(want) || out.Brake.MaxCreates != limit {
+		t.Errorf("brake object = %+v, want creates %d, max_creates %d, would_refuse false", out.Brake, len(want), limit)
+	}
 	if out.Plan["create"] != len(want) {
 		t.Errorf("plan.create = %d, want %d", out.Plan["create"], len(want))
 	}
@@ -665,135 +423,6 @@ func TestAutoBrake(t *testing.T) {
 		if !strings.Contains(m.Content, "max_creates") {
 			t.Errorf("brake report mail %q does not name max_creates", m.Subject)
 		}
-	}
-}
-
-// TestAutoCrash kills a real run with SIGKILL at random moments of its
-// apply phase, then runs again: every expected user must exist exactly
-// once. Procore's writes are slowed down so that the apply phase is long
-// enough to be hit; a write the killed client sent still lands (a lost
-// answer), which is the hardest case for the rerun.
-func TestAutoCrash(t *testing.T) {
-	t.Parallel()
-	const (
-		members = 1500
-		trials  = 10
-		latency = 250 * time.Millisecond
-	)
-	want := expectedCreates(t, members)
-	seed := time.Now().UnixNano()
-	rng := rand.New(rand.NewPCG(uint64(seed), 8))
-	t.Logf("kill delays seeded with %d", seed)
-	midApply := 0
-	for trial := range trials {
-		p := startSim(t, members)
-		p.setConfig(t, "max_creates =", "max_creates = 100000")
-		p.setConfig(t, "# project_ids", fmt.Sprintf("project_ids = [%d, %d]", sim.ProjectOHare, sim.ProjectHQ))
-		p.faults(t, map[string]any{"service": "procore", "rate": 1, "kinds": []string{"latency"}, "latency_ms": latency.Milliseconds(), "writes_only": true, "path_contains": "/rest/"})
-
-		// Stderr says when the run starts; the snapshot follows, then
-		// apply, whose three writes take 3 × latency.
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		cmd := p.command(ctx, nil, "--auto")
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(stderr)
-		started := false
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "run starting") {
-				started = true
-				break
-			}
-		}
-		if !started {
-			_ = cmd.Wait()
-			cancel()
-			t.Fatalf("trial %d: the run never logged its start", trial)
-		}
-		go io.Copy(io.Discard, stderr)
-		delay := time.Duration(rng.Int64N(int64(7 * latency / 2)))
-		time.Sleep(delay)
-		_ = cmd.Process.Kill() // SIGKILL: no handler runs, nothing is flushed
-		werr := cmd.Wait()
-		cancel()
-		var ee *exec.ExitError
-		killed := errors.As(werr, &ee) && !ee.Exited()
-		// Let the simulator finish the request the dead client left.
-		time.Sleep(latency + 50*time.Millisecond)
-		before := p.state(t)
-		wrote := len(before.writes()) > 0
-		if killed && wrote {
-			midApply++
-		}
-		t.Logf("trial %d: kill after %v: killed %v, %d users created before the rerun, writes %v", trial, delay, killed, len(before.CreatedIDs), before.writes())
-
-		r := p.run(t, nil, "--auto")
-		if r.Code != 0 {
-			t.Errorf("trial %d: rerun exit %d, want 0\nstderr:\n%s", trial, r.Code, r.Stderr)
-			continue
-		}
-		checkCreated(t, p.state(t), want)
-		if t.Failed() {
-			t.Fatalf("trial %d (kill after %v) left the directory wrong", trial, delay)
-		}
-	}
-	// Kills must land inside apply, or the test proves little. Timing on a
-	// loaded machine moves them, so one is the floor that is never flaky;
-	// the log above shows where each landed.
-	if midApply == 0 {
-		t.Errorf("only %d of %d kills landed after a write had started; the kill window is off", midApply, trials)
-	}
-}
-
-// TestAutoLock: a second run while one holds the state directory exits 1
-// at once and names the holder.
-func TestAutoLock(t *testing.T) {
-	t.Parallel()
-	p := startSim(t, sim.DefaultMembers)
-	// Slow Graph down so that the first run holds the lock for a while.
-	p.faults(t, map[string]any{"service": "graph", "rate": 1, "kinds": []string{"latency"}, "latency_ms": 700})
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	first := p.command(ctx, nil, "--auto")
-	var firstErr bytes.Buffer
-	first.Stderr = &firstErr
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lockPath := filepath.Join(p.StateDir, store.LockFileName)
-	pid := strconv.Itoa(first.Process.Pid)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		b, _ := os.ReadFile(lockPath)
-		if strings.Contains(string(b), pid) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the first run never wrote its pid to %s", lockPath)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-
-	r := p.run(t, nil, "--auto")
-	if r.Code != 1 {
-		t.Errorf("second run: exit %d, want 1\nstderr:\n%s", r.Code, r.Stderr)
-	}
-	if !strings.Contains(r.Stderr, "another procsync run") || !strings.Contains(r.Stderr, "pid "+pid) {
-		t.Errorf("second run does not name the lock holder (pid %s):\n%s", pid, r.Stderr)
-	}
-	if err := first.Wait(); err != nil {
-		t.Errorf("first run: %v\nstderr:\n%s", err, firstErr.String())
-	}
-	// The lock is released: a third run goes ahead.
-	p.faults(t, map[string]any{"service": "graph", "rate": 0})
-	if r := p.run(t, nil, "--auto"); r.Code != 0 {
-		t.Errorf("run after the first finished: exit %d\nstderr:\n%s", r.Code, r.Stderr)
 	}
 }
 
@@ -876,28 +505,6 @@ func TestAutoRefusals(t *testing.T) {
 			t.Errorf("the dry run created %d users and sent %d mails", len(st.CreatedIDs), len(st.Mails))
 		}
 	})
-}
-
-// simRequest is one entry of GET /_sim/requests.
-type simRequest struct {
-	Service string `json:"service"`
-	Method  string `json:"method"`
-	Path    string `json:"path"`
-	Status  int    `json:"status"`
-}
-
-func (p *simProc) requests(t *testing.T) []simRequest {
-	t.Helper()
-	resp, err := http.Get(p.URL + "/_sim/requests")
-	if err != nil {
-		t.Fatalf("GET /_sim/requests: %v", err)
-	}
-	defer resp.Body.Close()
-	var out []simRequest
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("decode /_sim/requests: %v", err)
-	}
-	return out
 }
 
 // TestAutoFaults: with 30% of the requests to every service answered 429

@@ -11,7 +11,7 @@
 # from the footer and from `?`, pressing them does nothing, and the simulator
 # receives no write.
 #
-# Needs only bash and tmux (the simulator is read over bash's /dev/tcp).
+# Needs bash, tmux and jq (the simulator is read over bash's /dev/tcp).
 . "$(dirname "$0")/lib.sh"
 tmux_init explorer "explorer"
 
@@ -89,16 +89,18 @@ grep -q "\"email_address\": \"$EMAIL\"" <<<"$(screen)" || tfail "the new user's 
 pass "created $EMAIL (#$shown_id) and it is in the list"
 
 state=$(sim_get /_sim/state)
-esc=$(sed 's/[.]/\\./g' <<<"$EMAIL")
-n=$(grep -o "\"email_address\":\"$esc\"" <<<"$state" | wc -l || true)
+n=$(jq --arg e "$EMAIL" '[.procore_users[] | select(.email_address == $e)] | length' <<<"$state")
 [ "$n" -eq 1 ] || tfail "the simulator holds $n users with email $EMAIL, want 1"
-id=$(grep -o "\"email_address\":\"$esc\"[^{}]*\"id\":[0-9]*" <<<"$state" | sed 's/.*"id"://' || true)
+id=$(jq -r --arg e "$EMAIL" '.procore_users[] | select(.email_address == $e) | .id' <<<"$state")
 [ "$id" = "$shown_id" ] || tfail "$EMAIL is #$id in the simulator but #$shown_id on screen"
-ids=$(grep -o '"created_ids":\[[0-9,]*\]' <<<"$state" | grep -o '[0-9][0-9]*' || true)
-[ "$(grep -c . <<<"$ids" || true)" -eq 1 ] || tfail "the simulator created other users too: $(tr '\n' ' ' <<<"$ids")"
-grep -q '"violations":\[\]' <<<"$state" || tfail "the simulator saw protocol violations"
+ids=$(jq -r '.created_ids | map(tostring) | join(" ")' <<<"$state")
+[ "$ids" = "$id" ] || tfail "the simulator created other users too: $ids"
+[ "$(jq '.violations | length' <<<"$state")" -eq 0 ] || tfail "the simulator saw protocol violations: $(jq -c .violations <<<"$state")"
 pass "simulator: exactly $EMAIL (#$id) created, no violations"
 
+# q goes back from the explorer to the review, and quits there.
+keys q
+wait_for '━ 3 Plan · ' 5 "q to go back to the review"
 keys q
 wait_exit
 pass "quit cleanly"
@@ -138,12 +140,14 @@ sleep 0.5
 s=$(screen)
 grep -Eq 'Create test user|Deactivate user\?|to which project\?' <<<"$s" && tfail "a write key did something in production"
 SIM_URL=$(sed -n 's|^api_url = "\(http://127.0.0.1:[0-9]*\)/graph"|\1|p' "$WORK/config.toml" | head -1)
-state=$(sim_get /_sim/state)
-grep -q '"created_ids":\[\]' <<<"$state" || tfail "the production explorer created users: $(grep -o '"created_ids":\[[^]]*\]' <<<"$state")"
-reqs=$(sim_get /_sim/requests)
-if grep -Eo '"method":"(POST|PATCH|PUT|DELETE)","path":"/procore/rest[^"]*"' <<<"$reqs" | grep -q .; then
-	tfail "the production explorer sent a write to Procore"
-fi
+created=$(sim_jq /_sim/state '.created_ids | length')
+[ "$created" -eq 0 ] || tfail "the production explorer created users: $(sim_jq /_sim/state '.created_ids' -c)"
+# Every request the simulator logged, read field by field: a write is any
+# method but GET or HEAD to Procore's API.
+reads=$(sim_jq /_sim/requests '[.[] | select(.path | startswith("/procore/rest/"))] | length')
+[ "$reads" -gt 0 ] || tfail "the simulator logged no Procore API request: the explorer read nothing, so the no-write check proves nothing"
+writes=$(sim_jq /_sim/requests '[.[] | select((.path | startswith("/procore/rest/")) and (.method | IN("GET", "HEAD") | not)) | "\(.method) \(.path)"] | join(", ")')
+[ -z "$writes" ] || tfail "the production explorer sent writes to Procore: $writes"
 pass "production: red read-only banner, no write keys in footer or help, no write sent"
 keys q
 wait_exit

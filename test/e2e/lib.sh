@@ -34,9 +34,9 @@ start_sim() {
 
 # ---- Terminal UI helpers (tmux) --------------------------------------------
 # The TUI scripts drive procsync in a real terminal: a detached tmux session
-# at 120x40, so they also run in CI with no terminal attached. They need only
-# bash and tmux: the simulator is read over bash's /dev/tcp and its JSON with
-# grep, so a bare CI machine needs neither curl nor jq.
+# at 120x40, so they also run in CI with no terminal attached. They need
+# bash, tmux and jq: the simulator is read over bash's /dev/tcp, and its JSON
+# with jq (never with grep, which would depend on the field order).
 
 # tmux_init NAME WHAT: check that tmux is installed (WHAT names the test for
 # the error) and set up a private tmux server with one session NAME: never
@@ -44,6 +44,7 @@ start_sim() {
 # everything the script started in it.
 tmux_init() {
 	command -v tmux >/dev/null 2>&1 || fail "tmux is not installed (the $2 end-to-end test needs it)"
+	command -v jq >/dev/null 2>&1 || fail "jq is not installed (the $2 end-to-end test reads the simulator's JSON with it)"
 	TMUX_SOCK="procsync-e2e-$1-$$"
 	SESSION=$1
 	TMUX_SOCK_PATH=""
@@ -140,6 +141,14 @@ sim_get() {
 	*) tfail "GET $SIM_URL$1: ${resp%%$'\r'*}" ;;
 	esac
 	printf '%s\n' "${resp#*$'\r\n\r\n'}"
+}
+
+# sim_jq PATH FILTER [jq options…]: GET {SIM_URL}PATH and print what the jq
+# FILTER makes of it (raw strings).
+sim_jq() {
+	local path=$1 filter=$2
+	shift 2
+	sim_get "$path" | jq -r "$@" "$filter" || tfail "jq could not read GET $SIM_URL$path with $filter"
 }
 
 # demo_sign_in: start `procsync demo --seed 1 --users 200` in the session

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"os/exec"
@@ -18,55 +16,35 @@ import (
 // nobody created twice.
 func TestAutoSIGTERM(t *testing.T) {
 	t.Parallel()
-	// 3,000 members make about 1,100 creates: two sync batches, so a
-	// SIGTERM after the first lands while the second is in flight.
+	// 3,000 members make about 1,100 creates: two sync batches. The first
+	// is held inside the simulator, so the SIGTERM lands while it is in
+	// flight and the second is never sent.
 	const members = 3000
 	want := expectedCreates(t, members)
 	p := startSim(t, members)
-	p.setConfig(t, "max_creates =", "max_creates = 100000")
-	// Every Procore write takes 400 ms, so apply lasts long enough to be
-	// interrupted inside it.
-	p.faults(t, map[string]any{"service": "procore", "rate": 1, "kinds": []string{"latency"}, "latency_ms": 400, "writes_only": true, "path_contains": "/rest/"})
+	p.allowAll(t)
+	p.hold(t, map[string]any{"service": "procore", "method": "PATCH", "path_contains": "/users/sync"})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := p.command(ctx, nil, "--auto")
-	stderrPipe, err := cmd.StderrPipe()
-	if err != nil {
+	// Stop the run while its first write is in flight, then let that
+	// write finish, as the run must.
+	run, _ := p.startHeld(t, p.command(ctx, nil, "--auto"))
+	if err := run.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	sc := bufio.NewScanner(stderrPipe)
-	for sc.Scan() {
-		stderr.WriteString(sc.Text() + "\n")
-		if strings.Contains(sc.Text(), "run starting") {
-			break
-		}
-	}
-	// Wait for the first write to reach Procore, then stop the run.
-	deadline := time.Now().Add(20 * time.Second)
-	for len(p.requestsMatching(t, "PATCH", "/users/sync")) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no write reached the simulator\nstderr:\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	for sc.Scan() {
-		stderr.WriteString(sc.Text() + "\n")
-	}
-	werr := cmd.Wait()
+	p.release(t)
+	werr := <-run.exited
+	stderr := run.stderr
 	var ee *exec.ExitError
 	if !errors.As(werr, &ee) || !ee.Exited() || ee.ExitCode() != 1 {
 		t.Fatalf("after SIGTERM: %v, want exit 1\nstderr:\n%s", werr, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "interrupted") {
 		t.Errorf("stderr does not say the run was interrupted:\n%s", stderr.String())
+	}
+	if n := len(p.requestsMatching(t, "PATCH", "/users/sync")); n != 1 {
+		t.Errorf("after SIGTERM the run sent %d sync requests, want only the one in flight", n)
 	}
 	st := p.state(t)
 	if len(st.Mails) != 1 {
@@ -78,7 +56,6 @@ func TestAutoSIGTERM(t *testing.T) {
 		t.Errorf("history does not record the run as interrupted:\n%s", h.Stdout)
 	}
 
-	p.faults(t, map[string]any{"service": "procore", "rate": 0})
 	if r := p.run(t, nil, "--auto"); r.Code != 0 {
 		t.Fatalf("rerun: exit %d\nstderr:\n%s", r.Code, r.Stderr)
 	}

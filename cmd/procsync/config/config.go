@@ -37,6 +37,10 @@ const (
 	DefaultSend           = "changes"
 	DefaultMaxCreates     = 50
 	DefaultMaxDeactivate  = 5
+	// DefaultMaxReactivate bounds reactivations in a headless run: each one
+	// gives a former user their access (and a seat) back, so a group
+	// restored by mistake must not bring back dozens unseen.
+	DefaultMaxReactivate = 10
 	// OOBRedirectURI makes Procore show the authorization code on a page to
 	// paste back, for sign-ins over SSH where no browser can reach loopback.
 	OOBRedirectURI = "urn:ietf:wg:oauth:2.0:oob"
@@ -194,13 +198,20 @@ func (p Procore) LoginURL() string {
 	return ProcoreEnvironments[p.environment()].Login
 }
 
-// IsProduction reports whether writes reach real people's accounts: the
-// production and federal environments hold live company directories, the
-// two sandboxes do not. An api_url override keeps the environment's answer,
-// so pointing a "production" config at a proxy stays guarded.
+// IsProduction reports whether writes may reach real people's accounts. It
+// is the one place that decides it: the TUI's typed confirmation, the
+// explorer's write switch and the report's subject all follow it. A config
+// is production when its label says so (production and federal hold live
+// company directories) or when either effective Procore host, api_url or
+// login_url, is not one of Procore's sandbox hosts or loopback: a label is
+// only a word, the hosts are where the writes go. An api_url override keeps
+// a "production" label's answer, so pointing it at a proxy stays guarded.
 func (p Procore) IsProduction() bool {
 	e := p.environment()
-	return e == "production" || e == "federal"
+	if e == "production" || e == "federal" {
+		return true
+	}
+	return !IsSandboxURL(p.APIURL()) || !IsSandboxURL(p.LoginURL())
 }
 
 func (p Procore) environment() string {
@@ -224,6 +235,7 @@ type Report struct {
 type Auto struct {
 	MaxCreates       int `toml:"max_creates"`
 	MaxDeactivations int `toml:"max_deactivations"`
+	MaxReactivations int `toml:"max_reactivations"`
 }
 
 // Default returns a configuration holding every default and none of the
@@ -241,7 +253,8 @@ func Default() *Config {
 			Offboard:    DefaultOffboard,
 		},
 		Report: Report{Subject: DefaultSubject, Send: DefaultSend},
-		Auto:   Auto{MaxCreates: DefaultMaxCreates, MaxDeactivations: DefaultMaxDeactivate},
+		Auto: Auto{MaxCreates: DefaultMaxCreates, MaxDeactivations: DefaultMaxDeactivate,
+			MaxReactivations: DefaultMaxReactivate},
 	}
 }
 

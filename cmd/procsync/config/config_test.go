@@ -48,6 +48,7 @@ func TestParseMinimalAppliesDefaults(t *testing.T) {
 		{"report.subject", cfg.Report.Subject, DefaultSubject},
 		{"auto.max_creates", cfg.Auto.MaxCreates, 50},
 		{"auto.max_deactivations", cfg.Auto.MaxDeactivations, 5},
+		{"auto.max_reactivations", cfg.Auto.MaxReactivations, 10},
 		{"groups.name_prefixes", strings.Join(cfg.Groups.NamePrefixes, "|"), "License – Microsoft|License – Office"},
 		{"groups.nested", cfg.Groups.Nested, false},
 		{"path", cfg.Path, "config.toml"},
@@ -137,6 +138,10 @@ func TestPresetsAndOverrides(t *testing.T) {
 		{"overrides win", "cloud = \"china\"\napi_url = \"http://127.0.0.1:9999/graph/\"\nlogin_url = \"http://localhost:9999/identity\"",
 			"environment = \"production\"\napi_url = \"http://[::1]:9999/procore\"\nlogin_url = \"https://proxy.example.com/pl\"",
 			"http://127.0.0.1:9999/graph", "http://localhost:9999/identity", "http://[::1]:9999/procore", "https://proxy.example.com/pl", true},
+		{"sandbox on loopback (the simulator)", ``, "environment = \"sandbox\"\napi_url = \"http://127.0.0.1:9999/procore\"\nlogin_url = \"http://localhost:9999/pl\"",
+			"https://graph.microsoft.com", "https://login.microsoftonline.com", "http://127.0.0.1:9999/procore", "http://localhost:9999/pl", false},
+		{"sandbox on the monthly hosts", ``, "environment = \"sandbox\"\napi_url = \"https://API-monthly.procore.com:443/\"",
+			"https://graph.microsoft.com", "https://login.microsoftonline.com", "https://API-monthly.procore.com:443", "https://login-sandbox.procore.com", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,6 +213,15 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 		{"empty subject", minimal + "[report]\nsubject = \" \"\n", 9, "report.subject", "must not be empty"},
 		{"negative brake", minimal + "\n\n[auto]\nmax_creates = -1\n", 11, "auto.max_creates", "must be 0 or more, not -1"},
 		{"negative deactivations", minimal + "[auto]\nmax_deactivations = -3\n", 9, "auto.max_deactivations", "must be 0 or more"},
+		{"negative reactivations", minimal + "[auto]\nmax_reactivations = -1\n", 9, "auto.max_reactivations", "must be 0 or more"},
+		{"sandbox label, production api", minimal + "environment = \"sandbox\"\napi_url = \"https://api.procore.com\"\n", 9, "procore.api_url",
+			`host "api.procore.com" is not a Procore sandbox host or loopback, but procore.environment is "sandbox"`},
+		{"monthly label, production login", minimal + "environment = \"monthly\"\n\nlogin_url = \"https://login.procore.com/\"\n", 10, "procore.login_url",
+			`host "login.procore.com" is not a Procore sandbox host or loopback, but procore.environment is "monthly"`},
+		{"sandbox label, unknown host", minimal + "environment = \"sandbox\"\napi_url = \"https://procore-proxy.corp.example\"\n", 9, "procore.api_url",
+			`set environment = "production"`},
+		{"sandbox label, lookalike host", minimal + "environment = \"sandbox\"\napi_url = \"https://sandbox.procore.com.evil.example\"\n", 9, "procore.api_url",
+			"is not a Procore sandbox host"},
 		{"company zero", strings.Replace(minimal, "1234", "0", 1), 6, "procore.company_id", "positive company id"},
 		{"project id", minimal + "project_ids = [5, -1]\n", 8, "procore.project_ids", "entry 2 (-1) is not a project id"},
 		{"group id", minimal + "[groups]\nids = [\"abc\"]\n", 9, "groups.ids", "not a group object id"},
@@ -350,6 +364,32 @@ func BenchmarkParseCommented(b *testing.B) {
 	for b.Loop() {
 		if _, err := Parse(data, "bench.toml"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestProductionIsDecidedByHosts holds IsProduction to the hosts, not only
+// the label: Parse refuses a sandbox label over production hosts, but a
+// config built in code (or by a future loader) must still count as
+// production.
+func TestProductionIsDecidedByHosts(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Procore
+		want bool
+	}{
+		{"sandbox preset", Procore{Environment: "sandbox"}, false},
+		{"monthly preset", Procore{Environment: "monthly"}, false},
+		{"sandbox label, production api", Procore{Environment: "sandbox", APIURLOverride: "https://api.procore.com"}, true},
+		{"sandbox label, production login", Procore{Environment: "sandbox", LoginURLOverride: "https://login.procore.com"}, true},
+		{"monthly label, unknown proxy", Procore{Environment: "monthly", APIURLOverride: "https://proxy.corp.example"}, true},
+		{"sandbox label, loopback", Procore{Environment: "sandbox", APIURLOverride: "http://127.0.0.1:8080", LoginURLOverride: "http://[::1]:9"}, false},
+		{"production label, loopback", Procore{Environment: "production", APIURLOverride: "http://127.0.0.1:8080", LoginURLOverride: "http://127.0.0.1:8080"}, true},
+		{"federal label", Procore{Environment: "federal"}, true},
+	}
+	for _, tt := range tests {
+		if got := tt.p.IsProduction(); got != tt.want {
+			t.Errorf("%s: IsProduction() = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

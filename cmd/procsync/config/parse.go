@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/mail"
 	"net/url"
 	"os"
@@ -77,6 +76,7 @@ var schema = map[string]kind{
 	"auto":                           kTable,
 	"auto.max_creates":               kInt,
 	"auto.max_deactivations":         kInt,
+	"auto.max_reactivations":         kInt,
 }
 
 // secretKeys are refused with a pointer to the environment variable, since
@@ -445,6 +445,7 @@ func (p *parser) validate(c *Config) {
 	p.redirect("procore.redirect_uri", c.Procore.RedirectURI)
 	p.url("procore.api_url", c.Procore.APIURLOverride)
 	p.url("procore.login_url", c.Procore.LoginURLOverride)
+	p.sandboxHosts(c.Procore)
 	for i, id := range c.Procore.ProjectIDs {
 		if id <= 0 {
 			p.add(key("procore.project_ids"), "entry %d (%d) is not a project id", i+1, id)
@@ -473,6 +474,9 @@ func (p *parser) validate(c *Config) {
 	}
 	if c.Auto.MaxDeactivations < 0 {
 		p.add(key("auto.max_deactivations"), "must be 0 or more, not %d", c.Auto.MaxDeactivations)
+	}
+	if c.Auto.MaxReactivations < 0 {
+		p.add(key("auto.max_reactivations"), "must be 0 or more, not %d", c.Auto.MaxReactivations)
 	}
 }
 
@@ -524,39 +528,6 @@ func (p *parser) url(dotted, v string) {
 	if err := CheckURL(v); err != nil {
 		p.add(toml.Key(strings.Split(dotted, ".")), "%v", err)
 	}
-}
-
-// CheckURL reports why raw is not acceptable as a service base URL: it
-// must be absolute, https unless its host is a loopback address, and carry
-// no query, fragment or credentials.
-func CheckURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return fmt.Errorf("%q is not an absolute URL such as \"https://graph.microsoft.com\"", raw)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-		return fmt.Errorf("%q must be a base URL without credentials, query or fragment", raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if IsLoopbackHost(u.Hostname()) {
-			return nil
-		}
-		return fmt.Errorf("%q must use https (http is allowed only for 127.0.0.0/8, ::1 and localhost)", raw)
-	}
-	return fmt.Errorf("%q must be an https URL (http only for loopback addresses)", raw)
-}
-
-// IsLoopbackHost reports whether host (no port) is localhost or a loopback
-// IP address (127.0.0.0/8, ::1).
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 func (p *parser) redirect(dotted, v string) {

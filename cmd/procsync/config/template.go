@@ -90,6 +90,7 @@ send = "changes"          # changes | always | never
 # Brakes for headless runs: refuse the whole run above these counts.
 max_creates = {{.MaxCreates}}
 max_deactivations = 5
+max_reactivations = 10   # former users given their access back
 `))
 
 // Commented renders a complete, commented configuration file from v. Every

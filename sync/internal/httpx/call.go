@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"procsync/internal/safetext"
 )
 
 // MaxErrorBody bounds how much of an error answer's body Call keeps: enough
@@ -34,6 +36,8 @@ type Endpoint struct {
 	// before it is sent. It runs for every read of a repeated GET, so that
 	// per-request ids stay unique.
 	Header func(http.Header)
+	// MaxBody bounds a 2xx answer that is decoded; 0 means MaxBody.
+	MaxBody int64
 }
 
 // CallError is a request that Call sent without getting a usable answer:
@@ -59,17 +63,18 @@ type CallError struct {
 }
 
 // Error returns a generic rendering: the request, then the status and the
-// error or body.
+// error or body. The server's words are passed through safetext: an error
+// message is shown in terminals and logs.
 func (e *CallError) Error() string {
 	switch {
 	case e.Status == 0 && e.Err != nil:
-		return e.Request + ": " + e.Err.Error()
+		return e.Request + ": " + safetext.Line(e.Err.Error())
 	case e.Status == 0:
 		return e.Request + ": no answer"
 	case e.Malformed:
-		return fmt.Sprintf("%s: %d malformed answer: %v", e.Request, e.Status, e.Err)
+		return fmt.Sprintf("%s: %d malformed answer: %s", e.Request, e.Status, safetext.Line(e.Err.Error()))
 	}
-	return fmt.Sprintf("%s: %d %s", e.Request, e.Status, strings.TrimSpace(string(e.Body)))
+	return fmt.Sprintf("%s: %d %s", e.Request, e.Status, safetext.Text(strings.TrimSpace(string(e.Body))))
 }
 
 // Unwrap returns the transport or decode error, if any.
@@ -109,7 +114,11 @@ func (ep Endpoint) Call(ctx context.Context, method, rawURL string, body any, hd
 	for read := 1; ; read++ {
 		h, err := ep.send(ctx, method, rawURL, data, body != nil, hdr, out)
 		var ce *CallError
-		if method != http.MethodGet || read == MaxMalformedReads || !errors.As(err, &ce) || !ce.Malformed {
+		// An answer over MaxBody would be as large the next time, and one
+		// that stalled has already cost BodyStallTimeout: neither is a
+		// garbled transfer worth reading again.
+		if method != http.MethodGet || read == MaxMalformedReads || !errors.As(err, &ce) || !ce.Malformed ||
+			errors.Is(ce.Err, ErrTooLarge) || errors.Is(ce.Err, ErrStalled) {
 			return h, err
 		}
 	}
@@ -163,7 +172,11 @@ func (ep Endpoint) send(ctx context.Context, method, rawURL string, data []byte,
 		io.Copy(io.Discard, resp.Body)
 		return resp.Header, nil
 	}
-	if err := DecodeJSON(resp.Body, out); err != nil {
+	limit := ep.MaxBody
+	if limit <= 0 {
+		limit = MaxBody
+	}
+	if err := decodeJSON(resp.Body, out, limit); err != nil {
 		return resp.Header, &CallError{Request: reqName, Status: resp.StatusCode, Header: resp.Header, Malformed: true, Err: err}
 	}
 	return resp.Header, nil

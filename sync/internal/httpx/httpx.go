@@ -3,14 +3,14 @@
 // transport. It retries throttled and failed idempotent requests, honours
 // Retry-After, paces requests by the server's rate-limit headers so that
 // steady work never runs into 429, and refreshes the token once on a 401.
+// Every wait it makes is bounded, whatever a server announces, and so is
+// every answer it reads (see BaseTransport and DecodeJSON).
 //
 // It knows nothing about either API: the clients configure it with Options.
 package httpx
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -25,6 +25,13 @@ const (
 	DefaultMaxElapsed = 2 * time.Minute
 	DefaultBaseDelay  = 250 * time.Millisecond
 	DefaultMaxDelay   = 30 * time.Second
+	// DefaultMaxPaceWait bounds one wait of rate-limit pacing. Spreading a
+	// low budget waits seconds and a spent window ends within about a
+	// second when procsync alone uses the account; a reset further away
+	// means another client spent the budget, or the server's clock or
+	// header is wrong, and a scheduled run should fail with a clear error
+	// rather than sleep for an hour (or forever).
+	DefaultMaxPaceWait = 5 * time.Minute
 )
 
 // Options configures a Transport. The zero value is usable: retries with the
@@ -52,22 +59,17 @@ type Options struct {
 	// returns nil the request is sent once more (the caller's token source
 	// is expected to hand out a fresh token by then).
 	OnUnauthorized func(ctx context.Context) error
+	// MaxPaceWait bounds one pacing wait; a budget that would need a
+	// longer one fails the request with a *PaceError. 0 means
+	// DefaultMaxPaceWait.
+	MaxPaceWait time.Duration
 	// Sleep waits for d or until ctx is done; tests may replace it. nil
 	// means a real timer.
 	Sleep func(ctx context.Context, d time.Duration) error
-}
-
-// RateLimit is the last rate-limit budget a server announced.
-type RateLimit struct {
-	// Limit is the size of the window's budget (X-Rate-Limit-Limit).
-	Limit int
-	// Remaining is what is left of it, as far as this process knows: the
-	// server's figure less the requests sent since.
-	Remaining int
-	// Reset is when the window's budget is restored (X-Rate-Limit-Reset).
-	Reset time.Time
-	// Known reports whether the server has sent the headers at all.
-	Known bool
+	// Now is the clock that pacing, Retry-After dates and MaxElapsed are
+	// read from; tests replace it together with Sleep so that waits are
+	// asserted on a fake clock. nil means time.Now.
+	Now func() time.Time
 }
 
 type idempotentKey struct{}
@@ -121,8 +123,14 @@ func New(base http.RoundTripper, opts Options) *Transport {
 	if opts.PaceReserve == 0 {
 		opts.PaceReserve = 1
 	}
+	if opts.MaxPaceWait == 0 {
+		opts.MaxPaceWait = DefaultMaxPaceWait
+	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleep
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	return &Transport{base: base, opts: opts}
 }
@@ -137,14 +145,6 @@ func Client(hc *http.Client, opts Options) (*http.Client, *Transport) {
 	c := *hc
 	c.Transport = t
 	return &c, t
-}
-
-// RateLimit returns the last budget the server announced, less the requests
-// sent since.
-func (t *Transport) RateLimit() RateLimit {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.budget
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -172,10 +172,16 @@ func isIdempotent(req *http.Request) bool {
 	return v
 }
 
-// retryable reports whether a status is worth another attempt.
+// retryable reports whether a status is worth another attempt: throttling
+// (429), and the answers Procore documents as transient, to be retried with
+// backoff: 408 when a page took too long to build, 500, 502, 503 and 504.
+// Whether a request that got one may be repeated is decided separately
+// (see RoundTrip): a write may have been done before the server failed.
 func retryable(status int) bool {
 	switch status {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case http.StatusTooManyRequests, http.StatusRequestTimeout,
+		http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
 	}
 	return false
@@ -187,7 +193,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	idem := isIdempotent(req)
 	// A body that cannot be produced again cannot be re-sent.
 	canResend := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	start := time.Now()
+	start := t.opts.Now()
 	deadline := start.Add(t.opts.MaxElapsed)
 	refreshed := false
 	sends := 0
@@ -241,8 +247,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			wait = t.backoff(attempt)
 		case retryable(resp.StatusCode):
 			// A 429, or a 503 that names a time to come back, is the
-			// server refusing the request before acting on it; a bare 503
-			// or a gateway timeout may hide a completed write.
+			// server refusing the request before acting on it; a bare 503,
+			// a 500, 502, 504 or 408 may hide a completed write, so a
+			// request that is not idempotent (and not marked so with
+			// WithIdempotent) gets the answer instead of a second send.
 			safe := idem || resp.StatusCode == http.StatusTooManyRequests ||
 				(resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "")
 			if !safe || !canResend || attempt >= t.opts.MaxRetries {
@@ -252,7 +260,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		default:
 			return resp, nil
 		}
-		if time.Now().Add(wait).After(deadline) {
+		if t.opts.Now().Add(wait).After(deadline) {
 			if rerr != nil {
 				return nil, rerr
 			}
@@ -310,14 +318,15 @@ func (t *Transport) scale(d time.Duration) time.Duration {
 // retryWait is how long to wait before repeating a throttled request:
 // Retry-After when given, else the rate-limit reset, else backoff.
 func (t *Transport) retryWait(resp *http.Response, attempt int) time.Duration {
-	if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	now := t.opts.Now()
+	if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
 		// A little jitter so that parallel requests told the same moment
 		// do not return together.
 		return t.scale(d + rand.N(d/10+time.Millisecond))
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		if reset, ok := parseUnix(resp.Header.Get("X-Rate-Limit-Reset")); ok {
-			if d := time.Until(reset); d > 0 && d <= t.opts.MaxDelay {
+			if d := reset.Sub(now); d > 0 && d <= t.opts.MaxDelay {
 				return t.scale(d + rand.N(d/10+50*time.Millisecond))
 			}
 		}
@@ -332,10 +341,14 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s < 0 {
+		if !(s >= 0) {
+			// Negative or NaN.
 			return 0, false
 		}
-		return time.Duration(s * float64(time.Second)), true
+		// A float beyond int64 nanoseconds converts to garbage (often a
+		// negative wait); a longer delay than maxAnnounced means the
+		// same to every caller: too long to wait.
+		return time.Duration(min(s, maxAnnounced.Seconds()) * float64(time.Second)), true
 	}
 	if at, err := http.ParseTime(v); err == nil {
 		d := at.Sub(now)
@@ -347,149 +360,21 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
+// maxAnnounced bounds a delay or reset time a server announces, so that
+// converting it to a time.Duration cannot overflow; anything that far
+// away is refused by the waits' own bounds anyway.
+const maxAnnounced = 100 * 365 * 24 * time.Hour
+
+// parseUnix parses a Unix time in (possibly fractional) seconds, as the
+// rate-limit reset header carries it. Values past 2200 or before 1970
+// (and NaN or infinities) are refused rather than wrapped around.
 func parseUnix(v string) (time.Time, bool) {
 	if v == "" {
 		return time.Time{}, false
 	}
 	s, err := strconv.ParseFloat(v, 64)
-	if err != nil {
+	if err != nil || !(s >= 0 && s < 7258118400) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, int64(s*float64(time.Second))), true
-}
-
-// observe records the rate-limit headers of a response.
-func (t *Transport) observe(resp *http.Response) {
-	t.mu.Lock()
-	t.inflight--
-	others := t.inflight
-	t.mu.Unlock()
-	if resp == nil {
-		return
-	}
-	h := resp.Header
-	rem, err1 := strconv.Atoi(h.Get("X-Rate-Limit-Remaining"))
-	reset, ok := parseUnix(h.Get("X-Rate-Limit-Reset"))
-	if err1 != nil || !ok {
-		return
-	}
-	limit, err := strconv.Atoi(h.Get("X-Rate-Limit-Limit"))
-	if err != nil {
-		limit = 0
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	b := &t.budget
-	switch {
-	case !b.Known || t.guessed || reset.After(b.Reset):
-		// A new window (or the first one seen): the server's word counts,
-		// less the requests still in flight, which it may not have
-		// counted yet.
-		b.Limit, b.Remaining, b.Reset, b.Known = limit, rem-others, reset, true
-		t.guessed = false
-	case reset.Equal(b.Reset):
-		// Answers arrive out of order; the smaller figure is the later one
-		// or includes requests this process has already counted.
-		if rem-others < b.Remaining {
-			b.Remaining = rem - others
-		}
-		if limit > 0 {
-			b.Limit = limit
-		}
-	}
-	if resp.StatusCode == http.StatusTooManyRequests {
-		b.Remaining = 0
-	}
-}
-
-// pace waits, when pacing is on and the budget of the current window is
-// spent (keeping PaceReserve in hand), until the window resets, then counts
-// the request against the budget. When the budget runs low it spreads the
-// rest over the time left, so that steady work never meets a 429.
-func (t *Transport) pace(ctx context.Context) error {
-	if !t.opts.Pace {
-		return nil
-	}
-	for {
-		t.mu.Lock()
-		b := &t.budget
-		now := time.Now()
-		if !b.Known {
-			t.mu.Unlock()
-			return nil
-		}
-		if !now.Before(b.Reset) {
-			// The window is over; the next answer brings the new one.
-			// Until then assume the full limit again.
-			t.refill(now)
-		}
-		if b.Remaining > t.opts.PaceReserve {
-			// In the last tenth of the budget, spread what is left over
-			// the time left, so that a long job slows down instead of
-			// stopping dead (Procore's hourly limit).
-			if left := b.Remaining - t.opts.PaceReserve; b.Limit > 0 && b.Remaining <= b.Limit/10 && !t.guessed {
-				if now.Before(t.nextSend) {
-					wait := t.nextSend.Sub(now)
-					t.mu.Unlock()
-					if err := t.opts.Sleep(ctx, wait); err != nil {
-						return err
-					}
-					continue
-				}
-				t.nextSend = now.Add(b.Reset.Sub(now) / time.Duration(left))
-			}
-			b.Remaining--
-			t.mu.Unlock()
-			return nil
-		}
-		// Wait until the window resets. The reset is announced in whole
-		// seconds, which may be rounded down, so allow one more; jitter
-		// keeps parallel requests from all returning at once.
-		wait := b.Reset.Sub(now) + time.Second + rand.N(200*time.Millisecond)
-		t.mu.Unlock()
-		if err := t.opts.Sleep(ctx, wait); err != nil {
-			return err
-		}
-		t.mu.Lock()
-		if now := time.Now(); !now.Before(t.budget.Reset) {
-			t.refill(now)
-		}
-		t.mu.Unlock()
-	}
-}
-
-// refill assumes, once a window is over, that the full limit is available
-// again until the server says otherwise. Called with t.mu held.
-func (t *Transport) refill(now time.Time) {
-	if t.budget.Limit > 0 {
-		t.budget.Remaining = t.budget.Limit
-	} else {
-		// No announced limit: allow one request to learn the new budget.
-		t.budget.Remaining = t.opts.PaceReserve + 1
-	}
-	t.budget.Reset = now.Add(time.Second)
-	t.guessed = true
-}
-
-// bodyBufs recycles the buffers answers are read into: a page of 1,000 users
-// is about half a megabyte, and reading pages concurrently would otherwise
-// allocate (and grow by doubling) a fresh one each time.
-var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// DecodeJSON reads the whole body into a pooled buffer and unmarshals it
-// into out. It is cheaper than json.Decoder for large answers, which scans
-// and copies the input while growing its own buffer.
-func DecodeJSON(body io.Reader, out any) error {
-	buf := bodyBufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		// Keep unusually large buffers out of the pool.
-		if buf.Cap() <= 8<<20 {
-			bodyBufs.Put(buf)
-		}
-	}()
-	if _, err := buf.ReadFrom(body); err != nil {
-		return err
-	}
-	return json.Unmarshal(buf.Bytes(), out)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,7 +79,18 @@ func TestRetries(t *testing.T) {
 		{"GET 503 504 then ok", "GET", false, []step{{status: 503}, {status: 504}, {status: 200}}, 200, 3},
 		{"GET dropped then ok", "GET", false, []step{{drop: true}, {status: 200}}, 200, 2},
 		{"GET gives up after max retries", "GET", false, []step{{status: 503, retryAfter: "0"}}, 503, 4},
-		{"GET 500 is not retried", "GET", false, []step{{status: 500}, {status: 200}}, 500, 1},
+		{"GET 500 then ok", "GET", false, []step{{status: 500}, {status: 200}}, 200, 2},
+		{"GET 502 then ok", "GET", false, []step{{status: 502}, {status: 200}}, 200, 2},
+		{"GET 408 then ok", "GET", false, []step{{status: 408}, {status: 200}}, 200, 2},
+		{"GET 500 gives up after max retries", "GET", false, []step{{status: 500}}, 500, 4},
+		{"GET 501 is not retried", "GET", false, []step{{status: 501}, {status: 200}}, 501, 1},
+		{"POST 500 is not retried: it may have been done", "POST", false, []step{{status: 500}, {status: 201}}, 500, 1},
+		{"POST 502 is not retried: it may have been done", "POST", false, []step{{status: 502}, {status: 201}}, 502, 1},
+		{"POST 408 is not retried: it may have been done", "POST", false, []step{{status: 408}, {status: 201}}, 408, 1},
+		{"PATCH 500 is not retried", "PATCH", false, []step{{status: 500}, {status: 200}}, 500, 1},
+		{"idempotent PATCH 500 is retried", "PATCH", true, []step{{status: 500}, {status: 200}}, 200, 2},
+		{"idempotent POST 502 is retried", "POST", true, []step{{status: 502}, {status: 201}}, 201, 2},
+		{"PUT 408 is retried", "PUT", false, []step{{status: 408}, {status: 200}}, 200, 2},
 		{"POST 429 is retried: nothing was done", "POST", false, []step{{status: 429}, {status: 201}}, 201, 2},
 		{"POST 503 with Retry-After is retried", "POST", false, []step{{status: 503, retryAfter: "1"}, {status: 201}}, 201, 2},
 		{"POST bare 503 is not retried: it may have been done", "POST", false, []step{{status: 503}, {status: 201}}, 503, 1},
@@ -318,40 +330,116 @@ func TestPacingAvoids429(t *testing.T) {
 	}
 }
 
-func TestPacingSpreadsALowBudget(t *testing.T) {
-	var waits []time.Duration
-	var mu sync.Mutex
-	tr := New(nil, Options{Pace: true, Sleep: func(ctx context.Context, d time.Duration) error {
-		mu.Lock()
-		waits = append(waits, d)
-		mu.Unlock()
-		time.Sleep(d)
-		return nil
-	}})
-	// 5 of 100 left, the window ends in 0.4 s: four requests may go, one
-	// every 0.1 s, then the transport waits for the window.
-	reset := time.Now().Add(400 * time.Millisecond)
+// fakeClock is a clock that only moves when the transport sleeps on it,
+// so that pacing's waits are asserted exactly, whatever the machine's load.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	waits []time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waits = append(c.waits, d)
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+// observeBudget feeds the transport one answer announcing a budget.
+func observeBudget(tr *Transport, limit, remaining int, reset time.Time) {
 	h := http.Header{}
-	h.Set("X-Rate-Limit-Limit", "100")
-	h.Set("X-Rate-Limit-Remaining", "5")
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(limit))
+	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
 	h.Set("X-Rate-Limit-Reset", strconv.FormatFloat(float64(reset.UnixNano())/1e9, 'f', 3, 64))
 	tr.inflight = 1
 	tr.observe(&http.Response{StatusCode: 200, Header: h})
-	for i := 0; i < 3; i++ {
+}
+
+func TestPacingSpreadsALowBudget(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)}
+	tr := New(nil, Options{Pace: true, Sleep: clock.Sleep, Now: clock.Now})
+	// 5 of 100 left, the window ends in 0.4 s: four requests may go, one
+	// every 0.1 s (the reserve of one stays in hand).
+	observeBudget(tr, 100, 5, clock.Now().Add(400*time.Millisecond))
+	for i := 0; i < 4; i++ {
 		if err := tr.pace(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(waits) != 2 {
-		t.Fatalf("waits %v, want two spread waits between three requests", waits)
+	want := []time.Duration{100 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond}
+	if !slices.Equal(clock.waits, want) {
+		t.Fatalf("waits %v, want %v: the 0.1 s share of the window between four requests", clock.waits, want)
 	}
-	for _, w := range waits {
-		// The reset goes over the wire in milliseconds: allow for rounding.
-		if w <= 0 || w > 105*time.Millisecond {
-			t.Errorf("wait %v, want about the 0.1 s share of the window", w)
+	if rl := tr.RateLimit(); rl.Remaining != 1 {
+		t.Errorf("remaining %d after four requests, want the reserve of 1", rl.Remaining)
+	}
+	// The fifth waits for the window to end (plus the second the reset is
+	// rounded to, plus jitter under 0.2 s).
+	clock.waits = nil
+	if err := tr.pace(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(clock.waits) != 1 || clock.waits[0] < 1100*time.Millisecond || clock.waits[0] >= 1300*time.Millisecond {
+		t.Fatalf("waits %v, want one wait of 0.1 s left in the window + 1 s (+ jitter)", clock.waits)
+	}
+}
+
+func TestPacingWaitIsBounded(t *testing.T) {
+	tests := []struct {
+		name      string
+		limit     int
+		remaining int
+		resetIn   time.Duration
+	}{
+		{"budget spent, reset in three hours", 100, 0, 3 * time.Hour},
+		{"budget spent, reset in the year 2199", 100, 0, time.Date(2199, 1, 1, 0, 0, 0, 0, time.UTC).Sub(time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC))},
+		{"low budget spread over a far reset", 100, 3, 24 * time.Hour},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := &fakeClock{now: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)}
+			tr := New(nil, Options{Pace: true, Sleep: clock.Sleep, Now: clock.Now, MaxPaceWait: 5 * time.Minute})
+			observeBudget(tr, tc.limit, tc.remaining, clock.Now().Add(tc.resetIn))
+			var err error
+			for i := 0; i < 5 && err == nil; i++ {
+				err = tr.pace(context.Background())
+			}
+			var pe *PaceError
+			if !errors.As(err, &pe) {
+				t.Fatalf("err = %v, want a *PaceError", err)
+			}
+			for _, w := range clock.waits {
+				if w > 5*time.Minute {
+					t.Errorf("waited %v, more than the 5 min bound", w)
+				}
+			}
+			for _, want := range []string{"rate limit", "at most 5m0s", "run again after"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestAbsurdAnnouncedTimes(t *testing.T) {
+	now := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	for _, v := range []string{"1e30", "9223372036854775807", "Inf"} {
+		d, ok := ParseRetryAfter(v, now)
+		if !ok || d <= 0 {
+			t.Errorf("ParseRetryAfter(%q) = %v, %v; want a long positive delay, not a wrapped one", v, d, ok)
 		}
 	}
-	if rl := tr.RateLimit(); rl.Remaining != 2 {
-		t.Errorf("remaining %d after three requests, want 2", rl.Remaining)
+	for _, v := range []string{"NaN", "-Inf", "1e30", "-5", "9223372036854775807"} {
+		if at, ok := parseUnix(v); ok {
+			t.Errorf("parseUnix(%q) = %v, want it refused", v, at)
+		}
 	}
 }

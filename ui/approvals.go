@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"procsync/sync"
+)
+
+// approveVisible approves every visible (filtered) create and
+// reactivation of the plan pane and says how many changed, so that one key
+// approving 8,166 rows never goes unnoticed.
+func (r *review) approveVisible() string {
+	pl := &r.panes[panePlan]
+	by := sync.Counts{}
+	n := 0
+	for v := 0; v < pl.len(); v++ {
+		a := &r.plan.Actions[pl.row(v)]
+		if (a.Kind == sync.KindCreate || a.Kind == sync.KindReactivate) && !a.Approved && r.plan.CanApprove(a) {
+			a.Approved = true
+			by[a.Kind]++
+			n++
+		}
+	}
+	r.approved += n
+	if n == 0 {
+		return "nothing more to approve: every visible create and reactivation is approved already"
+	}
+	var parts []string
+	if c := by[sync.KindCreate]; c > 0 {
+		parts = append(parts, countNoun(c, "create", "creates"))
+	}
+	if c := by[sync.KindReactivate]; c > 0 {
+		parts = append(parts, countNoun(c, "reactivation", "reactivations"))
+	}
+	msg := "approved " + strings.Join(parts, " and ")
+	if pl.filter != "" {
+		msg += " (the rows the filter shows)"
+	}
+	return msg
+}
+
+// clearVisible clears the approvals of the visible (filtered) plan rows:
+// the same rows `a` approves, so that the two keys undo each other.
+func (r *review) clearVisible() string {
+	pl := &r.panes[panePlan]
+	n := 0
+	for v := 0; v < pl.len(); v++ {
+		if a := &r.plan.Actions[pl.row(v)]; a.Approved {
+			a.Approved = false
+			n++
+		}
+	}
+	r.approved -= n
+	msg := "cleared " + thousands(n)
+	if n == 0 {
+		msg = "nothing to clear: no visible row is approved"
+	}
+	if pl.filter != "" && r.approved > 0 {
+		msg += fmt.Sprintf("; %s hidden by the filter %s still approved", thousands(r.approved), isAre(r.approved))
+	}
+	return msg
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// applyOutcome is what the last apply did to this review's plan.
+type applyOutcome struct {
+	// status is each applied row's outcome, by plan index; rows a cancel
+	// left out are skipped.
+	status                   map[int]sync.Status
+	done, failed, skipped    int
+	created, reactivated     int
+	deactivated, nameUpdates int
+}
+
+// applied folds an apply's outcome into the review, so that the header,
+// the pane titles and the plan rows stop describing Procore as it was
+// before: done creates, reactivations and updates count as in sync, and
+// the Procore counts include the users just created. The rows themselves
+// stay as read; the plan is marked out of date until `r` reads again.
+func (r *review) applied(a *applyState) {
+	o := applyOutcome{status: make(map[int]sync.Status, len(a.rows))}
+	// The Counts map is shared with the plan the backend applied and
+	// reports on: change a copy.
+	counts := maps.Clone(r.plan.Counts)
+	if counts == nil {
+		counts = sync.Counts{}
+	}
+	for i, pi := range a.rows {
+		st := a.status[i]
+		if st == sync.StatusPlanned {
+			st = sync.StatusSkipped
+		}
+		o.status[pi] = st
+		act := &r.plan.Actions[pi]
+		switch st {
+		case sync.StatusDone:
+			o.done++
+			counts[act.Kind]--
+			switch act.Kind {
+			case sync.KindCreate:
+				o.created++
+				counts[sync.KindInSync]++
+			case sync.KindReactivate:
+				o.reactivated++
+				counts[sync.KindInSync]++
+			case sync.KindUpdate:
+				o.nameUpdates++
+				counts[sync.KindInSync]++
+			case sync.KindOffboard:
+				o.deactivated++
+			}
+		case sync.StatusFailed:
+			o.failed++
+		default:
+			o.skipped++
+		}
+	}
+	r.plan.Counts = counts
+	r.outcome = &o
+	r.clearApprovals()
+	r.stale = true
+}
+
+// procoreCounts are the Procore directory's totals as the header and pane
+// 2 show them: as read, plus what the last apply changed.
+func (r *review) procoreCounts() (total, active, inactive int) {
+	total, active, inactive = len(r.snap.Users), r.active, r.inactive
+	if o := r.outcome; o != nil {
+		total += o.created
+		active += o.created + o.reactivated - o.deactivated
+		inactive += o.deactivated - o.reactivated
+	}
+	return total, active, inactive
+}
+
+// outcomeSummary is the header's account of the last apply, in the words
+// the status line and the report use.
+func (r *review) outcomeSummary() string {
+	o := r.outcome
+	if o == nil {
+		return ""
+	}
+	// Worded like the plan counts beside it ("6 create"), and short, so
+	// that the line still fits 120 columns.
+	s := fmt.Sprintf("%s done %s failed", thousands(o.done), thousands(o.failed))
+	if o.skipped > 0 {
+		s += " " + thousands(o.skipped) + " not applied"
+	}
+	return s
+}
