@@ -13,7 +13,12 @@ CROSS_PLATFORMS := windows/amd64 darwin/arm64
 # End-to-end scripts; later issues add theirs under test/e2e/.
 E2E_SCRIPTS := $(filter-out test/e2e/lib.sh,$(wildcard test/e2e/*.sh))
 
-.PHONY: all build test fmt-check vet unit cross test-e2e bench demo lint dist clean help
+# Linters run at pinned versions through the module proxy, so that every
+# machine and CI judge the code alike.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOIMPORTS   := golang.org/x/tools/cmd/goimports@v0.52.0
+
+.PHONY: all build test fmt-check vet unit cross test-e2e bench demo lint tidy-check imports-check staticcheck dist clean help
 
 all: build
 
@@ -22,7 +27,7 @@ help:
 	@echo "make test      gofmt check, go vet, go test -race, cross builds, end-to-end scripts"
 	@echo "make bench     run every Go benchmark"
 	@echo "make demo      open the terminal UI against the built-in simulated tenant (no accounts needed)"
-	@echo "make lint      gofmt, go vet, staticcheck (when installed)"
+	@echo "make lint      gofmt, go vet, go mod tidy -diff, goimports -local procsync, staticcheck"
 	@echo "make dist      release binaries for $(DIST_PLATFORMS) into dist/"
 	@echo "make clean     remove bin/ and dist/"
 
@@ -69,8 +74,20 @@ bench:
 demo:
 	$(GO) run $(PKG) demo
 
-lint: fmt-check vet
-	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed; skipped"; fi
+lint: fmt-check vet tidy-check imports-check staticcheck
+
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	@echo "go mod tidy: ok"
+
+# Imports in three groups: standard library, third party, procsync.
+imports-check:
+	@out=$$($(GO) run $(GOIMPORTS) -local procsync -l .); \
+	if [ -n "$$out" ]; then echo "goimports: these files need goimports -local procsync -w:"; echo "$$out"; exit 1; fi
+	@echo "goimports: ok"
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
 
 dist:
 	@set -e; mkdir -p dist; for p in $(DIST_PLATFORMS); do \

@@ -2,12 +2,12 @@ package main
 
 import (
 	"log/slog"
-
-	"procsync/auth"
-	"procsync/ui"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"procsync/auth"
+	"procsync/ui"
 )
 
 // NewCmdRoot builds the command tree. Only commands that work are

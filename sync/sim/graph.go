@@ -259,6 +259,7 @@ func parseSelect(raw string, shapes ...map[string]any) (selection, error) {
 			}
 		}
 		if found == "" {
+			//lint:ignore ST1005 the text is Graph's own error message, answered verbatim
 			return nil, fmt.Errorf("Could not find a property named '%s' on type 'microsoft.graph.directoryObject'.", p)
 		}
 		out = append(out, found)

@@ -34,6 +34,9 @@ type Request struct {
 	Status         int         `json:"status"`
 	ResponseHeader http.Header `json:"response_header"`
 	Time           time.Time   `json:"time"`
+	// End is when the answer was written: with Time, it gives the
+	// timeline of a run as the server saw it (benchmarks read it).
+	End time.Time `json:"end"`
 	// Batch is true for the parts of a Graph $batch request.
 	Batch bool `json:"batch,omitempty"`
 }

@@ -51,6 +51,7 @@ func tokenizeFilter(src string) ([]filterToken, error) {
 				j++
 			}
 			if !closed {
+				//lint:ignore ST1005 the text is Graph's own error message, answered verbatim
 				return nil, fmt.Errorf("Invalid filter clause: unterminated string literal at position %d in '%s'.", i, src)
 			}
 			toks = append(toks, filterToken{kind: 's', text: b.String()})
@@ -93,6 +94,7 @@ func parseFilter(src string, advanced bool) (predicate, error) {
 }
 
 func (p *filterParser) errorf(format string, args ...any) error {
+	//lint:ignore ST1005 the text is Graph's own error message, answered verbatim
 	return fmt.Errorf("Invalid filter clause: %s in '%s'.", fmt.Sprintf(format, args...), p.src)
 }
 
@@ -212,6 +214,7 @@ func (p *filterParser) primary() (predicate, error) {
 		case strings.HasSuffix(name, "/any") || strings.HasSuffix(name, "/all"):
 			return p.lambda(t.text)
 		default:
+			//lint:ignore ST1005 the text is Graph's own error message, answered verbatim
 			return nil, fmt.Errorf("Unsupported or invalid query filter clause specified for function '%s': not supported.", t.text)
 		}
 	}

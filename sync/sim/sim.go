@@ -355,6 +355,7 @@ func (s *Sim) serveService(service string, h http.HandlerFunc, w http.ResponseWr
 		Status:         status,
 		ResponseHeader: redactHeader(w.Header()),
 		Time:           start,
+		End:            s.now(),
 	})
 }
 

@@ -1,0 +1,180 @@
+package engine_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2/clientcredentials"
+
+	"procsync/sync"
+	"procsync/sync/engine"
+	"procsync/sync/graph"
+	"procsync/sync/procore"
+	"procsync/sync/sim"
+	"procsync/sync/store"
+)
+
+// runLatency is the round trip BenchmarkRun adds to every request: about
+// what a tenant in another region sees.
+const runLatency = 20 * time.Millisecond
+
+// BenchmarkRun measures a whole headless run (issue 18): reconcile,
+// snapshot, plan, brakes, apply, report mail, against the in-process
+// simulator with 20 ms latency, with the production clients' default
+// options. Besides the wall time it reports, from the simulator's own
+// request timeline:
+//
+//	chain-s       the largest group's nextLink chain, the floor no client can beat
+//	read-write-s  last read answer → first write request (plan, brakes, intents)
+//	batch-gap-ms  the longest local gap between consecutive users/sync batches
+//	write-mail-s  last write answer → the mail request
+//	requests      requests sent
+func BenchmarkRun(b *testing.B) {
+	for _, n := range []int{20000, 100000} {
+		b.Run(strings.TrimSuffix(strings.TrimSuffix(itoa(n), "000"), "")+"k", func(b *testing.B) {
+			var tl timeline
+			for range b.N {
+				b.StopTimer()
+				srv, eng := benchEngine(b, n)
+				b.StartTimer()
+				res, err := eng.RunAuto(context.Background(), engine.AutoOptions{})
+				b.StopTimer()
+				if err != nil || res.ExitCode != engine.ExitOK {
+					b.Fatalf("RunAuto: exit %d, %v", res.ExitCode, err)
+				}
+				tl = timelineOf(srv.Sim.Requests())
+				srv.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(tl.chain.Seconds(), "chain-s")
+			b.ReportMetric(tl.readToWrite.Seconds(), "read-write-s")
+			b.ReportMetric(float64(tl.batchGap)/float64(time.Millisecond), "batch-gap-ms")
+			b.ReportMetric(tl.writeToMail.Seconds(), "write-mail-s")
+			b.ReportMetric(float64(tl.requests), "requests")
+			b.ReportMetric(float64(tl.creates), "creates")
+		})
+	}
+}
+
+func itoa(n int) string {
+	const digits = "0123456789"
+	if n == 0 {
+		return "0"
+	}
+	var out []byte
+	for ; n > 0; n /= 10 {
+		out = append([]byte{digits[n%10]}, out...)
+	}
+	return string(out)
+}
+
+// benchEngine starts a simulated tenant of n members with latency and
+// returns it with an engine wired like `procsync --auto` (app-only, no
+// brakes, the report mailed).
+func benchEngine(b *testing.B, n int) (*sim.Server, *engine.Engine) {
+	b.Helper()
+	srv, err := sim.Start(sim.Options{Seed: 18, Members: n, Latency: runLatency})
+	if err != nil {
+		b.Fatal(err)
+	}
+	gc := clientcredentials.Config{
+		ClientID: sim.GraphClientID, ClientSecret: sim.GraphClientSecret,
+		TokenURL: srv.URL + "/identity/" + sim.TenantID + "/oauth2/v2.0/token",
+		Scopes:   []string{"https://graph.microsoft.com/.default"},
+	}
+	pcc := clientcredentials.Config{ClientID: sim.ProcoreClientID, ClientSecret: sim.ProcoreClientSecret, TokenURL: srv.URL + "/procore-login/oauth/token"}
+	dir := b.TempDir()
+	st, err := store.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	eng, err := engine.New(engine.Deps{
+		Graph:    graph.New(gc.Client(context.Background()), srv.URL+"/graph"),
+		Procore:  procore.New(pcc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID),
+		Store:    st,
+		Rules:    sync.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
+		Snapshot: sync.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
+		Apply:    engine.ApplySettings{IsEmployee: true},
+		Report: engine.ReportSettings{To: []string{"it@contoso.com"}, From: sim.AdminUPN, Subject: "procsync bench",
+			Send: "changes", AppOnly: true},
+		Brakes:      engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1},
+		Environment: "production", CompanyName: sim.CompanyName, CompanyID: sim.CompanyID,
+		ApprovedBy: sim.GraphClientID, Mode: store.ModeAuto, StateDir: dir,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, eng
+}
+
+// timeline is a run's phases as the server saw them.
+type timeline struct {
+	chain, readToWrite, batchGap, writeToMail time.Duration
+	requests, creates                         int
+}
+
+func isWrite(r sim.Request) bool {
+	return r.Service == sim.ServiceProcore && r.Method != http.MethodGet && strings.Contains(r.Path, "/rest/")
+}
+
+func isRead(r sim.Request) bool {
+	return r.Method == http.MethodGet && (r.Service == sim.ServiceGraph || (r.Service == sim.ServiceProcore && strings.Contains(r.Path, "/rest/")))
+}
+
+func timelineOf(reqs []sim.Request) timeline {
+	tl := timeline{requests: len(reqs)}
+	slices.SortFunc(reqs, func(a, b sim.Request) int { return a.Time.Compare(b.Time) })
+	var lastRead, firstWrite, lastWrite, mail time.Time
+	chains := map[string][2]time.Time{}
+	var prevSync time.Time
+	for _, r := range reqs {
+		switch {
+		case isRead(r) && firstWrite.IsZero():
+			if r.End.After(lastRead) {
+				lastRead = r.End
+			}
+			if i := strings.Index(r.Path, "/groups/"); i >= 0 && strings.Contains(r.Path, "/members") {
+				id := strings.SplitN(r.Path[i+len("/groups/"):], "/", 2)[0]
+				c := chains[id]
+				if c[0].IsZero() {
+					c[0] = r.Time
+				}
+				if r.End.After(c[1]) {
+					c[1] = r.End
+				}
+				chains[id] = c
+			}
+		case isWrite(r):
+			if firstWrite.IsZero() {
+				firstWrite = r.Time
+			}
+			if r.End.After(lastWrite) {
+				lastWrite = r.End
+			}
+			if strings.HasSuffix(r.Path, "/users/sync") {
+				tl.creates += strings.Count(r.Body, `"origin_id"`)
+				if !prevSync.IsZero() && r.Time.Sub(prevSync) > tl.batchGap {
+					tl.batchGap = r.Time.Sub(prevSync)
+				}
+				prevSync = r.End
+			}
+		case r.Service == sim.ServiceGraph && r.Method == http.MethodPost && strings.Contains(r.Path, "sendMail") && mail.IsZero():
+			mail = r.Time
+		}
+	}
+	for _, c := range chains {
+		tl.chain = max(tl.chain, c[1].Sub(c[0]))
+	}
+	if !firstWrite.IsZero() {
+		tl.readToWrite = firstWrite.Sub(lastRead)
+	}
+	if !mail.IsZero() && !lastWrite.IsZero() {
+		tl.writeToMail = mail.Sub(lastWrite)
+	}
+	return tl
+}
