@@ -85,10 +85,12 @@ func tokenClient(c *http.Client) *http.Client {
 // otherwise carry the request, and with it the token, to wherever a 302
 // points, https→http included. An empty apiBase authorises nothing.
 //
-// When ts is a *TokenSource, a 401 answer invalidates the token it carried
-// and the request is retried once with a renewed token (requests whose body
-// cannot be replayed are not retried). The base transport comes from ctx
-// (oauth2.HTTPClient), else http.DefaultTransport.
+// When ts is an Invalidator (a *TokenSource is), a 401 answer invalidates
+// the token it carried and the request is retried once with a renewed token
+// (requests whose body cannot be replayed are not retried). This is
+// procsync's only 401 retry: it lives here because only the layer that set
+// the token knows which one the service refused. The base transport comes
+// from ctx (oauth2.HTTPClient), else http.DefaultTransport.
 func HTTPClient(ctx context.Context, ts oauth2.TokenSource, apiBase string) *http.Client {
 	var base http.RoundTripper = http.DefaultTransport
 	if c, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && c != nil && c.Transport != nil {
@@ -109,10 +111,19 @@ func HTTPClient(ctx context.Context, ts oauth2.TokenSource, apiBase string) *htt
 	}
 }
 
+// Invalidator is a token source that can be told the service refused one of
+// its access tokens, so that its next Token call renews it. Renewing only
+// when access is still the current token lets many requests failing with the
+// same 401 cause a single renewal.
+type Invalidator interface {
+	InvalidateToken(access string)
+}
+
 // Transport is an http.RoundTripper that adds the bearer token to requests
 // for the API host and retries once on 401 (see HTTPClient).
 type Transport struct {
-	// Source supplies the tokens.
+	// Source supplies the tokens; when it is an Invalidator, a 401 renews
+	// the token and the request is sent once more.
 	Source oauth2.TokenSource
 	// Base sends the requests; nil means http.DefaultTransport.
 	Base http.RoundTripper
@@ -142,12 +153,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	ts, ok := t.Source.(*TokenSource)
+	ts, ok := t.Source.(Invalidator)
 	if !ok || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
 		return resp, nil
 	}
-	ts.invalidateToken(tok.AccessToken)
-	tok2, err := ts.Token()
+	ts.InvalidateToken(tok.AccessToken)
+	tok2, err := t.Source.Token()
 	if err != nil {
 		if errors.Is(err, ErrNotSignedIn) {
 			resp.Body.Close()

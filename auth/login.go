@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,9 +48,6 @@ type LoginOptions struct {
 	// Logger receives debug events (never a secret); nil means slog.Default().
 	Logger *slog.Logger
 
-	// wait sleeps between device code polls; tests record the intervals
-	// instead of sleeping through them.
-	wait func(ctx context.Context, d time.Duration) error
 	// exchangeVerifier, when set, replaces the PKCE verifier at the token
 	// exchange: tests use it to prove that a wrong verifier is refused.
 	exchangeVerifier string
@@ -77,9 +73,6 @@ func (o *LoginOptions) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
-	}
-	if o.wait == nil {
-		o.wait = sleepCtx
 	}
 	// Every request of a sign-in carries a code, a verifier, a device code
 	// or a client secret: none follows a redirect.
@@ -298,112 +291,6 @@ func browserFlow(ctx context.Context, op, name string, conf *oauth2.Config, lb *
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%s: sign-in: %w", op, ctx.Err())
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// deviceCodeAnswer is the /devicecode response of the identity platform.
-type deviceCodeAnswer struct {
-	DeviceCode      string `json:"device_code"`
-	UserCode        string `json:"user_code"`
-	VerificationURI string `json:"verification_uri"`
-	ExpiresIn       int    `json:"expires_in"`
-	Interval        int    `json:"interval"`
-	Message         string `json:"message"`
-}
-
-func graphDeviceCode(ctx context.Context, cfg GraphConfig, opts *LoginOptions) (*oauth2.Token, error) {
-	const op = "graph: device code sign-in"
-	conf := cfg.oauthConfig("")
-	form := url.Values{"client_id": {cfg.ClientID}, "scope": {strings.Join(conf.Scopes, " ")}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, conf.Endpoint.DeviceAuthURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	resp, err := opts.HTTPClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, redactURLError(err))
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	var da deviceCodeAnswer
-	if resp.StatusCode != http.StatusOK {
-		var e tokenJSON
-		_ = json.Unmarshal(body, &e)
-		if e.Error == "" {
-			e.Error = http.StatusText(resp.StatusCode)
-		}
-		return nil, &ProviderError{Op: op, Code: safetext.Line(e.Error), Description: safetext.Text(e.ErrorDescription), Status: resp.StatusCode}
-	}
-	if err := json.Unmarshal(body, &da); err != nil || da.DeviceCode == "" {
-		return nil, fmt.Errorf("%s: malformed /devicecode answer", op)
-	}
-	if da.Message != "" {
-		fmt.Fprintln(opts.Out, safetext.Text(da.Message))
-	} else {
-		fmt.Fprintf(opts.Out, "To sign in, open %s on any device and enter the code %s\n", safetext.Line(da.VerificationURI), safetext.Line(da.UserCode))
-	}
-	fmt.Fprintln(opts.Out, "Waiting for the sign-in...")
-
-	expires := time.Duration(da.ExpiresIn) * time.Second
-	if expires <= 0 {
-		expires = 15 * time.Minute
-	}
-	var waited time.Duration
-	interval := da.Interval
-	if interval <= 0 {
-		interval = 5 // RFC 8628 3.2: the default when the server sends none
-	}
-	poll := url.Values{
-		"client_id":   {cfg.ClientID},
-		"grant_type":  {"urn:ietf:params:oauth:grant-type:device_code"},
-		"device_code": {da.DeviceCode},
-	}
-	for {
-		wait := time.Duration(interval) * time.Second
-		if waited+wait > expires {
-			return nil, fmt.Errorf("%s: the code expired before the sign-in was completed; run the login again", op)
-		}
-		if err := opts.wait(ctx, wait); err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		waited += wait
-		tok, err := postToken(ctx, opts.HTTPClient, op, conf.Endpoint.TokenURL, poll)
-		if err == nil {
-			return tok, nil
-		}
-		var pe *ProviderError
-		if !errors.As(err, &pe) {
-			return nil, err
-		}
-		switch pe.Code {
-		case "authorization_pending":
-			continue
-		case "slow_down":
-			interval += 5 // RFC 8628 3.5
-			opts.Logger.Debug("auth: device code polling slowed down", "interval_s", interval)
-			continue
-		case "authorization_declined", "access_denied":
-			return nil, fmt.Errorf("%s: the sign-in was declined: %w", op, err)
-		case "expired_token", "code_expired":
-			return nil, fmt.Errorf("%s: the code expired before the sign-in was completed; run the login again: %w", op, err)
-		}
-		return nil, err
 	}
 }
 

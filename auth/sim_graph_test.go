@@ -269,13 +269,15 @@ func TestGraphDeviceCode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
 			logs := captureLogs(t)
-			srv := startSim(t, sim.Options{})
+			// x/oauth2 polls on the real clock: one second, the shortest
+			// interval the protocol's whole seconds can announce.
+			srv := startSim(t, sim.Options{DeviceCodeInterval: time.Second})
 			store := &FileStore{Path: filepath.Join(t.TempDir(), "tokens.json")}
 			rec := &secretRecorder{}
 			out := &deviceApprover{t: t, action: tt.action}
 			err := LoginGraph(context.Background(), simGraphConfig(srv), store, LoginOptions{Out: out, NoBrowser: true,
-				HTTPClient: &http.Client{Transport: rec}, wait: fastWait,
-				Opener: func(string) error { t.Error("the device code flow opened a browser"); return nil }})
+				HTTPClient: &http.Client{Transport: rec},
+				Opener:     func(string) error { t.Error("the device code flow opened a browser"); return nil }})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -359,7 +361,3 @@ func TestGraphRefreshMidRun(t *testing.T) {
 		t.Errorf("after ExpireTokens: %s, want 200 after one renewal", resp.Status)
 	}
 }
-
-// fastWait stands in for the polling sleep: a short real pause, so the
-// approval on the verification page can land, whatever the interval.
-func fastWait(ctx context.Context, _ time.Duration) error { return sleepCtx(ctx, 20*time.Millisecond) }

@@ -85,11 +85,14 @@ func (s *TokenSource) Token() (*oauth2.Token, error) {
 	return copyToken(s.tok), nil
 }
 
-// invalidateToken makes the next Token call renew the access token, when
+// A *TokenSource is what auth.Transport renews after a 401.
+var _ Invalidator = (*TokenSource)(nil)
+
+// InvalidateToken makes the next Token call renew the access token, when
 // the service answered 401 to a token that looked valid (revoked, or a clock
 // that disagrees). It acts only if access is still the current token, so
 // that many requests failing with the same 401 cause a single renewal.
-func (s *TokenSource) invalidateToken(access string) {
+func (s *TokenSource) InvalidateToken(access string) {
 	s.mu.Lock()
 	if s.tok != nil && s.tok.AccessToken == access {
 		s.invalid = true

@@ -408,7 +408,7 @@ func TestClientCredentials(t *testing.T) {
 		t.Error("a valid app token was not reused")
 	}
 	// What Transport does when Procore answers 401 to this token.
-	ts.invalidateToken(tok.AccessToken)
+	ts.InvalidateToken(tok.AccessToken)
 	tok3, _ := ts.Token()
 	if tok3.AccessToken == tok.AccessToken {
 		t.Error("a 401 on the app token did not renew it")

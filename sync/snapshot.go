@@ -210,6 +210,13 @@ func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snap
 	return snap, nil
 }
 
+// ResolveGroups returns the license groups that opts' NamePrefixes, SKUs and
+// GroupIDs select, as TakeSnapshot resolves them; the sandbox explorer
+// lists them so that it shows exactly the groups a sync reads.
+func ResolveGroups(ctx context.Context, gc *graph.Client, opts SnapshotOptions) ([]graph.MatchedGroup, error) {
+	return resolveGroups(ctx, gc, opts)
+}
+
 // resolveGroups unites the groups selected by prefix, SKU and id, keeping
 // the first rule that selected each, in that order.
 func resolveGroups(ctx context.Context, gc *graph.Client, opts SnapshotOptions) ([]graph.MatchedGroup, error) {

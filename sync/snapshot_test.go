@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"procsync/auth"
 	psync "procsync/sync"
 	"procsync/sync/graph"
 	"procsync/sync/internal/httpx"
@@ -79,7 +80,8 @@ type forceable struct {
 	cfg clientcredentials.Config
 	mu  gosync.Mutex
 	tok *oauth2.Token
-	n   int // tokens fetched
+	n   int    // tokens fetched
+	api string // the simulator's origin, the only one that gets the token
 }
 
 func (f *forceable) Token() (*oauth2.Token, error) {
@@ -101,15 +103,18 @@ func (f *forceable) fetch(ctx context.Context) (*oauth2.Token, error) {
 	return t, nil
 }
 
-func (f *forceable) refresh(ctx context.Context) error {
+// InvalidateToken drops the token the service refused, so that
+// auth.Transport's one retry after a 401 carries a new one.
+func (f *forceable) InvalidateToken(access string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, err := f.fetch(ctx)
-	return err
+	if f.tok != nil && f.tok.AccessToken == access {
+		f.tok = nil
+	}
 }
 
 func (f *forceable) client() *http.Client {
-	return &http.Client{Transport: &oauth2.Transport{Source: f, Base: http.DefaultTransport}}
+	return &http.Client{Transport: &auth.Transport{Source: f, Base: http.DefaultTransport, API: f.api}}
 }
 
 // simSignIn returns token sources signed in to the simulator with client
@@ -119,11 +124,11 @@ func simSignIn(base string) (g, p *forceable) {
 		ClientID: sim.GraphClientID, ClientSecret: sim.GraphClientSecret,
 		TokenURL: base + "/identity/" + sim.TenantID + "/oauth2/v2.0/token",
 		Scopes:   []string{"https://graph.microsoft.com/.default"},
-	}}
+	}, api: base}
 	p = &forceable{cfg: clientcredentials.Config{
 		ClientID: sim.ProcoreClientID, ClientSecret: sim.ProcoreClientSecret,
 		TokenURL: base + "/procore-login/oauth/token",
-	}}
+	}, api: base}
 	return g, p
 }
 
@@ -133,9 +138,9 @@ func simSources(t testing.TB, base string, popts ...procore.Option) psync.Source
 	t.Helper()
 	g, p := simSignIn(base)
 	return psync.Sources{
-		Graph: graph.New(g.client(), base+"/graph", graph.WithRetry(fastRetry), graph.WithOnUnauthorized(g.refresh)),
+		Graph: graph.New(g.client(), base+"/graph", graph.WithRetry(fastRetry)),
 		Procore: procore.New(p.client(), base+"/procore", sim.CompanyID,
-			append([]procore.Option{procore.WithRetry(fastRetry), procore.WithOnUnauthorized(p.refresh)}, popts...)...),
+			append([]procore.Option{procore.WithRetry(fastRetry)}, popts...)...),
 	}
 }
 

@@ -54,7 +54,7 @@ func TestSnapshotUnderGraphBudget(t *testing.T) {
 	srv := startSnapSim(t, sim.Options{Tenant: snapTenant(300, 20), GraphResourceUnits: 4, Now: clk.now})
 	src := simSources(t, srv.URL)
 	g, _ := simSignIn(srv.URL)
-	src.Graph = graph.New(g.client(), srv.URL+"/graph", graph.WithOnUnauthorized(g.refresh),
+	src.Graph = graph.New(g.client(), srv.URL+"/graph",
 		graph.WithRetry(httpx.Options{WaitScale: 1, MaxRetries: 20, Sleep: clk.sleep}))
 	got, err := psync.TakeSnapshot(context.Background(), src, psync.SnapshotOptions{NamePrefixes: licensePrefixes})
 	if err != nil {

@@ -53,12 +53,12 @@ func (r *review) clearVisible() string {
 		}
 	}
 	r.approved -= n
-	msg := "cleared " + thousands(n)
+	msg := "cleared " + Thousands(n)
 	if n == 0 {
 		msg = "nothing to clear: no visible row is approved"
 	}
 	if pl.filter != "" && r.approved > 0 {
-		msg += fmt.Sprintf("; %s hidden by the filter %s still approved", thousands(r.approved), isAre(r.approved))
+		msg += fmt.Sprintf("; %s hidden by the filter %s still approved", Thousands(r.approved), isAre(r.approved))
 	}
 	return msg
 }
@@ -85,7 +85,7 @@ type applyOutcome struct {
 // before: done creates, reactivations and updates count as in sync, and
 // the Procore counts include the users just created. The rows themselves
 // stay as read; the plan is marked out of date until `r` reads again.
-func (r *review) applied(a *applyState) {
+func (r *review) applied(a *applyScreen) {
 	o := applyOutcome{status: make(map[int]sync.Status, len(a.rows))}
 	// The Counts map is shared with the plan the backend applied and
 	// reports on: change a copy.
@@ -150,9 +150,9 @@ func (r *review) outcomeSummary() string {
 	}
 	// Worded like the plan counts beside it ("6 create"), and short, so
 	// that the line still fits 120 columns.
-	s := fmt.Sprintf("%s done %s failed", thousands(o.done), thousands(o.failed))
+	s := fmt.Sprintf("%s done %s failed", Thousands(o.done), Thousands(o.failed))
 	if o.skipped > 0 {
-		s += " " + thousands(o.skipped) + " not applied"
+		s += " " + Thousands(o.skipped) + " not applied"
 	}
 	return s
 }

@@ -84,7 +84,7 @@ func TestApprovals(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return thousands(n) }
+func itoa(n int) string { return Thousands(n) }
 
 func TestConfirm(t *testing.T) {
 	tests := []struct {
@@ -440,7 +440,7 @@ func TestNoColor(t *testing.T) {
 func TestListWindow(t *testing.T) {
 	keys := make([]string, 1000)
 	for i := range keys {
-		keys[i] = "row " + thousands(i)
+		keys[i] = "row " + Thousands(i)
 	}
 	tests := []struct {
 		name               string

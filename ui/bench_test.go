@@ -32,7 +32,7 @@ func bigReview(tb testing.TB, n int) *model {
 	m := newModel(newFake(EnvSandbox), Options{StaticSpinner: true, StatusTTL: -1})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.rv = newReview(s, p)
-	m.rv.layout(m.w, m.bodyHeight())
+	m.rv.bind(m.context(), &m.keys)
 	m.screen = screenReview
 	return m
 }

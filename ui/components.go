@@ -335,12 +335,12 @@ func (s statusLine) lines(w int) []string {
 	return ls
 }
 
-// thousands formats n with thousands separators, as the counts are read
+// Thousands formats n with thousands separators, as the counts are read
 // at a glance.
-func thousands(n int) string {
+func Thousands(n int) string {
 	s := fmt.Sprint(n)
 	if n < 0 {
-		return "-" + thousands(-n)
+		return "-" + Thousands(-n)
 	}
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]

@@ -38,7 +38,7 @@ func (r *review) detailLines(w int, nu NewUserSettings) []string {
 				if g.DisplayName == r.groupNames[row.group] {
 					add("Group id", g.ID)
 					add("Matched by", g.MatchedBy)
-					add("Members read", thousands(g.MemberCount))
+					add("Members read", Thousands(g.MemberCount))
 				}
 			}
 			return out

@@ -6,13 +6,14 @@ import "charm.land/bubbles/v2/key"
 // help.KeyMap, and the write bindings are disabled (so absent from the
 // footer and `?`) whenever the explorer is read-only.
 type ExplorerKeyMap struct {
-	Quit, ForceQuit, Help                   key.Binding
-	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
-	Open, Close, Back, NextPane, Filter     key.Binding
-	Status, Reload, Console                 key.Binding
-	Create, Activate, AddToProject          key.Binding
-	Run, Confirm, HistPrev, HistNext        key.Binding
-	NextField, PrevField                    key.Binding
+	Quit, ForceQuit, Help key.Binding
+	NavKeys
+	Open, Close, Back, NextPane, Filter key.Binding
+	Status, Reload, Console             key.Binding
+	Create, Activate, AddToProject      key.Binding
+	Run, Confirm, HistPrev, HistNext    key.Binding
+	NextField, PrevField                key.Binding
+	FilterKeys
 }
 
 // DefaultExplorerKeyMap returns the explorer's bindings.
@@ -23,12 +24,7 @@ func DefaultExplorerKeyMap() ExplorerKeyMap {
 		Quit:         b(k("q"), h("q", "quit")),
 		ForceQuit:    b(k("ctrl+c"), h("ctrl+c", "quit safely")),
 		Help:         b(k("?"), h("?", "help")),
-		Up:           b(k("k", "up"), h("↑/k", "up")),
-		Down:         b(k("j", "down"), h("↓/j", "down")),
-		Top:          b(k("g", "home"), h("g", "top")),
-		Bottom:       b(k("G", "end"), h("G", "bottom")),
-		PageUp:       b(k("pgup"), h("pgup", "page up")),
-		PageDown:     b(k("pgdown"), h("pgdn", "page down")),
+		NavKeys:      DefaultNavKeys(),
 		Open:         b(k("enter", "l", "right"), h("enter", "open")),
 		Close:        b(k("h", "left"), h("←/h", "close")),
 		Back:         b(k("esc"), h("esc", "back")),
@@ -46,6 +42,7 @@ func DefaultExplorerKeyMap() ExplorerKeyMap {
 		HistNext:     b(k("down"), h("↓", "newer")),
 		NextField:    b(k("tab", "down"), h("tab", "next field")),
 		PrevField:    b(k("shift+tab", "up"), h("shift+tab", "previous field")),
+		FilterKeys:   DefaultFilterKeys(),
 	}
 }
 
@@ -53,7 +50,7 @@ func (k *ExplorerKeyMap) all() []*key.Binding {
 	return []*key.Binding{&k.Quit, &k.ForceQuit, &k.Help, &k.Up, &k.Down, &k.Top, &k.Bottom,
 		&k.PageUp, &k.PageDown, &k.Open, &k.Close, &k.Back, &k.NextPane, &k.Filter, &k.Status,
 		&k.Reload, &k.Console, &k.Create, &k.Activate, &k.AddToProject, &k.Run, &k.Confirm,
-		&k.HistPrev, &k.HistNext, &k.NextField, &k.PrevField}
+		&k.HistPrev, &k.HistNext, &k.NextField, &k.PrevField, &k.FilterDone, &k.FilterUp, &k.FilterDown}
 }
 
 // explorerMode is what has the keyboard in the explorer.
@@ -95,6 +92,7 @@ func (k *ExplorerKeyMap) set(mode explorerMode, writable, canGoBack bool) {
 		}
 	case modeFilter:
 		k.Back.SetHelp("esc", "clear filter")
+		on(&k.FilterDone, &k.FilterUp, &k.FilterDown)
 	case modeConsole:
 		k.Back.SetHelp("esc", "close console")
 		on(&k.Run, &k.HistPrev, &k.HistNext)
@@ -113,14 +111,14 @@ func (k *ExplorerKeyMap) set(mode explorerMode, writable, canGoBack bool) {
 // ShortHelp returns the footer's bindings.
 func (k ExplorerKeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Quit, k.Open, k.Console, k.Create, k.Activate, k.AddToProject,
-		k.Run, k.Confirm, k.NextField, k.Filter, k.Status, k.NextPane, k.Back, k.HistPrev, k.Reload}
+		k.Run, k.Confirm, k.FilterDone, k.NextField, k.Filter, k.Status, k.NextPane, k.Back, k.HistPrev, k.Reload}
 }
 
 // FullHelp returns every binding grouped for the `?` overlay.
 func (k ExplorerKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
-		{k.Open, k.Close, k.NextPane, k.Filter, k.Status, k.Reload, k.Back},
+		{k.Open, k.Close, k.NextPane, k.Filter, k.FilterDone, k.FilterUp, k.FilterDown, k.Status, k.Reload, k.Back},
 		{k.Console, k.Run, k.HistPrev, k.HistNext},
 		{k.Create, k.Activate, k.AddToProject, k.NextField, k.PrevField, k.Confirm},
 		{k.Help, k.Quit, k.ForceQuit},

@@ -223,7 +223,7 @@ func TestFirstDayCtrlCDuringApply(t *testing.T) {
 // TestFirstDayExplorerQGoesBack: q leaves the explorer for the review it
 // was opened from, and quits only at the top (`procsync sandbox`).
 func TestFirstDayExplorerQGoesBack(t *testing.T) {
-	ce, _ := simExplorer(t, false)
+	ce := newFakeExplorer(false)
 	opts := testOpts
 	opts.Explorer = ce
 	h := startWith(t, newFake(EnvSandbox), opts)

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -60,33 +59,4 @@ func (m *model) footerLines() []string {
 func footerItem(m *model, b key.Binding) string {
 	h := b.Help()
 	return m.help.Styles.ShortKey.Render(h.Key) + " " + m.help.Styles.ShortDesc.Render(h.Desc)
-}
-
-// fullHelpLines lays the key map's groups out in as many columns as fit in
-// width, stacking the rest below, so that a narrow terminal (down to 80
-// columns) still shows every binding instead of cutting columns off.
-func (m *model) fullHelpLines(width int) []string {
-	groups := m.helpKeys().FullHelp()
-	h := m.help
-	h.SetWidth(0) // measure unclipped; the layout below does the fitting
-	for perRow := len(groups); perRow >= 1; perRow-- {
-		var lines []string
-		fits := true
-		for i := 0; i < len(groups); i += perRow {
-			row := h.FullHelpView(groups[i:min(i+perRow, len(groups))])
-			for _, l := range strings.Split(row, "\n") {
-				if lipgloss.Width(l) > width {
-					fits = false
-				}
-				lines = append(lines, l)
-			}
-			if i+perRow < len(groups) {
-				lines = append(lines, "")
-			}
-		}
-		if fits || perRow == 1 {
-			return lines
-		}
-	}
-	return nil
 }

@@ -9,10 +9,11 @@ import "charm.land/bubbles/v2/key"
 type KeyMap struct {
 	Quit, ForceQuit, Help                   key.Binding
 	NextPane, PrevPane, Pane1, Pane2, Pane3 key.Binding
-	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
-	Filter, Back, Toggle, All, None         key.Binding
-	Detail, Refresh, Apply                  key.Binding
-	SignIn, Confirm, Send, Open, Done       key.Binding
+	NavKeys
+	FilterKeys
+	Filter, Back, Toggle, All, None   key.Binding
+	Detail, Refresh, Apply            key.Binding
+	SignIn, Confirm, Send, Open, Done key.Binding
 	// Explore opens the sandbox explorer; enabled only when the program
 	// has an explorer backend.
 	Explore key.Binding
@@ -26,36 +27,32 @@ func DefaultKeyMap() KeyMap {
 	b := key.NewBinding
 	k, h := key.WithKeys, key.WithHelp
 	return KeyMap{
-		Quit:      b(k("q"), h("q", "quit")),
-		ForceQuit: b(k("ctrl+c"), h("ctrl+c", "quit safely")),
-		Help:      b(k("?"), h("?", "help")),
-		NextPane:  b(k("tab"), h("tab", "next pane")),
-		PrevPane:  b(k("shift+tab"), h("shift+tab", "previous pane")),
-		Pane1:     b(k("1"), h("1", "members")),
-		Pane2:     b(k("2"), h("2", "procore")),
-		Pane3:     b(k("3"), h("3", "plan")),
-		Up:        b(k("k", "up"), h("↑/k", "up")),
-		Down:      b(k("j", "down"), h("↓/j", "down")),
-		Top:       b(k("g", "home"), h("g", "top")),
-		Bottom:    b(k("G", "end"), h("G", "bottom")),
-		PageUp:    b(k("pgup"), h("pgup", "page up")),
-		PageDown:  b(k("pgdown"), h("pgdn", "page down")),
-		Filter:    b(k("/"), h("/", "filter")),
-		Back:      b(k("esc"), h("esc", "clear/back")),
-		Toggle:    b(k("space"), h("space", "approve/clear")),
-		All:       b(k("a"), h("a", "approve visible")),
-		None:      b(k("n"), h("n", "clear visible")),
-		Detail:    b(k("enter"), h("enter", "details")),
-		Refresh:   b(k("r"), h("r", "refresh")),
-		Apply:     b(k("x"), h("x", "apply")),
-		SignIn:    b(k("enter"), h("enter", "sign in")),
-		Confirm:   b(k("enter"), h("enter", "confirm")),
-		Send:      b(k("s"), h("s", "send report")),
-		Open:      b(k("o"), h("o", "open html")),
-		Done:      b(k("enter", "r"), h("enter", "back to review")),
-		Explore:   b(k("e"), h("e", "explorer")),
-		QuitYes:   b(k("y"), h("y", "quit")),
-		QuitNo:    b(k("n", "esc"), h("n", "stay")),
+		Quit:       b(k("q"), h("q", "quit")),
+		ForceQuit:  b(k("ctrl+c"), h("ctrl+c", "quit safely")),
+		Help:       b(k("?"), h("?", "help")),
+		NextPane:   b(k("tab"), h("tab", "next pane")),
+		PrevPane:   b(k("shift+tab"), h("shift+tab", "previous pane")),
+		Pane1:      b(k("1"), h("1", "members")),
+		Pane2:      b(k("2"), h("2", "procore")),
+		Pane3:      b(k("3"), h("3", "plan")),
+		NavKeys:    DefaultNavKeys(),
+		FilterKeys: DefaultFilterKeys(),
+		Filter:     b(k("/"), h("/", "filter")),
+		Back:       b(k("esc"), h("esc", "clear/back")),
+		Toggle:     b(k("space"), h("space", "approve/clear")),
+		All:        b(k("a"), h("a", "approve visible")),
+		None:       b(k("n"), h("n", "clear visible")),
+		Detail:     b(k("enter"), h("enter", "details")),
+		Refresh:    b(k("r"), h("r", "refresh")),
+		Apply:      b(k("x"), h("x", "apply")),
+		SignIn:     b(k("enter"), h("enter", "sign in")),
+		Confirm:    b(k("enter"), h("enter", "confirm")),
+		Send:       b(k("s"), h("s", "send report")),
+		Open:       b(k("o"), h("o", "open html")),
+		Done:       b(k("enter", "r"), h("enter", "back to review")),
+		Explore:    b(k("e"), h("e", "explorer")),
+		QuitYes:    b(k("y"), h("y", "quit")),
+		QuitNo:     b(k("n", "esc"), h("n", "stay")),
 	}
 }
 
@@ -66,6 +63,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.Filter, &k.Back,
 		&k.Toggle, &k.All, &k.None, &k.Detail, &k.Refresh, &k.Apply, &k.SignIn, &k.Confirm,
 		&k.Send, &k.Open, &k.Done, &k.Explore, &k.QuitYes, &k.QuitNo,
+		&k.FilterDone, &k.FilterUp, &k.FilterDown,
 	}
 }
 
@@ -99,7 +97,7 @@ func (k *KeyMap) setScreen(s screenID, typing bool) {
 		on(&k.Quit, &k.Back)
 	case screenReview:
 		if typing {
-			on(&k.Back)
+			on(&k.Back, &k.FilterDone, &k.FilterUp, &k.FilterDown)
 			return
 		}
 		on(&k.Quit, &k.NextPane, &k.PrevPane, &k.Pane1, &k.Pane2, &k.Pane3, &k.Up, &k.Down,

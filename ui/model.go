@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	gosync "sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -131,32 +130,35 @@ type model struct {
 	graph bool
 	proc  bool
 
-	w, h     int
-	screen   screenID
-	showHelp bool
-	status   statusLine
-	spin     spinner.Model
-	bar      bar
+	w, h   int
+	screen screenID
+	// out is the screens' outbox: what they ask of the root, drained after
+	// every message.
+	out outbox
+	// hl is the `?` overlay while it is shown.
+	hl     *helpScreen
+	status statusLine
+	spin   spinner.Model
 
 	// op is the running background operation (sign-in, snapshot, apply,
 	// send); results from any other pump are stale and dropped.
 	op     *pump
 	cancel context.CancelFunc
 
-	si signinState
-	ld loadingState
+	si *signinScreen
+	ld *loadingScreen
 	rv *review
-	cf confirmState
-	ap *applyState
-	rp *reportState
+	cf *confirmScreen
+	ap *applyScreen
+	rp *reportScreen
 	ex *explorer
 
 	// quitAfterOp quits once the running operation returns: a second
 	// ctrl+c during apply still lets the request in flight finish.
 	quitAfterOp bool
-	// asking is the quit prompt's question while it is shown; quitting
-	// would discard approvals or an unsent report.
-	asking string
+	// qp is the quit prompt while it is shown: quitting would discard
+	// approvals or an unsent report.
+	qp *quitPrompt
 	// armed is set by a ctrl+c that stopped an apply: the next ctrl+c
 	// quits without asking. Any other key disarms it.
 	armed bool
@@ -175,11 +177,15 @@ func newModel(b Backend, opts Options) *model {
 	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
 	m.hdr = b.Header()
 	m.graph, m.proc = b.SignedIn()
+	m.si = newSignin(m.context(), &m.keys, m.graph, m.proc, signInNeeds(b))
+	m.si.Update(spinFrameMsg(m.spinFrame()))
 	if m.graph && m.proc {
 		m.screen = screenLoading
 	} else {
 		m.screen = screenSignIn
 	}
+	// View only reads the bindings; every Update syncs them after.
+	m.syncKeys()
 	return m
 }
 
@@ -189,78 +195,6 @@ func (m *model) Init() tea.Cmd {
 		return m.startSnapshot()
 	}
 	return nil
-}
-
-// pump carries a background operation's progress into the program without
-// ever blocking the backend: progress values queue under a mutex and one
-// wake-up is pending at most, so a burst of 100,000 events costs a handful
-// of Updates.
-type pump struct {
-	screen screenID
-	mu     gosync.Mutex
-	items  []any
-	wake   chan struct{}
-	final  chan tea.Msg
-	ctx    context.Context
-}
-
-func newPump(s screenID, ctx context.Context) *pump {
-	return &pump{screen: s, wake: make(chan struct{}, 1), final: make(chan tea.Msg, 1), ctx: ctx}
-}
-
-func (p *pump) push(v any) {
-	p.mu.Lock()
-	p.items = append(p.items, v)
-	p.mu.Unlock()
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (p *pump) take() []any {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	it := p.items
-	p.items = nil
-	return it
-}
-
-// finish delivers the operation's result; it never blocks (capacity 1).
-func (p *pump) finish(m tea.Msg) { p.final <- m }
-
-// pumpMsg carries queued progress items; done is non-nil for the last one.
-type pumpMsg struct {
-	p     *pump
-	items []any
-	done  tea.Msg
-}
-
-func (p *pump) next() tea.Cmd {
-	return func() tea.Msg {
-		select {
-		case <-p.wake:
-			return pumpMsg{p: p, items: p.take()}
-		case d := <-p.final:
-			return pumpMsg{p: p, items: p.take(), done: d}
-		}
-	}
-}
-
-// start launches fn as the current operation of screen s.
-func (m *model) start(s screenID, fn func(ctx context.Context, p *pump) tea.Msg) tea.Cmd {
-	m.cancelAll()
-	ctx, cancel := context.WithCancel(context.Background())
-	p := newPump(s, ctx)
-	m.op, m.cancel = p, cancel
-	go func() { p.finish(fn(ctx, p)) }()
-	return p.next()
-}
-
-func (m *model) cancelAll() {
-	if m.cancel != nil {
-		m.cancel()
-	}
 }
 
 // Operation results, delivered as pumpMsg.done.
@@ -290,31 +224,20 @@ type (
 	}
 )
 
-func (m *model) startSnapshot() tea.Cmd {
-	if m.opts.Sandbox && m.opts.Explorer != nil {
-		return m.openExplorer()
-	}
-	m.screen = screenLoading
-	m.ld = loadingState{groupRead: map[string]int{}}
-	cmds := []tea.Cmd{m.start(screenLoading, func(ctx context.Context, p *pump) tea.Msg {
-		s, err := m.b.Snapshot(ctx, func(sp sync.SnapshotProgress) { p.push(sp) })
-		if err != nil {
-			return snapshotDone{err: err}
-		}
-		// Plan is pure but linear in the tenant's size: keep it off Update.
-		plan := m.b.Plan(s)
-		return snapshotDone{snap: s, plan: plan, rv: newReview(s, plan)}
-	})}
-	if !m.opts.StaticSpinner {
-		cmds = append(cmds, m.spin.Tick)
-	}
-	return tea.Batch(cmds...)
-}
-
 // Update routes a message to the current screen, then relays the screen
 // out when the footer needs another line (or one less).
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.update(msg)
+	// What the screens asked of the root takes effect now, before the
+	// next message: a key queued behind the one that switched screens
+	// must meet the new screen.
+	for msgs := m.out.drain(); len(msgs) > 0; msgs = m.out.drain() {
+		for _, r := range msgs {
+			if c, ok := m.onRequest(r); ok {
+				cmd = tea.Batch(cmd, c)
+			}
+		}
+	}
 	m.syncKeys()
 	f, s := len(m.footerLines()), len(m.statusLines())
 	if f != m.footH || s != m.statH {
@@ -342,6 +265,10 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		}
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
+		if m.ld != nil {
+			m.ld.Update(spinFrameMsg(m.spinFrame()))
+		}
+		m.si.Update(spinFrameMsg(m.spinFrame()))
 		return cmd
 	case pumpMsg:
 		if msg.p != m.op {
@@ -363,11 +290,12 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		return m.status.set(levelInfo, "report opened in the browser")
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
-	case exLoadedMsg, exConsoleMsg, exPickMsg, exWriteMsg:
-		if m.ex == nil {
-			return nil
-		}
-		return m.ex.onMsg(m, msg)
+	}
+	// Anything else answers a command of the explorer's: it keeps its
+	// state while the review is shown, so it hears its answers there too.
+	if m.ex != nil {
+		_, cmd := m.ex.Update(msg)
+		return cmd
 	}
 	return nil
 }
@@ -382,31 +310,33 @@ func (m *model) openExplorer() tea.Cmd {
 	if m.ex != nil {
 		return nil
 	}
-	m.ex = newExplorer(m.opts.Explorer, m.hdr)
-	m.ex.layout(m.w, m.bodyHeight())
-	return m.ex.init()
+	m.ex = newExplorer(m.opts.Explorer, m.context())
+	m.ex.setBack(m.rv != nil)
+	m.ex.SetSize(m.w, m.bodyHeight())
+	return m.ex.Init()
 }
 
 // helpKeys is the key map of the current screen, for the footer and `?`.
 func (m *model) helpKeys() help.KeyMap {
-	if m.screen == screenExplorer && m.ex != nil && m.asking == "" {
-		m.ex.keys.set(m.ex.mode, m.ex.writable, m.ex.canGoBack(m))
-		return m.ex.keys
+	if m.screen == screenExplorer && m.ex != nil && m.qp == nil {
+		return m.ex
 	}
-	return m.keys
+	return &m.keys
 }
 
 func (m *model) onPump(msg pumpMsg) tea.Cmd {
 	var cmd tea.Cmd
 	switch msg.p.screen {
 	case screenSignIn:
-		cmd = m.si.onPump(m, msg)
+		cmd = m.onSignInPump(msg)
 	case screenLoading:
-		cmd = m.ld.onPump(m, msg)
+		cmd = m.onSnapshotPump(msg)
 	case screenApply:
-		cmd = m.ap.onPump(m, msg)
+		cmd = m.onApplyPump(msg)
 	case screenReport:
-		cmd = m.rp.onPump(m, msg)
+		if msg.done != nil {
+			_, cmd = m.rp.Update(msg.done)
+		}
 	}
 	if msg.done == nil {
 		return tea.Batch(cmd, msg.p.next())
@@ -423,23 +353,23 @@ func (m *model) onPump(msg pumpMsg) tea.Cmd {
 
 func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	m.syncKeys()
-	if m.asking != "" {
+	if m.qp != nil {
 		return m.onQuitPrompt(k)
 	}
 	if key.Matches(k, m.keys.ForceQuit) {
 		return m.onCtrlC()
 	}
 	m.armed = false
-	if m.showHelp {
+	if m.hl != nil {
 		// Any key closes the help overlay; q still quits.
-		m.showHelp = false
+		m.hl = nil
 		if key.Matches(k, m.keys.Quit) {
 			return m.requestQuit()
 		}
 		return nil
 	}
 	if key.Matches(k, m.keys.Help) && !m.typing() {
-		m.showHelp = true
+		m.hl = newHelpScreen(m.helpKeys(), m.w, m.bodyHeight())
 		return nil
 	}
 	if m.screen == screenReview && !m.typing() && key.Matches(k, m.keys.Explore) {
@@ -447,31 +377,26 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	switch m.screen {
 	case screenExplorer:
-		return m.ex.onKey(m, k)
+		_, cmd := m.ex.Update(k)
+		return cmd
 	case screenSignIn:
-		return m.si.onKey(m, k)
+		_, cmd := m.si.Update(k)
+		return cmd
 	case screenLoading:
-		switch {
-		case key.Matches(k, m.keys.Back):
-			m.cancelAll()
-			m.op = nil
-			if m.rv != nil {
-				m.screen = screenReview
-				return m.status.set(levelWarn, "refresh cancelled: the plan shown is from the previous read")
-			}
-			m.screen = screenSignIn
-			return m.status.set(levelWarn, "reading cancelled: press enter to read again")
-		case key.Matches(k, m.keys.Quit):
-			return m.requestQuit()
-		}
+		_, cmd := m.ld.Update(k)
+		return cmd
 	case screenReview:
-		return m.rv.onKey(m, k)
+		_, cmd := m.rv.Update(k)
+		return cmd
 	case screenConfirm:
-		return m.cf.onKey(m, k)
+		_, cmd := m.cf.Update(k)
+		return cmd
 	case screenApply:
-		return m.ap.onKey(m, k)
+		_, cmd := m.ap.Update(k)
+		return cmd
 	case screenReport:
-		return m.rp.onKey(m, k)
+		_, cmd := m.rp.Update(k)
+		return cmd
 	}
 	return nil
 }
@@ -479,8 +404,8 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 // typing reports whether a text field owns the keyboard, so that `?` and
 // letters are text rather than commands.
 func (m *model) typing() bool {
-	return m.filtering() || (m.screen == screenConfirm && m.cf.needType) ||
-		(m.screen == screenSignIn && m.si.submit != nil) ||
+	return m.filtering() || (m.screen == screenConfirm && m.cf.typing()) ||
+		(m.screen == screenSignIn && m.si.typing()) ||
 		(m.screen == screenExplorer && m.ex != nil && m.ex.typing())
 }
 
@@ -508,19 +433,36 @@ func (m *model) quitSafely() tea.Cmd {
 // layout sizes the components after a resize.
 func (m *model) layout() {
 	m.help.SetWidth(m.w)
-	m.bar.width = max(10, m.w-16)
 	if m.rv != nil {
-		m.rv.layout(m.w, m.bodyHeight())
+		m.rv.SetSize(m.w, m.bodyHeight())
+	}
+	if m.qp != nil {
+		m.qp.SetSize(m.w, 1)
+	}
+	if m.hl != nil {
+		m.hl.SetSize(m.w, m.bodyHeight())
+	}
+	m.si.SetSize(m.w, m.bodyHeight())
+	if m.ld != nil {
+		m.ld.SetSize(m.w, m.bodyHeight())
+	}
+	if m.cf != nil {
+		m.cf.SetSize(m.w, m.bodyHeight())
 	}
 	if m.ap != nil {
-		m.ap.list.setHeight(m.bodyHeight() - 7)
+		m.ap.SetSize(m.w, m.bodyHeight())
 	}
 	if m.rp != nil {
-		m.rp.list.setHeight(m.bodyHeight() - 4)
+		m.rp.SetSize(m.w, m.bodyHeight())
 	}
 	if m.ex != nil {
-		m.ex.layout(m.w, m.bodyHeight())
+		m.ex.SetSize(m.w, m.bodyHeight())
 	}
+}
+
+// context is what the screens share: the header and the body's size.
+func (m *model) context() Context {
+	return Context{Header: m.hdr, Width: m.w, Height: m.bodyHeight(), Out: &m.out}
 }
 
 // bodyHeight is what is left between the two header lines and the status
@@ -530,8 +472,8 @@ func (m *model) bodyHeight() int { return max(m.h-2-max(m.statH, 1)-max(m.footH,
 // statusLines is the quit prompt, or the status message wrapped onto at
 // most two lines: an error's request id at the end must stay readable.
 func (m *model) statusLines() []string {
-	if m.asking != "" {
-		return []string{stWarn.Render(fit("? "+m.asking, m.w))}
+	if m.qp != nil {
+		return []string{m.qp.View()}
 	}
 	return m.status.lines(m.w)
 }
@@ -541,35 +483,34 @@ func (m *model) statusLines() []string {
 func (m *model) syncKeys() {
 	m.keys.setScreen(m.screen, m.typing())
 	m.keys.Explore.SetEnabled(m.keys.Explore.Enabled() && m.opts.Explorer != nil)
-	if m.asking != "" {
+	if m.qp != nil {
 		m.keys.asking()
 	}
 }
 
 // View renders header, the screen's body, the status line and the footer.
 func (m *model) View() tea.View {
-	m.syncKeys()
 	lines := make([]string, 0, m.h)
 	lines = append(lines, m.headerLines()...)
 	bh := m.bodyHeight()
 	var body string
 	switch {
-	case m.showHelp:
-		body = box("Keys", m.fullHelpLines(m.w-2), m.w, bh, true)
+	case m.hl != nil:
+		body = m.hl.View()
 	case m.screen == screenSignIn:
-		body = m.si.view(m, bh)
+		body = m.si.View()
 	case m.screen == screenLoading:
-		body = m.ld.view(m, bh)
+		body = m.ld.View()
 	case m.screen == screenReview:
-		body = m.rv.view(m, bh)
+		body = m.rv.View()
 	case m.screen == screenConfirm:
-		body = m.cf.view(m, bh)
+		body = m.cf.View()
 	case m.screen == screenApply:
-		body = m.ap.view(m, bh)
+		body = m.ap.View()
 	case m.screen == screenReport:
-		body = m.rp.view(m, bh)
+		body = m.rp.View()
 	case m.screen == screenExplorer:
-		body = m.ex.view(m, bh)
+		body = m.ex.View()
 	}
 	bl := strings.Split(body, "\n")
 	for i := 0; i < bh; i++ {

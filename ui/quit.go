@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -34,8 +33,8 @@ func (m *model) unsavedWork() string {
 // requestQuit quits, or asks first when quitting would lose work.
 func (m *model) requestQuit() tea.Cmd {
 	if q := m.unsavedWork(); q != "" {
-		m.asking = q
-		m.showHelp = false
+		m.qp = newQuitPrompt(q, &m.keys, m.w)
+		m.hl = nil
 		return nil
 	}
 	return m.quitSafely()
@@ -46,7 +45,7 @@ func (m *model) onCtrlC() tea.Cmd {
 	switch {
 	case m.screen == screenApply && m.op != nil && !m.ap.cancelling:
 		m.armed = true
-		return m.ap.cancel(m, "stopping after the request in flight… (ctrl+c again quits)")
+		return m.cancelApply("stopping after the request in flight… (ctrl+c again quits)")
 	case m.screen == screenApply && m.op != nil:
 		// Already stopping: quit as soon as the request in flight is done,
 		// so that the journal records its outcome.
@@ -58,16 +57,15 @@ func (m *model) onCtrlC() tea.Cmd {
 	return m.requestQuit()
 }
 
-// onQuitPrompt answers the quit prompt: y (or ctrl+c) quits, n (or esc)
-// stays; other keys, enter included, are ignored, so that a stray key
-// neither discards work nor acts on the screen behind the prompt.
+// onQuitPrompt passes k to the quit prompt and acts on its answer.
 func (m *model) onQuitPrompt(k tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(k, m.keys.QuitYes), key.Matches(k, m.keys.ForceQuit):
-		m.asking = ""
+	m.qp.Update(k)
+	switch m.qp.answer {
+	case answerYes:
+		m.qp = nil
 		return m.quitSafely()
-	case key.Matches(k, m.keys.QuitNo):
-		m.asking = ""
+	case answerNo:
+		m.qp = nil
 		return m.status.set(levelInfo, "not quitting; nothing was discarded")
 	}
 	return nil
@@ -79,5 +77,5 @@ func countNoun(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return thousands(n) + " " + many
+	return Thousands(n) + " " + many
 }

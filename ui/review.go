@@ -54,7 +54,44 @@ type review struct {
 	detail   bool
 	approved int
 
-	w, topH, planH, leftW int
+	// ctx and keys are the root's, given when the review is shown (it is
+	// built off the UI goroutine, before it has either).
+	ctx  Context
+	keys *KeyMap
+
+	topH, planH, leftW int
+}
+
+// Messages from the review to the root.
+type (
+	// refreshRequestMsg asks the root to read both directories again.
+	refreshRequestMsg struct{}
+	// confirmRequestMsg asks the root for the apply confirmation of the
+	// approved rows.
+	confirmRequestMsg struct{}
+)
+
+// bind gives the review the root's context and key map.
+func (r *review) bind(ctx Context, keys *KeyMap) {
+	r.ctx, r.keys = ctx, keys
+	r.SetSize(ctx.Width, ctx.Height)
+}
+
+// Init implements Component.
+func (r *review) Init() tea.Cmd { return nil }
+
+// ShortHelp implements help.KeyMap.
+func (r *review) ShortHelp() []key.Binding { return r.keys.ShortHelp() }
+
+// FullHelp implements help.KeyMap.
+func (r *review) FullHelp() [][]key.Binding { return r.keys.FullHelp() }
+
+// Update implements Component.
+func (r *review) Update(msg tea.Msg) (Component, tea.Cmd) {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		return r, r.onKey(k)
+	}
+	return r, nil
 }
 
 func newReview(s *sync.Snapshot, p sync.Plan) *review {
@@ -202,8 +239,9 @@ func (r *review) clearApprovals() {
 	r.approved = 0
 }
 
-func (r *review) layout(w, h int) {
-	r.w = w
+// SetSize implements Component.
+func (r *review) SetSize(w, h int) {
+	r.ctx.Width, r.ctx.Height = w, h
 	r.topH = max(5, h*2/5)
 	r.planH = max(4, h-r.topH)
 	r.leftW = w / 2
@@ -220,24 +258,24 @@ func (r *review) summary() string {
 	// were used up, and the line must still fit 120 columns.
 	o := r.outcomeSummary()
 	if o == "" || r.approved > 0 {
-		b.WriteString(stBold.Render("approved " + thousands(r.approved)))
+		b.WriteString(stBold.Render("approved " + Thousands(r.approved)))
 		b.WriteString(sep)
 	}
 	if o != "" {
 		b.WriteString(stBold.Render(o))
 		b.WriteString(sep)
 	}
-	fmt.Fprintf(&b, "members %s", thousands(len(r.snap.Members)))
+	fmt.Fprintf(&b, "members %s", Thousands(len(r.snap.Members)))
 	b.WriteString(sep)
 	total, _, inactive := r.procoreCounts()
-	fmt.Fprintf(&b, "procore %s (%s inactive)", thousands(total), thousands(inactive))
+	fmt.Fprintf(&b, "procore %s (%s inactive)", Thousands(total), Thousands(inactive))
 	b.WriteString(sep)
 	for i, k := range sync.Kinds {
 		if n := r.plan.Counts[k]; n > 0 {
 			if i > 0 && b.Len() > 0 {
 				b.WriteByte(' ')
 			}
-			b.WriteString(kindStyle[string(k)].Render(thousands(n) + " " + kindLabel(k)))
+			b.WriteString(kindStyle[string(k)].Render(Thousands(n) + " " + kindLabel(k)))
 		}
 	}
 	return b.String()
@@ -250,26 +288,11 @@ func kindLabel(k sync.Kind) string {
 	return string(k)
 }
 
-func (r *review) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
-	keys := &m.keys
+func (r *review) onKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := r.keys
 	l := &r.panes[r.focus]
 	if r.filter.active {
-		switch {
-		case key.Matches(k, keys.Back):
-			r.filter = lineInput{}
-			l.setFilter("")
-		case k.String() == "enter":
-			r.filter.active = false
-		// Letters are filter text here, so only the arrows move.
-		case k.String() == "up":
-			l.move(-1)
-		case k.String() == "down":
-			l.move(1)
-		default:
-			if r.filter.update(k) {
-				l.setFilter(r.filter.value)
-			}
-		}
+		r.filter.active = l.filtering(k, &keys.FilterKeys, keys.Back, &r.filter)
 		return nil
 	}
 	switch {
@@ -291,24 +314,13 @@ func (r *review) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 		r.setFocus(paneProcore)
 	case key.Matches(k, keys.Pane3):
 		r.setFocus(panePlan)
-	case key.Matches(k, keys.Up):
-		l.move(-1)
-	case key.Matches(k, keys.Down):
-		l.move(1)
-	case key.Matches(k, keys.Top):
-		l.top()
-	case key.Matches(k, keys.Bottom):
-		l.bottom()
-	case key.Matches(k, keys.PageUp):
-		l.move(-l.height)
-	case key.Matches(k, keys.PageDown):
-		l.move(l.height)
+	case l.navigate(k, &keys.NavKeys):
 	case key.Matches(k, keys.Filter):
 		r.detail = false
 		r.filter = lineInput{prompt: "/", value: l.filter, active: true}
 	case key.Matches(k, keys.Toggle):
 		if r.focus != panePlan {
-			return m.status.set(levelWarn, "space approves plan rows: press 3 to focus the plan")
+			return r.ctx.Out.status(levelWarn, "space approves plan rows: press 3 to focus the plan")
 		}
 		i := l.current()
 		if i < 0 {
@@ -322,34 +334,33 @@ func (r *review) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 			if a.Kind == sync.KindOffboard {
 				why = "offboarding is report-only (procore.offboard = \"report\")"
 			}
-			return m.status.set(levelWarn, fmt.Sprintf("%s rows cannot be applied: %s", kindLabel(a.Kind), why))
+			return r.ctx.Out.status(levelWarn, fmt.Sprintf("%s rows cannot be applied: %s", kindLabel(a.Kind), why))
 		}
 		// The cursor stays: the README promises "the row under the
 		// cursor", and a second space must undo the first.
 		r.plan.Toggle(i)
 		if a.Approved {
 			r.approved++
-			return m.status.set(levelInfo, "approved "+kindLabel(a.Kind)+" "+a.Address)
+			return r.ctx.Out.status(levelInfo, "approved "+kindLabel(a.Kind)+" "+a.Address)
 		}
 		r.approved--
-		return m.status.set(levelInfo, "cleared "+kindLabel(a.Kind)+" "+a.Address)
+		return r.ctx.Out.status(levelInfo, "cleared "+kindLabel(a.Kind)+" "+a.Address)
 	case key.Matches(k, keys.All):
-		return m.status.set(levelInfo, r.approveVisible())
+		return r.ctx.Out.status(levelInfo, r.approveVisible())
 	case key.Matches(k, keys.None):
-		return m.status.set(levelInfo, r.clearVisible())
+		return r.ctx.Out.status(levelInfo, r.clearVisible())
 	case key.Matches(k, keys.Refresh):
-		return m.startSnapshot()
+		return r.ctx.Out.send(refreshRequestMsg{})
 	case key.Matches(k, keys.Apply):
 		if r.stale {
-			return m.status.set(levelWarn, "this plan predates the last apply: press r to read both directories again")
+			return r.ctx.Out.status(levelWarn, "this plan predates the last apply: press r to read both directories again")
 		}
 		if r.approved == 0 {
-			return m.status.set(levelWarn, "nothing approved: space approves the plan row, a approves every visible create and reactivation")
+			return r.ctx.Out.status(levelWarn, "nothing approved: space approves the plan row, a approves every visible create and reactivation")
 		}
-		m.cf = newConfirm(m, r)
-		m.screen = screenConfirm
+		return r.ctx.Out.send(confirmRequestMsg{})
 	case key.Matches(k, keys.Quit):
-		return m.requestQuit()
+		return r.ctx.Out.send(quitRequestMsg{})
 	}
 	return nil
 }
@@ -367,28 +378,30 @@ func (r *review) title(p int, base string) string {
 		t += "  /" + l.filter
 	}
 	if l.filter != "" || (r.filter.active && r.focus == p) {
-		t += fmt.Sprintf("  (%s of %s)", thousands(l.len()), thousands(l.n))
+		t += fmt.Sprintf("  (%s of %s)", Thousands(l.len()), Thousands(l.n))
 	}
 	return t
 }
 
-func (r *review) view(m *model, h int) string {
+// View implements Component.
+func (r *review) View() string {
+	w, h := r.ctx.Width, r.ctx.Height
 	if r.detail {
-		return box("Details  (enter or esc closes)", r.detailLines(m.w-4, m.hdr.NewUsers), m.w, h, true)
+		return box("Details  (enter or esc closes)", r.detailLines(w-4, r.ctx.Header.NewUsers), w, h, true)
 	}
-	rw := m.w - r.leftW
-	mt := r.title(paneMembers, fmt.Sprintf("Members · %s people in %d groups", thousands(len(r.snap.Members)), len(r.snap.Groups)))
+	rw := w - r.leftW
+	mt := r.title(paneMembers, fmt.Sprintf("Members · %s people in %d groups", Thousands(len(r.snap.Members)), len(r.snap.Groups)))
 	total, active, inactive := r.procoreCounts()
 	pt := r.title(paneProcore, fmt.Sprintf("Procore · %s users: %s active, %s inactive, %s vendor",
-		thousands(total), thousands(active), thousands(inactive), thousands(r.vendors)))
-	planTitle := fmt.Sprintf("Plan · %s actions · %s approved", thousands(len(r.plan.Actions)), thousands(r.approved))
+		Thousands(total), Thousands(active), Thousands(inactive), Thousands(r.vendors)))
+	planTitle := fmt.Sprintf("Plan · %s actions · %s approved", Thousands(len(r.plan.Actions)), Thousands(r.approved))
 	if r.stale {
 		planTitle += " · OUT OF DATE (r reads again)"
 	}
 	lt := r.title(panePlan, planTitle)
 	left := box(mt, r.panes[paneMembers].view(r.leftW-2, r.focus == paneMembers, r.memberRow), r.leftW, r.topH, r.focus == paneMembers)
 	right := box(pt, r.panes[paneProcore].view(rw-2, r.focus == paneProcore, r.userRow), rw, r.topH, r.focus == paneProcore)
-	plan := box(lt, r.panes[panePlan].view(m.w-2, r.focus == panePlan, r.planRow), m.w, r.planH, r.focus == panePlan)
+	plan := box(lt, r.panes[panePlan].view(w-2, r.focus == panePlan, r.planRow), w, r.planH, r.focus == panePlan)
 	ll, rl := strings.Split(left, "\n"), strings.Split(right, "\n")
 	var b strings.Builder
 	for i := range ll {
@@ -405,7 +418,7 @@ func (r *review) view(m *model, h int) string {
 func (r *review) memberRow(i, w int) string {
 	row := r.mrows[i]
 	if row.m == nil {
-		return stBold.Render(fit("▾ "+r.groupNames[row.group]+fmt.Sprintf(" (%s)", thousands(r.groupSize[row.group])), w))
+		return stBold.Render(fit("▾ "+r.groupNames[row.group]+fmt.Sprintf(" (%s)", Thousands(r.groupSize[row.group])), w))
 	}
 	mb := row.m
 	var flags []string

@@ -1,20 +1,27 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"procsync/sync"
 )
 
-// signinState is the sign-in screen: which provider is selected, and what
-// the running sign-in asked the user to see or do.
-type signinState struct {
+// signinScreen is the sign-in screen: which provider is selected, and what
+// the running sign-in asked the user to see or do. The root runs the
+// sign-in (it needs the backend) and passes its events down.
+type signinScreen struct {
+	ctx  Context
+	keys *KeyMap
+	// graph and proc say who is signed in; needs names the environment
+	// variable each provider's sign-in lacks ("" when none).
+	graph, proc bool
+	needs       map[string]string
+	// frame is the spinner's current frame, from the root.
+	frame string
+
 	sel     int
 	running string
 	events  []SignInEvent
@@ -22,6 +29,24 @@ type signinState struct {
 	submit  func(string)
 	lastErr string
 }
+
+// Messages from the sign-in screen to the root.
+type (
+	// signInRequestMsg asks the root to sign in to provider.
+	signInRequestMsg struct{ provider string }
+	// cancelSignInMsg asks the root to stop the running sign-in.
+	cancelSignInMsg struct{}
+	// readRequestMsg asks the root to read both directories: both
+	// providers are signed in.
+	readRequestMsg struct{}
+	// signInResultMsg is the end of a sign-in, from the root, with who is
+	// signed in now.
+	signInResultMsg struct {
+		provider    string
+		err         error
+		graph, proc bool
+	}
+)
 
 var providers = []string{ProviderGraph, ProviderProcore}
 
@@ -32,19 +57,55 @@ func providerTitle(p string) string {
 	return "Procore"
 }
 
-func (s *signinState) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
+func newSignin(ctx Context, keys *KeyMap, graph, proc bool, needs map[string]string) *signinScreen {
+	return &signinScreen{ctx: ctx, keys: keys, graph: graph, proc: proc, needs: needs}
+}
+
+// Init implements Component.
+func (s *signinScreen) Init() tea.Cmd { return nil }
+
+// SetSize implements Component.
+func (s *signinScreen) SetSize(w, h int) { s.ctx.Width, s.ctx.Height = w, h }
+
+// ShortHelp implements help.KeyMap.
+func (s *signinScreen) ShortHelp() []key.Binding { return s.keys.ShortHelp() }
+
+// FullHelp implements help.KeyMap.
+func (s *signinScreen) FullHelp() [][]key.Binding { return s.keys.FullHelp() }
+
+// typing reports whether the paste-code field has the keyboard.
+func (s *signinScreen) typing() bool { return s.submit != nil }
+
+// Update implements Component.
+func (s *signinScreen) Update(msg tea.Msg) (Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case SignInEvent:
+		if msg.Kind == SignInPasteCode && msg.Submit != nil {
+			s.submit = msg.Submit
+			s.paste = lineInput{prompt: "code: ", active: true}
+		}
+		s.events = append(s.events, msg)
+	case signInResultMsg:
+		s.onResult(msg)
+	case spinFrameMsg:
+		s.frame = string(msg)
+	case tea.KeyPressMsg:
+		return s, s.onKey(msg)
+	}
+	return s, nil
+}
+
+func (s *signinScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if s.submit != nil {
 		// The paste-code prompt owns the keyboard until enter or esc.
 		switch {
-		case key.Matches(k, m.keys.Back):
-			s.submit, s.paste.active = nil, false
-			m.cancelAll()
-			m.op, s.running = nil, ""
-			return m.status.set(levelWarn, "sign-in cancelled")
-		case k.String() == "enter":
+		case key.Matches(k, s.keys.Back):
+			s.submit, s.paste.active, s.running = nil, false, ""
+			return s.ctx.Out.send(cancelSignInMsg{})
+		case key.Matches(k, s.keys.SignIn):
 			code := strings.TrimSpace(s.paste.value)
 			if code == "" {
-				return m.status.set(levelWarn, "paste the code shown after you approved access, then press enter")
+				return s.ctx.Out.status(levelWarn, "paste the code shown after you approved access, then press enter")
 			}
 			s.submit(code)
 			s.submit, s.paste = nil, lineInput{}
@@ -54,107 +115,89 @@ func (s *signinState) onKey(m *model, k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(k, m.keys.Up):
+	case key.Matches(k, s.keys.Up):
 		s.sel = max(0, s.sel-1)
-	case key.Matches(k, m.keys.Down):
+	case key.Matches(k, s.keys.Down):
 		s.sel = min(len(providers)-1, s.sel+1)
-	case key.Matches(k, m.keys.Back):
+	case key.Matches(k, s.keys.Back):
 		if s.running != "" {
-			m.cancelAll()
-			m.op, s.running = nil, ""
-			return m.status.set(levelWarn, "sign-in cancelled")
+			s.running = ""
+			return s.ctx.Out.send(cancelSignInMsg{})
 		}
-	case key.Matches(k, m.keys.SignIn):
-		if s.running != "" {
-			return nil
-		}
-		if m.graph && m.proc {
-			return m.startSnapshot()
-		}
-		p := s.target(m)
-		if env := m.b.SignInNeeds(p); env != "" {
-			// Starting would only fail after the browser round trip, and
-			// no retry can help: the variable is read at start-up. The
-			// screen already says so; the status line repeats it.
-			return m.status.set(levelError, providerTitle(p)+" sign-in needs "+env+": "+restartHint(env))
-		}
-		s.running, s.events, s.lastErr = p, nil, ""
-		cmd := m.start(screenSignIn, func(ctx context.Context, pu *pump) tea.Msg {
-			err := m.b.SignIn(ctx, p, func(ev SignInEvent) { pu.push(ev) })
-			return signInDone{provider: p, err: err}
-		})
-		if !m.opts.StaticSpinner {
-			cmd = tea.Batch(cmd, m.spin.Tick)
-		}
-		return cmd
-	case key.Matches(k, m.keys.Quit):
-		return m.quitSafely()
+	case key.Matches(k, s.keys.SignIn):
+		return s.signIn()
+	case key.Matches(k, s.keys.Quit):
+		return s.ctx.Out.send(quitRequestMsg{})
 	}
 	return nil
 }
 
+// signIn starts the sign-in enter asks for, or the read once both are
+// signed in.
+func (s *signinScreen) signIn() tea.Cmd {
+	if s.running != "" {
+		return nil
+	}
+	if s.graph && s.proc {
+		return s.ctx.Out.send(readRequestMsg{})
+	}
+	p := s.target()
+	if env := s.needs[p]; env != "" {
+		// Starting would only fail after the browser round trip, and
+		// no retry can help: the variable is read at start-up. The
+		// screen already says so; the status line repeats it.
+		return s.ctx.Out.status(levelError, providerTitle(p)+" sign-in needs "+env+": "+restartHint(env))
+	}
+	s.running, s.events, s.lastErr = p, nil, ""
+	return s.ctx.Out.send(signInRequestMsg{provider: p})
+}
+
+// onResult takes in the end of a sign-in; the root says it in the status
+// line.
+func (s *signinScreen) onResult(r signInResultMsg) {
+	s.running, s.submit = "", nil
+	s.graph, s.proc = r.graph, r.proc
+	if r.err != nil {
+		s.lastErr = fmt.Sprintf("%s sign-in failed: %v", providerTitle(r.provider), r.err)
+		return
+	}
+	s.events = nil
+	if r.provider == ProviderGraph {
+		s.sel = 1
+	} else {
+		s.sel = 0
+	}
+}
+
 // target is the provider enter signs in to: the selected one, or the other
 // when the selected one is already signed in.
-func (s *signinState) target(m *model) string {
+func (s *signinScreen) target() string {
 	p := providers[s.sel]
-	if (p == ProviderGraph && m.graph) || (p == ProviderProcore && m.proc) {
+	if (p == ProviderGraph && s.graph) || (p == ProviderProcore && s.proc) {
 		return providers[1-s.sel]
 	}
 	return p
 }
 
-func (s *signinState) onPump(m *model, msg pumpMsg) tea.Cmd {
-	for _, it := range msg.items {
-		ev := it.(SignInEvent)
-		if ev.Kind == SignInPasteCode && ev.Submit != nil {
-			s.submit = ev.Submit
-			s.paste = lineInput{prompt: "code: ", active: true}
-		}
-		s.events = append(s.events, ev)
-	}
-	d, ok := msg.done.(signInDone)
-	if !ok {
-		return nil
-	}
-	s.running, s.submit = "", nil
-	m.graph, m.proc = m.b.SignedIn()
-	if d.err != nil {
-		s.lastErr = fmt.Sprintf("%s sign-in failed: %v", providerTitle(d.provider), d.err)
-		if env := m.b.SignInNeeds(d.provider); env != "" {
-			return m.status.set(levelError, s.lastErr+" — "+restartHint(env))
-		}
-		return m.status.set(levelError, s.lastErr+" — press enter to retry, or run `procsync login "+
-			d.provider+" --device-code` in another terminal")
-	}
-	s.events = nil
-	if m.graph && m.proc {
-		return tea.Batch(m.status.set(levelInfo, "signed in to both; reading directories"), m.startSnapshot())
-	}
-	if d.provider == ProviderGraph {
-		s.sel = 1
-	} else {
-		s.sel = 0
-	}
-	return m.status.set(levelInfo, providerTitle(d.provider)+" signed in")
-}
-
-func (s *signinState) view(m *model, h int) string {
+// View implements Component.
+func (s *signinScreen) View() string {
+	hdr := s.ctx.Header
 	var b []string
 	b = append(b, "", stTitle.Render("Sign in"), "")
 	b = append(b, "procsync needs both accounts: Microsoft Graph to read the license groups and send the report,",
 		"Procore to read and write the company directory.", "")
 	for i, p := range providers {
-		ok := (p == ProviderGraph && m.graph) || (p == ProviderProcore && m.proc)
-		where := m.hdr.Tenant
+		ok := (p == ProviderGraph && s.graph) || (p == ProviderProcore && s.proc)
+		where := hdr.Tenant
 		if p == ProviderProcore {
-			where = m.hdr.Company
+			where = hdr.Company
 		}
 		state := stErr.Render("○ signed out")
 		if ok {
 			state = stOK.Render("● signed in")
 		}
 		if s.running == p {
-			state = stWarn.Render(m.spinFrame() + " signing in…")
+			state = stWarn.Render(s.frame + " signing in…")
 		}
 		cur := "  "
 		if i == s.sel {
@@ -166,16 +209,16 @@ func (s *signinState) view(m *model, h int) string {
 	// Say what a sign-in needs before the admin starts it: the secret is
 	// read when procsync starts, so the fix is a restart, not a retry.
 	for _, p := range providers {
-		signedIn := (p == ProviderGraph && m.graph) || (p == ProviderProcore && m.proc)
-		if env := m.b.SignInNeeds(p); env != "" && !signedIn {
+		signedIn := (p == ProviderGraph && s.graph) || (p == ProviderProcore && s.proc)
+		if env := s.needs[p]; env != "" && !signedIn {
 			b = append(b, stWarn.Render(secretMissing(p, env)+": "+restartHint(env)+"."), "")
 		}
 	}
 	if s.running == "" {
-		if m.graph && m.proc {
+		if s.graph && s.proc {
 			b = append(b, "Press enter to read the directories.")
-		} else if m.b.SignInNeeds(s.target(m)) == "" {
-			b = append(b, "Press enter to sign in to "+providerTitle(s.target(m))+
+		} else if s.needs[s.target()] == "" {
+			b = append(b, "Press enter to sign in to "+providerTitle(s.target())+
 				". Your browser opens; if it does not, the address to open appears here.")
 		}
 	}
@@ -204,7 +247,7 @@ func (s *signinState) view(m *model, h int) string {
 		b = append(b, "", stDim.Render("esc cancels this sign-in"))
 	}
 	if s.lastErr != "" && s.running == "" {
-		if env := m.b.SignInNeeds(s.target(m)); env != "" {
+		if env := s.needs[s.target()]; env != "" {
 			b = append(b, "", stErr.Render(s.lastErr), "To fix it: "+restartHint(env)+".")
 		} else {
 			b = append(b, "", stErr.Render(s.lastErr), "Press enter to retry. Behind a proxy or on a remote machine, "+
@@ -215,7 +258,7 @@ func (s *signinState) view(m *model, h int) string {
 	// be copied, even at 80 columns.
 	var out []string
 	for _, l := range b {
-		for _, w := range strings.Split(ansi.Wrap(l, max(10, m.w-2), " "), "\n") {
+		for _, w := range strings.Split(ansi.Wrap(l, max(10, s.ctx.Width-2), " "), "\n") {
 			out = append(out, " "+w)
 		}
 	}
@@ -231,92 +274,4 @@ func secretMissing(provider, env string) string {
 // environment when it starts.
 func restartHint(env string) string {
 	return "quit (q), export " + env + ", restart procsync"
-}
-
-func (m *model) spinFrame() string {
-	if m.opts.StaticSpinner {
-		return m.spin.Spinner.Frames[0]
-	}
-	return m.spin.View()
-}
-
-// loadingState totals the snapshot's progress events.
-type loadingState struct {
-	groups    int
-	groupRead map[string]int
-	groupDone map[string]bool
-	procRead  int
-	procTotal int
-}
-
-// add folds one progress event into the totals. Read counts are running
-// totals per group, so the latest value replaces the previous one.
-func (l *loadingState) add(ev sync.SnapshotProgress) {
-	switch ev.Kind {
-	case sync.ProgressGroups:
-		l.groups = ev.Groups
-	case sync.ProgressMembers:
-		if l.groupRead == nil {
-			l.groupRead = map[string]int{}
-		}
-		if l.groupDone == nil {
-			l.groupDone = map[string]bool{}
-		}
-		l.groupRead[ev.Group] = ev.Read
-		if ev.Total >= 0 && ev.Read >= ev.Total {
-			l.groupDone[ev.Group] = true
-		}
-	case sync.ProgressProcore:
-		l.procRead, l.procTotal = ev.Read, ev.Total
-	}
-}
-
-func (l *loadingState) onPump(m *model, msg pumpMsg) tea.Cmd {
-	for _, it := range msg.items {
-		l.add(it.(sync.SnapshotProgress))
-	}
-	d, ok := msg.done.(snapshotDone)
-	if !ok {
-		return nil
-	}
-	if d.err != nil {
-		if m.rv != nil {
-			m.screen = screenReview
-			return m.status.set(levelError, fmt.Sprintf("refresh failed, the plan shown is from the previous read: %v", d.err))
-		}
-		m.screen = screenSignIn
-		return m.status.set(levelError, fmt.Sprintf("reading the directories failed: %v — press enter to retry", d.err))
-	}
-	prev := m.rv
-	// The backend learns names (the company's) once it is connected, so
-	// the header is read again with each fresh snapshot.
-	m.hdr = m.b.Header()
-	m.rv = d.rv
-	m.rv.keepFocus(prev)
-	m.rv.layout(m.w, m.bodyHeight())
-	m.screen = screenReview
-	return m.status.set(levelInfo, fmt.Sprintf("read %s members and %s Procore users; %s to create",
-		thousands(len(d.snap.Members)), thousands(len(d.snap.Users)), thousands(d.plan.Counts[sync.KindCreate])))
-}
-
-func (l *loadingState) view(m *model, h int) string {
-	members := 0
-	for _, n := range l.groupRead {
-		members += n
-	}
-	users := thousands(l.procRead)
-	if l.procTotal > 0 {
-		users += " / " + thousands(l.procTotal)
-	}
-	rows := [][2]string{
-		{"license groups found", fmt.Sprintf("%s (%s read)", thousands(l.groups), thousands(len(l.groupDone)))},
-		{"members read", thousands(members)},
-		{"Procore users read", users},
-	}
-	b := []string{"", " " + m.spinFrame() + " " + stTitle.Render("Reading both directories…"), ""}
-	for _, r := range rows {
-		b = append(b, "   "+fit(r[0], 24)+stBold.Render(r[1]))
-	}
-	b = append(b, "", stDim.Render(" A partial read never produces a plan. esc cancels."))
-	return strings.Join(b, "\n")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"procsync/auth"
@@ -15,8 +16,19 @@ import (
 	"procsync/sync/store"
 )
 
-// AutoOptions are the inputs of `procsync --auto`.
+// AutoOptions are the inputs of `procsync --auto` (and `procsync demo
+// --auto`): its dependencies, resolved when the run starts, and its flags.
 type AutoOptions struct {
+	IO *IOStreams
+	// State reads the config, resolves the state directory and opens the
+	// token store; the demo hands out its simulated tenant's.
+	State func() (*config.Config, string, auth.Store, error)
+	// Logger returns the logger the global flags chose.
+	Logger func() *slog.Logger
+	// Hints renders the --config/--state-dir flags repeated in every hint
+	// to sign in.
+	Hints func() string
+
 	DryRun bool
 	JSON   bool
 }
@@ -24,7 +36,12 @@ type AutoOptions struct {
 // runAuto is the headless run. It holds the state directory's lock for the
 // whole run, so two schedulers can never apply at once, and maps every
 // outcome onto the documented exit codes.
-func runAuto(ctx context.Context, f *Factory, cfg *config.Config, stateDir string, tokens auth.Store, opts AutoOptions) error {
+func runAuto(ctx context.Context, opts *AutoOptions) error {
+	cfg, stateDir, tokens, err := opts.State()
+	if err != nil {
+		return err
+	}
+	log := opts.Logger()
 	lock, err := store.Lock(stateDir)
 	if err != nil {
 		var le *store.LockedError
@@ -35,17 +52,17 @@ func runAuto(ctx context.Context, f *Factory, cfg *config.Config, stateDir strin
 	}
 	defer lock.Unlock()
 	if lock.Stale != nil {
-		f.Logger.Warn("took over the lock of a run that died", "pid", lock.Stale.PID, "host", lock.Stale.Host)
+		log.Warn("took over the lock of a run that died", "pid", lock.Stale.PID, "host", lock.Stale.Host)
 	}
 
-	s := newSession(cfg, stateDir, tokens, f.Logger).withLoginFlags(f)
+	s := newSession(cfg, stateDir, tokens, log).withHints(opts.Hints())
 	defer s.close()
 	if err := s.connect(ctx, store.ModeAuto); err != nil {
 		return &ExitError{Code: engine.ExitCode(err), Err: err}
 	}
-	f.Logger.Info("run starting", "environment", s.environment(), "company", s.companyName, "approved_by", s.approvedBy, "dry_run", opts.DryRun)
+	log.Info("run starting", "environment", s.environment(), "company", s.companyName, "approved_by", s.approvedBy, "dry_run", opts.DryRun)
 
-	progress := newProgressLine(f.IO.ErrOut, f.IO.IsStderrTTY())
+	progress := newProgressLine(opts.IO.ErrOut, opts.IO.IsStderrTTY())
 	res, runErr := s.engine.RunAuto(ctx, engine.AutoOptions{
 		DryRun:           opts.DryRun,
 		SnapshotProgress: progress.snapshot,
@@ -54,15 +71,15 @@ func runAuto(ctx context.Context, f *Factory, cfg *config.Config, stateDir strin
 	progress.done()
 
 	if opts.JSON {
-		enc := json.NewEncoder(f.IO.Out)
+		enc := json.NewEncoder(opts.IO.Out)
 		if err := enc.Encode(res); err != nil {
 			return err
 		}
 	} else {
-		printAutoSummary(f.IO.Out, res)
+		printAutoSummary(opts.IO.Out, res)
 	}
 	if res.ExitCode == exitOK {
-		f.Logger.Info("run finished", "created", countStatus(res, sync.KindCreate, sync.StatusDone))
+		log.Info("run finished", "created", countStatus(res, sync.KindCreate, sync.StatusDone))
 		return nil
 	}
 	if runErr == nil {

@@ -87,10 +87,7 @@ a real sign-in.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			if opts.Serve == "" {
-				return demoInteractive(cmd.Context(), opts)
-			}
-			return demoRun(cmd.Context(), opts)
+			return runDemo(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -105,6 +102,15 @@ a real sign-in.`,
 	fl.IntVar(&opts.Users, "users", sim.DefaultMembers, "license-group members in the simulated tenant")
 	fl.Int64Var(&opts.Seed, "seed", 1, "seed of the generated tenant")
 	return cmd
+}
+
+// runDemo runs the TUI or the headless run against an in-process simulator,
+// or with --serve only serves the simulator.
+func runDemo(ctx context.Context, opts *DemoOptions) error {
+	if opts.Serve == "" {
+		return demoInteractive(ctx, opts)
+	}
+	return demoServe(ctx, opts)
 }
 
 // checkLoopback refuses any address that is not loopback: the simulator
@@ -129,7 +135,9 @@ func checkLoopback(addr string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-func demoRun(ctx context.Context, opts *DemoOptions) error {
+// demoServe serves the simulated tenant on opts.Serve and prints a config
+// that points at it, until ctx ends.
+func demoServe(ctx context.Context, opts *DemoOptions) error {
 	addr, err := checkLoopback(opts.Serve)
 	if err != nil {
 		return err

@@ -70,7 +70,7 @@ func demoInteractive(ctx context.Context, opts *DemoOptions) error {
 		if temporary {
 			f.Logger.Info("demo state directory (journal and reports)", "path", dir)
 		}
-		return runAuto(ctx, f, cfg, dir, tokens, AutoOptions{DryRun: opts.DryRun, JSON: opts.JSON})
+		return runAuto(ctx, &AutoOptions{IO: f.IO, State: fixedState(cfg, dir, tokens), Logger: f.Log, Hints: f.LoginHints, DryRun: opts.DryRun, JSON: opts.JSON})
 	}
 
 	opener := inProcessBrowser

@@ -44,7 +44,7 @@ func TestCheckLoopback(t *testing.T) {
 	}
 }
 
-// startDemo runs demoRun until the test ends and returns the server and
+// startDemo runs demoServe until the test ends and returns the server and
 // what it printed on stdout.
 func startDemo(t *testing.T, opts *DemoOptions) (*sim.Server, string, *bytes.Buffer) {
 	t.Helper()
@@ -60,7 +60,7 @@ func startDemo(t *testing.T, opts *DemoOptions) (*sim.Server, string, *bytes.Buf
 	opts.Ready = func(s *sim.Server) { ready <- s }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- demoRun(ctx, opts) }()
+	go func() { done <- demoServe(ctx, opts) }()
 	var srv *sim.Server
 	select {
 	case srv = <-ready:

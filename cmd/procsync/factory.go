@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
+	"procsync/auth"
 	"procsync/cmd/procsync/config"
 )
 
@@ -88,3 +89,21 @@ func (f *Factory) Config() (*config.Config, error) {
 // StateDir resolves the state directory from --state-dir,
 // $PROCSYNC_STATE_DIR or the platform default.
 func (f *Factory) StateDir() (string, error) { return config.StateDir(f.StateDirFlag) }
+
+// OpenState reads the config, resolves the state directory and opens the
+// token store in it (see openState).
+func (f *Factory) OpenState() (*config.Config, string, auth.Store, error) { return openState(f) }
+
+// Log returns the logger the global flags chose. Commands hold it as a
+// function, f.Log, because the flags are parsed after the commands are built.
+func (f *Factory) Log() *slog.Logger { return f.Logger }
+
+// LoginHints renders the --config and --state-dir flags given, for hints
+// that name a command to run (see loginFlags).
+func (f *Factory) LoginHints() string { return loginFlags(f) }
+
+// fixedState returns a state opener that hands out cfg, dir and tokens as
+// they are: the demo's simulated tenant instead of the global flags' files.
+func fixedState(cfg *config.Config, dir string, tokens auth.Store) func() (*config.Config, string, auth.Store, error) {
+	return func() (*config.Config, string, auth.Store, error) { return cfg, dir, tokens, nil }
+}

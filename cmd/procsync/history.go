@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,14 +28,19 @@ import (
 
 // HistoryOptions are the inputs of `procsync history`.
 type HistoryOptions struct {
+	IO *IOStreams
+	// StateDir resolves the state directory that holds the journal.
+	StateDir func() (string, error)
+
 	JSON  bool
 	RunID int64
 	Limit int
 }
 
-// NewCmdHistory builds `procsync history [--json] [--run ID]`.
-func NewCmdHistory(f *Factory) *cobra.Command {
-	opts := &HistoryOptions{}
+// NewCmdHistory builds `procsync history [--json] [--run ID]`. runF, when
+// not nil, replaces runHistory (tests).
+func NewCmdHistory(f *Factory, runF func(context.Context, *HistoryOptions) error) *cobra.Command {
+	opts := &HistoryOptions{IO: f.IO, StateDir: f.StateDir}
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "Show past runs and what each did, from the journal",
@@ -47,58 +53,67 @@ the service's request ids.`,
   procsync history --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := f.StateDir()
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			path := filepath.Join(dir, store.FileName)
-			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-				// Reading the history must not create a journal (or the
-				// state directory): no journal simply means no runs.
-				return noHistory(f.IO.Out, path, opts)
-			}
-			st, err := store.Open(dir)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if opts.RunID > 0 {
-				d, err := st.Run(cmd.Context(), opts.RunID)
-				if errors.Is(err, store.ErrNotFound) {
-					return noRun(opts.RunID, st.Path())
-				}
-				if err != nil {
-					return err
-				}
-				if opts.JSON {
-					return writeJSON(f.IO.Out, runJSON(d.Run, d.Actions))
-				}
-				printRun(f.IO.Out, d)
-				return nil
-			}
-			runs, err := st.Runs(cmd.Context(), opts.Limit)
-			if err != nil {
-				return err
-			}
-			if opts.JSON {
-				out := make([]any, 0, len(runs))
-				for _, r := range runs {
-					out = append(out, runJSON(r, nil))
-				}
-				return writeJSON(f.IO.Out, out)
-			}
-			if len(runs) == 0 {
-				fmt.Fprintf(f.IO.Out, "No runs yet in %s.\n%s", st.Path(), demoHint)
-				return nil
-			}
-			printRuns(f.IO.Out, runs)
-			return nil
+			return runHistory(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON instead of a table")
 	cmd.Flags().Int64Var(&opts.RunID, "run", 0, "show one run's actions")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 20, "how many runs to list")
 	return cmd
+}
+
+// runHistory lists the journal's runs, or one run's actions.
+func runHistory(ctx context.Context, opts *HistoryOptions) error {
+	out := opts.IO.Out
+	dir, err := opts.StateDir()
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, store.FileName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		// Reading the history must not create a journal (or the state
+		// directory): no journal simply means no runs.
+		return noHistory(out, path, opts)
+	}
+	st, err := store.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if opts.RunID > 0 {
+		d, err := st.Run(ctx, opts.RunID)
+		if errors.Is(err, store.ErrNotFound) {
+			return noRun(opts.RunID, st.Path())
+		}
+		if err != nil {
+			return err
+		}
+		if opts.JSON {
+			return writeJSON(out, runJSON(d.Run, d.Actions))
+		}
+		printRun(out, d)
+		return nil
+	}
+	runs, err := st.Runs(ctx, opts.Limit)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		list := make([]any, 0, len(runs))
+		for _, r := range runs {
+			list = append(list, runJSON(r, nil))
+		}
+		return writeJSON(out, list)
+	}
+	if len(runs) == 0 {
+		fmt.Fprintf(out, "No runs yet in %s.\n%s", st.Path(), demoHint)
+		return nil
+	}
+	printRuns(out, runs)
+	return nil
 }
 
 // noHistory answers history when there is no journal at path yet.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -37,8 +38,9 @@ type InitOptions struct {
 	environmentSet bool
 }
 
-// NewCmdInit builds `procsync init`. runF replaces the run function in tests.
-func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
+// NewCmdInit builds `procsync init`. runF, when not nil, replaces runInit
+// (tests).
+func NewCmdInit(f *Factory, runF func(context.Context, *InitOptions) error) *cobra.Command {
 	opts := &InitOptions{IO: f.IO, ConfigPath: f.ConfigPath}
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -56,9 +58,9 @@ never overwritten without --force.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.environmentSet = cmd.Flags().Changed("environment")
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
-			return initRun(opts)
+			return runInit(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -126,7 +128,8 @@ var initFlags = map[string]string{
 	"procore.environment": "--environment", "graph.cloud": "--cloud",
 }
 
-func initRun(opts *InitOptions) error {
+// runInit writes the config file, asking for missing values on a terminal.
+func runInit(_ context.Context, opts *InitOptions) error {
 	path, err := opts.ConfigPath()
 	if err != nil {
 		return err

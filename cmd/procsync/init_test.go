@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -146,7 +147,7 @@ func TestInitInteractiveInputEnds(t *testing.T) {
 func TestInitFlagsFillOptions(t *testing.T) {
 	var got *InitOptions
 	f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: &strings.Builder{}, ErrOut: &strings.Builder{}})
-	cmd := NewCmdInit(f, func(o *InitOptions) error { got = o; return nil })
+	cmd := NewCmdInit(f, func(_ context.Context, o *InitOptions) error { got = o; return nil })
 	cmd.SetArgs(append([]string{"--force", "--environment", "federal", "--cloud", "china"}, initArgs...))
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -65,28 +66,16 @@ func hintArg(s string) string {
 	return shellQuote(s)
 }
 
-// authSetup loads what every sign-in command needs: config, token store and
-// the providers named on the command line (none means both).
-func authSetup(f *Factory, args []string) (auth.Configs, auth.Store, []auth.Provider, error) {
-	cfgs, store, ps, _, err := authSetupConfig(f, args)
-	return cfgs, store, ps, err
-}
-
-// authSetupConfig is authSetup that also returns the loaded config.
-func authSetupConfig(f *Factory, args []string) (auth.Configs, auth.Store, []auth.Provider, *config.Config, error) {
-	var arg string
-	if len(args) > 0 {
-		arg = args[0]
+// authState returns the loader of what every sign-in command needs: the
+// sign-in settings of the config, the token store and the config itself.
+func authState(f *Factory) func() (auth.Configs, auth.Store, *config.Config, error) {
+	return func() (auth.Configs, auth.Store, *config.Config, error) {
+		cfg, _, store, err := openState(f)
+		if err != nil {
+			return auth.Configs{}, nil, nil, err
+		}
+		return authConfigs(cfg, loginFlags(f)), store, cfg, nil
 	}
-	ps, err := auth.Providers(arg)
-	if err != nil {
-		return auth.Configs{}, nil, nil, nil, &FlagError{Err: err}
-	}
-	cfg, _, store, err := openState(f)
-	if err != nil {
-		return auth.Configs{}, nil, nil, nil, err
-	}
-	return authConfigs(cfg, loginFlags(f)), store, ps, cfg, nil
 }
 
 // providerArg accepts at most one provider name; more is a usage mistake
@@ -98,9 +87,40 @@ func providerArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// providers maps the optional provider argument onto the providers to act
+// on (none means both); an unknown name is a usage mistake.
+func providers(args []string) ([]auth.Provider, error) {
+	var arg string
+	if len(args) > 0 {
+		arg = args[0]
+	}
+	ps, err := auth.Providers(arg)
+	if err != nil {
+		return nil, &FlagError{Err: err}
+	}
+	return ps, nil
+}
+
+// LoginOptions are the inputs of `procsync login`.
+type LoginOptions struct {
+	IO *IOStreams
+	// Auth loads the sign-in settings, the token store and the config.
+	Auth func() (auth.Configs, auth.Store, *config.Config, error)
+	// Logger returns the logger the global flags chose.
+	Logger func() *slog.Logger
+	// Opener opens the sign-in page in a browser.
+	Opener func(url string) error
+
+	// Providers are the providers to sign in to, from the argument.
+	Providers []auth.Provider
+	// DeviceCode forces the flows that need no local browser.
+	DeviceCode bool
+}
+
 // NewCmdLogin builds `procsync login [graph|procore] [--device-code]`.
-func NewCmdLogin(f *Factory) *cobra.Command {
-	var deviceCode bool
+// runF, when not nil, replaces runLogin (tests).
+func NewCmdLogin(f *Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
+	opts := &LoginOptions{IO: f.IO, Auth: authState(f), Logger: f.Log, Opener: auth.DefaultOpener}
 	cmd := &cobra.Command{
 		Use:   "login [graph|procore]",
 		Short: "Sign in to Microsoft Graph and Procore in the browser",
@@ -118,59 +138,112 @@ no keyring answers (set PROCSYNC_TOKEN_STORE=file to choose the file).`,
 		Args:      providerArg,
 		ValidArgs: []string{"graph", "procore"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfgs, store, ps, err := authSetup(f, args)
-			if err != nil {
+			var err error
+			if opts.Providers, err = providers(args); err != nil {
 				return err
 			}
-			opts := auth.LoginOptions{
-				Out:       f.IO.ErrOut,
-				In:        f.IO.In,
-				NoBrowser: deviceCode || auth.ShouldUseDeviceCode(),
-				Logger:    f.Logger,
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			for _, p := range ps {
-				if err := cfgs.Login(cmd.Context(), p, store, opts); err != nil {
-					return fmt.Errorf("login %s: %w", p, err)
-				}
-				info, err := cfgs.Status(cmd.Context(), p, store)
-				if err != nil {
-					return fmt.Errorf("login %s: signed in, but reading the account failed: %w", p, err)
-				}
-				fmt.Fprint(f.IO.Out, info)
-			}
-			return nil
+			return runLogin(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&deviceCode, "device-code", false, "sign in without a local browser (Graph device code, Procore paste-code)")
+	cmd.Flags().BoolVar(&opts.DeviceCode, "device-code", false, "sign in without a local browser (Graph device code, Procore paste-code)")
 	return cmd
 }
 
-// NewCmdLogout builds `procsync logout [graph|procore]`.
-func NewCmdLogout(f *Factory) *cobra.Command {
+// runLogin signs in to each provider and shows the account.
+func runLogin(ctx context.Context, opts *LoginOptions) error {
+	cfgs, store, _, err := opts.Auth()
+	if err != nil {
+		return err
+	}
+	lo := auth.LoginOptions{
+		Out:       opts.IO.ErrOut,
+		In:        opts.IO.In,
+		Opener:    opts.Opener,
+		NoBrowser: opts.DeviceCode || auth.ShouldUseDeviceCode(),
+		Logger:    opts.Logger(),
+	}
+	for _, p := range opts.Providers {
+		if err := cfgs.Login(ctx, p, store, lo); err != nil {
+			return fmt.Errorf("login %s: %w", p, err)
+		}
+		info, err := cfgs.Status(ctx, p, store)
+		if err != nil {
+			return fmt.Errorf("login %s: signed in, but reading the account failed: %w", p, err)
+		}
+		fmt.Fprint(opts.IO.Out, info)
+	}
+	return nil
+}
+
+// LogoutOptions are the inputs of `procsync logout`.
+type LogoutOptions struct {
+	IO *IOStreams
+	// Auth loads the sign-in settings, the token store and the config.
+	Auth func() (auth.Configs, auth.Store, *config.Config, error)
+
+	// Providers are the providers to sign out of, from the argument.
+	Providers []auth.Provider
+}
+
+// NewCmdLogout builds `procsync logout [graph|procore]`. runF, when not
+// nil, replaces runLogout (tests).
+func NewCmdLogout(f *Factory, runF func(context.Context, *LogoutOptions) error) *cobra.Command {
+	opts := &LogoutOptions{IO: f.IO, Auth: authState(f)}
 	return &cobra.Command{
 		Use:       "logout [graph|procore]",
 		Short:     "Forget the stored tokens (and revoke Procore's)",
 		Args:      providerArg,
 		ValidArgs: []string{"graph", "procore"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfgs, store, ps, err := authSetup(f, args)
-			if err != nil {
+			var err error
+			if opts.Providers, err = providers(args); err != nil {
 				return err
 			}
-			for _, p := range ps {
-				if err := cfgs.Logout(cmd.Context(), p, store); err != nil {
-					return fmt.Errorf("logout %s: %w", p, err)
-				}
-				fmt.Fprintf(f.IO.Out, "%s: signed out\n", p)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			return nil
+			return runLogout(cmd.Context(), opts)
 		},
 	}
 }
 
-// NewCmdStatus builds `procsync status`.
-func NewCmdStatus(f *Factory) *cobra.Command {
-	var asJSON bool
+// runLogout forgets each provider's tokens.
+func runLogout(ctx context.Context, opts *LogoutOptions) error {
+	cfgs, store, _, err := opts.Auth()
+	if err != nil {
+		return err
+	}
+	for _, p := range opts.Providers {
+		if err := cfgs.Logout(ctx, p, store); err != nil {
+			return fmt.Errorf("logout %s: %w", p, err)
+		}
+		fmt.Fprintf(opts.IO.Out, "%s: signed out\n", p)
+	}
+	return nil
+}
+
+// StatusOptions are the inputs of `procsync status`.
+type StatusOptions struct {
+	IO *IOStreams
+	// Auth loads the sign-in settings, the token store and the config.
+	Auth func() (auth.Configs, auth.Store, *config.Config, error)
+	// Hints renders the --config/--state-dir flags repeated in the hint to
+	// sign in.
+	Hints func() string
+
+	// Providers are the providers to show, from the argument.
+	Providers []auth.Provider
+	// JSON prints one JSON object keyed by provider.
+	JSON bool
+}
+
+// NewCmdStatus builds `procsync status`. runF, when not nil, replaces
+// runStatus (tests).
+func NewCmdStatus(f *Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{IO: f.IO, Auth: authState(f), Hints: f.LoginHints}
 	cmd := &cobra.Command{
 		Use:   "status [graph|procore]",
 		Short: "Show who is signed in where, and which token store is used",
@@ -181,23 +254,30 @@ one JSON object keyed by provider. Exits 4 when a provider is not signed in.`,
 		Args:      providerArg,
 		ValidArgs: []string{"graph", "procore"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runStatus(cmd.Context(), f, args, asJSON)
+			var err error
+			if opts.Providers, err = providers(args); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runStatus(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object keyed by provider on stdout")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object keyed by provider on stdout")
 	return cmd
 }
 
 // runStatus prints each provider's sign-in, as text or as JSON.
-func runStatus(ctx context.Context, f *Factory, args []string, asJSON bool) error {
-	cfgs, store, ps, cfg, err := authSetupConfig(f, args)
+func runStatus(ctx context.Context, opts *StatusOptions) error {
+	cfgs, store, cfg, err := opts.Auth()
 	if err != nil {
 		return err
 	}
 	var missing []error
 	infos := map[auth.Provider]*auth.Info{}
-	for _, p := range ps {
-		hint := fmt.Sprintf("run `procsync login %s%s`", p, loginFlags(f))
+	for _, p := range opts.Providers {
+		hint := fmt.Sprintf("run `procsync login %s%s`", p, opts.Hints())
 		info, err := cfgs.Status(ctx, p, store)
 		if err != nil {
 			if !errors.Is(err, auth.ErrNotSignedIn) {
@@ -215,15 +295,15 @@ func runStatus(ctx context.Context, f *Factory, args []string, asJSON bool) erro
 			missing = append(missing, fmt.Errorf("%s: not signed in: %s", p, hint))
 		}
 		switch {
-		case asJSON:
+		case opts.JSON:
 		case err != nil:
-			fmt.Fprintf(f.IO.Out, "%s: not signed in (%s)\n", p, hint)
+			fmt.Fprintf(opts.IO.Out, "%s: not signed in (%s)\n", p, hint)
 		default:
-			fmt.Fprint(f.IO.Out, info)
+			fmt.Fprint(opts.IO.Out, info)
 		}
 	}
-	if asJSON {
-		enc := json.NewEncoder(f.IO.Out)
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(infos); err != nil {
 			return err

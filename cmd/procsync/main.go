@@ -40,7 +40,7 @@ func main() {
 // run executes one command line and returns the process exit code.
 func run(ctx context.Context, args []string, io *IOStreams) int {
 	f := NewFactory(io)
-	root := NewCmdRoot(f)
+	root := NewCmdRoot(f, nil)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {

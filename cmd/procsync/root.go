@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 
@@ -10,11 +11,30 @@ import (
 	"procsync/ui"
 )
 
+// RootOptions are the inputs of `procsync` itself: the TUI, or with --auto
+// the headless run, whose options it embeds (the TUI opens the same state
+// and gives the same sign-in hints).
+type RootOptions struct {
+	AutoOptions
+	// Auto selects the headless run (--auto).
+	Auto bool
+	// TUILogger returns the logger of the TUI's session: quiet unless
+	// --log-level debug, because stderr is the TUI's own screen.
+	TUILogger func() *slog.Logger
+	// Opener opens the sign-in page in a browser.
+	Opener func(url string) error
+}
+
 // NewCmdRoot builds the command tree. Only commands that work are
-// registered.
-func NewCmdRoot(f *Factory) *cobra.Command {
-	auto := &AutoOptions{}
-	var runAutoFlag bool
+// registered. runF, when not nil, replaces the root's run function (tests
+// use it to check that the flags fill RootOptions); the subcommands get
+// none.
+func NewCmdRoot(f *Factory, runF func(context.Context, *RootOptions) error) *cobra.Command {
+	opts := &RootOptions{
+		AutoOptions: AutoOptions{IO: f.IO, State: f.OpenState, Logger: f.Log, Hints: f.LoginHints},
+		TUILogger:   func() *slog.Logger { return quietLogger(f) },
+		Opener:      auth.DefaultOpener,
+	}
 	cmd := &cobra.Command{
 		Use:   "procsync",
 		Short: "Provision Procore users from Microsoft Entra ID license groups",
@@ -48,20 +68,13 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !runAutoFlag && (auto.DryRun || auto.JSON) {
+			if !opts.Auto && (opts.DryRun || opts.JSON) {
 				return flagErrorf("--dry-run and --json go with --auto")
 			}
-			cfg, dir, tokens, err := openState(f)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			if runAutoFlag {
-				return runAuto(cmd.Context(), f, cfg, dir, tokens, *auto)
-			}
-			s := newSession(cfg, dir, tokens, quietLogger(f)).withLoginFlags(f)
-			defer s.close()
-			b := newTUIBackend(s, auth.DefaultOpener, auth.ShouldUseDeviceCode(), false)
-			return ui.Run(cmd.Context(), b, ui.Options{AltScreen: true, Explorer: newExplorerBackend(b)})
+			return runRoot(cmd.Context(), opts)
 		},
 		Version:       versionString(),
 		SilenceUsage:  true,
@@ -78,9 +91,9 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
 	cmd.SuggestionsMinimumDistance = 2
 
 	fl := cmd.Flags()
-	fl.BoolVar(&runAutoFlag, "auto", false, "run headless: snapshot, plan, apply within the brakes, report")
-	fl.BoolVar(&auto.DryRun, "dry-run", false, "with --auto: plan only; every action is reported as planned and nothing is written")
-	fl.BoolVar(&auto.JSON, "json", false, "with --auto: print exactly one JSON object on stdout (logs stay on stderr)")
+	fl.BoolVar(&opts.Auto, "auto", false, "run headless: snapshot, plan, apply within the brakes, report")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "with --auto: plan only; every action is reported as planned and nothing is written")
+	fl.BoolVar(&opts.JSON, "json", false, "with --auto: print exactly one JSON object on stdout (logs stay on stderr)")
 
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.ConfigFlag, "config", "", "config file (default $PROCSYNC_CONFIG, else <user config dir>/procsync/config.toml)")
@@ -95,12 +108,27 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
 		NewCmdInit(f, nil),
 		NewCmdDemo(f, nil),
 		NewCmdSandbox(f, nil),
-		NewCmdLogin(f),
-		NewCmdLogout(f),
-		NewCmdStatus(f),
-		NewCmdHistory(f),
+		NewCmdLogin(f, nil),
+		NewCmdLogout(f, nil),
+		NewCmdStatus(f, nil),
+		NewCmdHistory(f, nil),
 	)
 	return cmd
+}
+
+// runRoot runs the headless run with --auto, else the TUI.
+func runRoot(ctx context.Context, opts *RootOptions) error {
+	if opts.Auto {
+		return runAuto(ctx, &opts.AutoOptions)
+	}
+	cfg, dir, tokens, err := opts.State()
+	if err != nil {
+		return err
+	}
+	s := newSession(cfg, dir, tokens, opts.TUILogger()).withHints(opts.Hints())
+	defer s.close()
+	b := newTUIBackend(s, opts.Opener, auth.ShouldUseDeviceCode(), false)
+	return ui.Run(ctx, b, ui.Options{AltScreen: true, Explorer: newExplorerBackend(b)})
 }
 
 // setupLogging validates the log flags and builds the logger. Logs always

@@ -76,10 +76,10 @@ func explorerWritable(b *tuiBackend) bool {
 // newExplorerBackend wires the explorer to the session's clients. They are
 // built on first use, after sign-in; companies other than the configured
 // one get their own client over the same token source.
-func newExplorerBackend(b *tuiBackend) *ui.ClientExplorer {
+func newExplorerBackend(b *tuiBackend) *clientExplorer {
 	c := &explorerClients{b: b, byCompany: map[int64]*procore.Client{}}
 	g := b.s.cfg.Groups
-	return &ui.ClientExplorer{
+	return &clientExplorer{
 		Procore:      c.procore,
 		Graph:        c.graph,
 		NamePrefixes: g.NamePrefixes,

@@ -70,23 +70,13 @@ func newSession(cfg *config.Config, stateDir string, tokens auth.Store, logger *
 
 // withLoginFlags makes the session's sign-in hints repeat the --config and
 // --state-dir flags the command was given.
-func (s *session) withLoginFlags(f *Factory) *session {
-	s.auths = authConfigs(s.cfg, loginFlags(f))
-	return s
-}
+func (s *session) withLoginFlags(f *Factory) *session { return s.withHints(loginFlags(f)) }
 
-// rules maps the config onto the plan's rules.
-func rulesOf(cfg *config.Config) sync.Rules {
-	return sync.Rules{
-		IncludeGuests:   cfg.Groups.IncludeGuests,
-		IncludeDisabled: cfg.Groups.IncludeDisabled,
-		AllowedDomains:  cfg.Groups.AllowedDomains,
-		Exclude:         cfg.Groups.Exclude,
-		EmailAttribute:  cfg.Match.EmailAttribute,
-		Reactivate:      cfg.Procore.Reactivate,
-		UpdateNames:     cfg.Procore.UpdateNames,
-		Offboard:        cfg.Procore.Offboard,
-	}
+// withHints makes the session's sign-in hints end in flags (see
+// loginFlags).
+func (s *session) withHints(flags string) *session {
+	s.auths = authConfigs(s.cfg, flags)
+	return s
 }
 
 // environment names the Procore environment for the header, the journal
@@ -147,7 +137,7 @@ func (s *session) connect(ctx context.Context, mode store.Mode) error {
 		Graph:   s.graph,
 		Procore: s.procore,
 		Store:   s.journal,
-		Rules:   rulesOf(s.cfg),
+		Rules:   s.cfg.Rules(),
 		Snapshot: sync.SnapshotOptions{
 			NamePrefixes: s.cfg.Groups.NamePrefixes,
 			SKUs:         s.cfg.Groups.SKUs,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -13,9 +14,9 @@ type VersionOptions struct {
 	IO *IOStreams
 }
 
-// NewCmdVersion builds `procsync version`. runF replaces the run function
-// in tests.
-func NewCmdVersion(f *Factory, runF func(*VersionOptions) error) *cobra.Command {
+// NewCmdVersion builds `procsync version`. runF, when not nil, replaces
+// runVersion (tests).
+func NewCmdVersion(f *Factory, runF func(context.Context, *VersionOptions) error) *cobra.Command {
 	opts := &VersionOptions{IO: f.IO}
 	return &cobra.Command{
 		Use:   "version",
@@ -23,12 +24,17 @@ func NewCmdVersion(f *Factory, runF func(*VersionOptions) error) *cobra.Command 
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
-			_, err := fmt.Fprintln(opts.IO.Out, versionString())
-			return err
+			return runVersion(cmd.Context(), opts)
 		},
 	}
+}
+
+// runVersion prints the version line.
+func runVersion(_ context.Context, opts *VersionOptions) error {
+	_, err := fmt.Fprintln(opts.IO.Out, versionString())
+	return err
 }
 
 // versionString is "procsync 1.2.3 (commit abc1234, go1.26.8 linux/amd64)".

@@ -49,10 +49,10 @@ type config struct {
 // transport turns a change of the transport's options into an Option.
 func transport(f httpx.Option) Option { return func(c *config) { f(&c.httpx) } }
 
-// WithRetry replaces the transport's retry options (keeping the token
-// refresh of WithOnUnauthorized when o has none). Its argument's type is
-// internal to procsync/sync; code elsewhere uses WithMaxRetries and
-// WithWaitScale.
+// WithRetry replaces the transport's retry options. Its argument's type
+// is internal to procsync/sync; code elsewhere uses WithMaxRetries and
+// WithWaitScale. A 401 is not retried here: the caller's token
+// transport (auth.Transport) renews the token and sends the request again.
 func WithRetry(o httpx.Options) Option { return transport(httpx.Replace(o)) }
 
 // WithMaxRetries bounds the retries of one Graph request: a 429 or 503
@@ -65,13 +65,6 @@ func WithMaxRetries(n int) Option { return transport(httpx.MaxRetries(n)) }
 // sends when it throttles included, so that tests and the demo against the
 // simulator get through fault storms fast.
 func WithWaitScale(f float64) Option { return transport(httpx.WaitScale(f)) }
-
-// WithOnUnauthorized sets the function called once when Graph answers 401,
-// typically forcing the token source to refresh; the request is then
-// repeated once.
-func WithOnUnauthorized(f func(ctx context.Context) error) Option {
-	return transport(httpx.OnUnauthorized(f))
-}
 
 // New returns a client that sends through hc (whose transport adds the
 // bearer token) to baseURL, for example "https://graph.microsoft.com".
@@ -239,15 +232,12 @@ func list[T any](ctx context.Context, c *Client, op, path string, hdr http.Heade
 	buf := make([]T, 0, PageSize)
 	// Pages already asked for, as full URLs (the first is a path).
 	seen := map[string]bool{c.base + path: true}
+	// A nextLink to another host is refused by the transport (httpx)
+	// before anything is sent: the bearer token goes with every request.
 	for n := 1; next != ""; n++ {
 		pop := op
 		if n > 1 {
 			pop = fmt.Sprintf("%s (page %d)", op, n)
-		}
-		if !strings.HasPrefix(next, "/") && !strings.HasPrefix(next, c.base+"/") {
-			// The bearer token goes with every request: never follow a
-			// link to a host other than the one configured.
-			return nil, &Error{Op: pop, Message: "refusing to follow @odata.nextLink to another host: " + next}
 		}
 		// json.Unmarshal decodes into the old elements' memory without
 		// zeroing it (a null mail would keep the previous user's), so clear

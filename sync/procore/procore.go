@@ -14,7 +14,6 @@
 package procore
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,10 +64,11 @@ type config struct {
 // transport turns a change of the transport's options into an Option.
 func transport(f httpx.Option) Option { return func(c *config) { f(&c.httpx) } }
 
-// WithRetry replaces the transport's retry options (keeping the token
-// refresh of WithOnUnauthorized when o has none). Its argument's type is
-// internal to procsync/sync; code elsewhere uses WithMaxRetries and
-// WithWaitScale. Pacing by the rate-limit headers stays on.
+// WithRetry replaces the transport's retry options. Its argument's type
+// is internal to procsync/sync; code elsewhere uses WithMaxRetries and
+// WithWaitScale. Pacing by the rate-limit headers stays on. A 401 is not
+// retried here: the caller's token transport (auth.Transport) renews the
+// token and sends the request again.
 func WithRetry(o httpx.Options) Option { return transport(httpx.Replace(o)) }
 
 // WithMaxRetries bounds the retries of one Procore request: a status the
@@ -84,13 +84,6 @@ func WithMaxRetries(n int) Option { return transport(httpx.MaxRetries(n)) }
 // against the simulator get through fault storms fast. The pacing that keeps
 // steady work under the limit is not scaled.
 func WithWaitScale(f float64) Option { return transport(httpx.WaitScale(f)) }
-
-// WithOnUnauthorized sets the function called once when Procore answers 401,
-// typically forcing the token source to refresh; the request is then
-// repeated once.
-func WithOnUnauthorized(f func(ctx context.Context) error) Option {
-	return transport(httpx.OnUnauthorized(f))
-}
 
 // WithPerPage sets the page size to ask for, at most MaxPerPage (the server
 // may clamp it further).

@@ -224,7 +224,7 @@ func TestCSVGuardsFormulas(t *testing.T) {
 	}
 }
 
-func TestTextAndPreview(t *testing.T) {
+func TestText(t *testing.T) {
 	run := sampleRun()
 	run.Rows = append(run.Rows, Row{Kind: sync.KindCreate, Email: "esc@contoso.com", FirstName: "Evil\x1b[2J", LastName: "\u202eNaive", Status: sync.StatusDone, ProcoreID: 9})
 	txt := Text(run)
@@ -251,17 +251,6 @@ func TestTextAndPreview(t *testing.T) {
 				t.Errorf("email column not aligned: %q starts at %d, want %d", l, start, col)
 			}
 			col = start
-		}
-	}
-	for _, w := range []int{40, 60, 100} {
-		p := Preview(run, w)
-		for _, l := range strings.Split(p, "\n") {
-			if cellWidth(l) > w {
-				t.Errorf("Preview(%d) line is %d wide: %q", w, cellWidth(l), l)
-			}
-		}
-		if !strings.Contains(p, "Created (3)") {
-			t.Errorf("Preview(%d) lost the Created heading:\n%s", w, p)
 		}
 	}
 }
@@ -320,14 +309,5 @@ func BenchmarkHTML1200(b *testing.B) {
 		if _, err := HTML(run); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// BenchmarkPreview1200 renders the TUI's text preview of 1,200 rows at 100
-// columns.
-func BenchmarkPreview1200(b *testing.B) {
-	run := bigRun(1200)
-	for b.Loop() {
-		_ = Preview(run, 100)
 	}
 }

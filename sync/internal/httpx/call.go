@@ -30,7 +30,8 @@ type Endpoint struct {
 	HC *http.Client
 	// Base prefixes a request URL that starts with "/", e.g.
 	// "https://graph.microsoft.com". Other URLs (next-page links) are sent
-	// as given; the caller checks their host.
+	// as given, but only to Base's scheme and host: any other is refused
+	// with an *OtherHostError before anything is sent.
 	Base string
 	// Header, if not nil, adds the API's own headers to each request just
 	// before it is sent. It runs for every read of a repeated GET, so that
@@ -101,8 +102,9 @@ func (e *CallError) Response() *http.Response {
 // by Call (the transport decides about retries).
 //
 // It returns the answer's header (also with an error status or a malformed
-// answer) and, on failure, a *CallError, or, when nothing was sent or ctx
-// ended first, another error without an operation: the caller names it.
+// answer) and, on failure, a *CallError, or, when nothing was sent (an
+// *OtherHostError among them) or ctx ended first, another error without an
+// operation: the caller names it.
 func (ep Endpoint) Call(ctx context.Context, method, rawURL string, body any, hdr http.Header, out any) (http.Header, error) {
 	var data []byte
 	if body != nil {
@@ -138,6 +140,9 @@ func (ep Endpoint) send(ctx context.Context, method, rawURL string, data []byte,
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkHost(ep.Base, req.URL); err != nil {
 		return nil, err
 	}
 	for k, v := range hdr {

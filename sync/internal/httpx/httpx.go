@@ -2,8 +2,9 @@
 // (sync/graph, sync/procore) put in front of the caller's token-injecting
 // transport. It retries throttled and failed idempotent requests, honours
 // Retry-After, paces requests by the server's rate-limit headers so that
-// steady work never runs into 429, and refreshes the token once on a 401.
-// Every wait it makes is bounded, whatever a server announces, and so is
+// steady work never runs into 429. A 401 is not its business: the caller's
+// token-injecting transport (auth.Transport) renews the token and retries
+// once, because only it knows which token the service refused. Every wait it makes is bounded, whatever a server announces, and so is
 // every answer it reads (see BaseTransport and DecodeJSON).
 //
 // It knows nothing about either API: the clients configure it with Options.
@@ -35,10 +36,10 @@ const (
 )
 
 // Options configures a Transport. The zero value is usable: retries with the
-// defaults, no pacing, no token refresh.
+// defaults, no pacing.
 type Options struct {
-	// MaxRetries bounds the number of retries of one request (not counting
-	// the single retry after a token refresh). Negative means none.
+	// MaxRetries bounds the number of retries of one request. Negative
+	// means none.
 	MaxRetries int
 	// MaxElapsed bounds the total time spent on one request including all
 	// waits; a retry whose wait would cross it is not attempted.
@@ -55,10 +56,6 @@ type Options struct {
 	// PaceReserve is the number of requests of the announced budget that
 	// pacing keeps in hand for other clients of the same account; 0 means 1.
 	PaceReserve int
-	// OnUnauthorized is called once when a request is answered 401; if it
-	// returns nil the request is sent once more (the caller's token source
-	// is expected to hand out a fresh token by then).
-	OnUnauthorized func(ctx context.Context) error
 	// MaxPaceWait bounds one pacing wait; a budget that would need a
 	// longer one fails the request with a *PaceError. 0 means
 	// DefaultMaxPaceWait.
@@ -81,8 +78,8 @@ func WithIdempotent(ctx context.Context) context.Context {
 	return context.WithValue(ctx, idempotentKey{}, true)
 }
 
-// Transport is an http.RoundTripper adding retries, pacing and one token
-// refresh to a base RoundTripper. It is safe for concurrent use.
+// Transport is an http.RoundTripper adding retries and pacing to a base
+// RoundTripper. It is safe for concurrent use.
 type Transport struct {
 	base http.RoundTripper
 	opts Options
@@ -195,7 +192,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	canResend := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	start := t.opts.Now()
 	deadline := start.Add(t.opts.MaxElapsed)
-	refreshed := false
 	sends := 0
 
 	for attempt := 0; ; attempt++ {
@@ -220,20 +216,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				rerr = ctx.Err()
 			}
 			return nil, rerr
-		}
-
-		// One token refresh and one retry on 401, idempotent or not: the
-		// server rejected the request before doing anything with it.
-		if rerr == nil && resp.StatusCode == http.StatusUnauthorized && !refreshed &&
-			t.opts.OnUnauthorized != nil && canResend {
-			refreshed = true
-			if ferr := t.opts.OnUnauthorized(ctx); ferr != nil {
-				// Keep the 401 for the caller: it says what the server said.
-				return resp, nil
-			}
-			drain(resp)
-			attempt--
-			continue
 		}
 
 		var wait time.Duration

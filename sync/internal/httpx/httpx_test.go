@@ -192,48 +192,6 @@ func TestCancelDuringBackoff(t *testing.T) {
 	}
 }
 
-func TestUnauthorizedRefreshesOnce(t *testing.T) {
-	tests := []struct {
-		name       string
-		steps      []step
-		refreshErr error
-		wantStatus int
-		wantCalls  int
-		wantFresh  int32
-	}{
-		{"refresh then ok", []step{{status: 401}, {status: 200}}, nil, 200, 2, 1},
-		{"still 401 after refresh", []step{{status: 401}}, nil, 401, 2, 1},
-		{"refresh fails", []step{{status: 401}, {status: 200}}, errors.New("no"), 401, 1, 1},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := &scripted{steps: tc.steps}
-			srv := httptest.NewServer(s)
-			defer srv.Close()
-			var fresh atomic.Int32
-			tr := New(srv.Client().Transport, Options{OnUnauthorized: func(context.Context) error {
-				fresh.Add(1)
-				return tc.refreshErr
-			}})
-			req, _ := http.NewRequest("POST", srv.URL, strings.NewReader("x"))
-			resp, err := tr.RoundTrip(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			for i, b := range s.bodies {
-				if b != "x" {
-					t.Errorf("send %d carried body %q, want the original", i, b)
-				}
-			}
-			if resp.StatusCode != tc.wantStatus || s.count() != tc.wantCalls || fresh.Load() != tc.wantFresh {
-				t.Fatalf("status %d, %d calls, %d refreshes; want %d, %d, %d",
-					resp.StatusCode, s.count(), fresh.Load(), tc.wantStatus, tc.wantCalls, tc.wantFresh)
-			}
-		})
-	}
-}
-
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {

@@ -15,10 +15,6 @@ import (
 // or another user ("@evil.example").
 var ErrRawPath = errors.New("the path must start with a single /")
 
-// ErrOtherHost is returned by RawGet when base and path together would
-// address another scheme, host or user than base itself.
-var ErrOtherHost = errors.New("refusing a request to another host")
-
 // NoAnswerError is returned by RawGet when the request was sent but no
 // answer arrived (connection refused, reset, TLS failure…). Err is the
 // transport's error without the *url.Error wrapper, whose text repeats the
@@ -52,9 +48,8 @@ func RawGet(ctx context.Context, hc *http.Client, base, path string, hdr http.He
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	b, _ := url.Parse(base)
-	if b == nil || u.Host != b.Host || u.Scheme != b.Scheme || u.User != nil {
-		return 0, nil, nil, ErrOtherHost
+	if err := checkHost(base, u); err != nil {
+		return 0, nil, nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
