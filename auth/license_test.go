@@ -10,7 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,7 +48,7 @@ func TestLicenseScopeOnlyWithSKUs(t *testing.T) {
 	// the identity platform refuses a refresh for scopes never consented.
 	cfg.LicenseRead = true
 	srv.Sim.ExpireTokens("graph")
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	var refreshScope []string
 	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/token") {

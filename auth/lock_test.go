@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 )
@@ -17,7 +17,7 @@ func TestFileStoreConcurrentStores(t *testing.T) {
 	a, b := &FileStore{Path: path}, &FileStore{Path: path}
 	const rounds = 200
 	for i := range rounds {
-		var wg gosync.WaitGroup
+		var wg sync.WaitGroup
 		for name, s := range map[string]*FileStore{"a": a, "b": b} {
 			wg.Add(1)
 			go func() {
@@ -52,7 +52,7 @@ func TestFileStoreConcurrentStores(t *testing.T) {
 // both read the old pair.
 type staleStore struct {
 	Store
-	mu    gosync.Mutex
+	mu    sync.Mutex
 	key   string
 	old   *Record
 	stale int

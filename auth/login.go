@@ -15,7 +15,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"github.com/pkg/browser"
@@ -79,7 +79,7 @@ func (o *LoginOptions) defaults() {
 	o.HTTPClient = tokenClient(o.HTTPClient)
 }
 
-var browserOnce gosync.Once
+var browserOnce sync.Once
 
 // DefaultOpener opens url with the system browser (xdg-open, open, or
 // rundll32). The opener's own output is discarded so that it cannot

@@ -12,7 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -146,7 +146,7 @@ type callback struct {
 // cannot start a second exchange.
 func (lb *loopback) serve(log *slog.Logger, state string, handle func(q url.Values) (callback, string, string)) <-chan callback {
 	results := make(chan callback, 1)
-	var once gosync.Once
+	var once sync.Once
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != lb.path {

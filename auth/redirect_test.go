@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +20,7 @@ import (
 // a secret arrived.
 type catcher struct {
 	*httptest.Server
-	mu   gosync.Mutex
+	mu   sync.Mutex
 	hits []string
 	auth []string
 	body []string
@@ -86,7 +86,7 @@ func TestHTTPClientRefusesRedirectOffHost(t *testing.T) {
 	}
 
 	// Within the API host a redirect is followed and authorised.
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	var got []string
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,7 +38,7 @@ func simGraphConfig(srv *sim.Server) GraphConfig {
 // crosses it (form fields of token requests, tokens in answers), so that a
 // test can check that none of them reached any output.
 type secretRecorder struct {
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	secrets []string
 }
 
@@ -227,7 +227,7 @@ func TestGraphConsentDenied(t *testing.T) {
 type deviceApprover struct {
 	t      *testing.T
 	action string
-	mu     gosync.Mutex
+	mu     sync.Mutex
 	buf    bytes.Buffer
 	done   bool
 }

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +22,7 @@ import (
 
 // heldListeners maps a redirect URI to the listener that holds its port
 // until a sign-in takes it over (LoginOptions.listener).
-var heldListeners gosync.Map
+var heldListeners sync.Map
 
 // freeRedirect listens on a free loopback port and returns the redirect URI
 // on it; the simulator registers it like an admin would on the app. The
@@ -158,7 +158,7 @@ func TestProcorePasteCode(t *testing.T) {
 			Opener: func(string) error { t.Error("the paste-code flow opened a browser"); return nil }})
 		outW.Close()
 	}()
-	var typed gosync.WaitGroup
+	var typed sync.WaitGroup
 	typed.Add(1)
 	go func() {
 		defer typed.Done()
@@ -219,7 +219,7 @@ func TestProcoreRefreshNeverReused(t *testing.T) {
 	ts.now = clock.Now
 	client := HTTPClient(context.Background(), ts, cfg.APIURL)
 	for round := range 12 {
-		var wg gosync.WaitGroup
+		var wg sync.WaitGroup
 		for g := range 6 {
 			wg.Add(1)
 			go func() {

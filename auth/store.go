@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -192,7 +192,7 @@ type fallbackStore struct {
 	primary Store
 	file    *FileStore
 
-	mu       gosync.Mutex
+	mu       sync.Mutex
 	usedFile bool
 }
 
@@ -259,7 +259,7 @@ type FileStore struct {
 	// Path is the JSON file, normally {state dir}/tokens.json.
 	Path string
 
-	mu gosync.Mutex
+	mu sync.Mutex
 }
 
 // Kind implements Store.

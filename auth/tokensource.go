@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -50,7 +50,7 @@ type TokenSource struct {
 	// on every refresh.
 	rec *Record
 
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	tok     *oauth2.Token
 	margin  time.Duration
 	invalid bool

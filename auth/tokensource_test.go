@@ -11,7 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,7 +28,7 @@ type fakeProcore struct {
 	// lifetime on it.
 	now func() time.Time
 
-	mu        gosync.Mutex
+	mu        sync.Mutex
 	n         int
 	live      map[string]bool // refresh tokens not yet used
 	used      map[string]bool
@@ -125,7 +125,7 @@ func (f *fakeProcore) seed(t *testing.T, store Store, cfg ProcoreConfig, exp tim
 // testClock is a clock tests move by hand, so that token lifetimes pass
 // without sleeping.
 type testClock struct {
-	mu gosync.Mutex
+	mu sync.Mutex
 	t  time.Time
 }
 
@@ -181,7 +181,7 @@ func TestProcoreConcurrentRefresh(t *testing.T) {
 	if ts.Method() != MethodUser {
 		t.Fatalf("method = %s, want user (a stored sign-in beats client credentials)", ts.Method())
 	}
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	toks := make([]string, 16)
 	for i := range toks {
 		wg.Add(1)
@@ -234,7 +234,7 @@ func TestProcoreShortLivedTokens(t *testing.T) {
 	client := HTTPClient(context.Background(), ts, cfg.APIURL)
 	const rounds = 25 // 2.5 s of the test's clock
 	for range rounds {
-		var wg gosync.WaitGroup
+		var wg sync.WaitGroup
 		for range 4 {
 			wg.Add(1)
 			go func() {
@@ -282,7 +282,7 @@ func TestTransportRetriesOnceOn401(t *testing.T) {
 	clear(f.valid)
 	f.mu.Unlock()
 	client := HTTPClient(context.Background(), ts, cfg.APIURL)
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
 		go func() {

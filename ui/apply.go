@@ -7,7 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // centerBox draws a focused box of width w centred in a body of width
@@ -38,11 +38,11 @@ type applyScreen struct {
 	keys *KeyMap
 	bar  bar
 
-	plan *sync.Plan
+	plan *roster.Plan
 	// rows are the applied actions' plan indices; pos maps back.
 	rows      []int
 	pos       []int32
-	status    []sync.Status
+	status    []roster.Status
 	procoreID []int64
 	errs      []string
 	done      int
@@ -62,7 +62,7 @@ type applyScreen struct {
 type cancelApplyMsg struct{}
 
 // newApplyScreen shows the apply of plan's approved actions.
-func newApplyScreen(ctx Context, keys *KeyMap, plan *sync.Plan) *applyScreen {
+func newApplyScreen(ctx Context, keys *KeyMap, plan *roster.Plan) *applyScreen {
 	a := &applyScreen{ctx: ctx, keys: keys, plan: plan, pos: make([]int32, len(plan.Actions)), follow: true}
 	var rowKeys []string
 	for i := range plan.Actions {
@@ -73,9 +73,9 @@ func newApplyScreen(ctx Context, keys *KeyMap, plan *sync.Plan) *applyScreen {
 			rowKeys = append(rowKeys, plan.Actions[i].Address)
 		}
 	}
-	a.status = make([]sync.Status, len(a.rows))
+	a.status = make([]roster.Status, len(a.rows))
 	for i := range a.status {
-		a.status[i] = sync.StatusPlanned
+		a.status[i] = roster.StatusPlanned
 	}
 	a.procoreID = make([]int64, len(a.rows))
 	a.errs = make([]string, len(a.rows))
@@ -131,9 +131,9 @@ func (a *applyScreen) add(evs []ApplyEvent) {
 		}
 		p := int(a.pos[ev.Index])
 		switch ev.Status {
-		case sync.StatusDone:
+		case roster.StatusDone:
 			a.done++
-		case sync.StatusFailed:
+		case roster.StatusFailed:
 			a.failed++
 		}
 		a.status[p], a.procoreID[p], a.errs[p] = ev.Status, ev.ProcoreID, ev.Error
@@ -151,8 +151,8 @@ func (a *applyScreen) partialResult() *ApplyResult {
 	res := &ApplyResult{Cancelled: a.cancelling}
 	for i, pi := range a.rows {
 		st := a.status[i]
-		if st == sync.StatusPlanned {
-			st = sync.StatusSkipped
+		if st == roster.StatusPlanned {
+			st = roster.StatusSkipped
 		}
 		res.Results = append(res.Results, ActionResult{Action: a.plan.Actions[pi], Status: st, ProcoreID: a.procoreID[i], Error: a.errs[i]})
 	}
@@ -196,15 +196,15 @@ func (a *applyScreen) row(i, w int) string {
 	act := &a.plan.Actions[a.rows[i]]
 	var st, tail string
 	switch a.status[i] {
-	case sync.StatusDone:
+	case roster.StatusDone:
 		st = stOK.Render(fit("✓ done", 9))
 		if a.procoreID[i] != 0 {
 			tail = fmt.Sprintf("Procore #%d", a.procoreID[i])
 		}
-	case sync.StatusFailed:
+	case roster.StatusFailed:
 		st = stErr.Render(fit("✗ failed", 9))
 		tail = stErr.Render(a.errs[i])
-	case sync.StatusSkipped:
+	case roster.StatusSkipped:
 		st = stDim.Render(fit("- skipped", 9))
 		tail = a.errs[i]
 	default:

@@ -6,7 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // The root's side of the apply: it runs the backend's Apply, passes the
@@ -18,7 +18,7 @@ func (m *model) startApply() tea.Cmd {
 	// The backend gets its own copy: the UI must never mutate a plan that
 	// another goroutine is applying.
 	p := r.plan
-	p.Actions = append([]sync.Action(nil), r.plan.Actions...)
+	p.Actions = append([]roster.Action(nil), r.plan.Actions...)
 	m.ap = newApplyScreen(m.context(), &m.keys, &p)
 	m.screen = screenApply
 	m.layout()

@@ -8,17 +8,17 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // approvedPlan is the demo plan with its first two creates approved.
-func approvedPlan(t *testing.T) *sync.Plan {
+func approvedPlan(t *testing.T) *roster.Plan {
 	t.Helper()
 	f := newFake(EnvSandbox)
 	plan := f.Plan(f.snap)
 	n := 0
 	for i := range plan.Actions {
-		if plan.Actions[i].Kind == sync.KindCreate && n < 2 {
+		if plan.Actions[i].Kind == roster.KindCreate && n < 2 {
 			plan.Actions[i].Approved = true
 			n++
 		}
@@ -44,7 +44,7 @@ func TestApplyScreenAlone(t *testing.T) {
 			first = i
 		}
 	}
-	a.Update([]ApplyEvent{{Index: first, Status: sync.StatusDone, ProcoreID: 4242, RateLimitRemaining: 3590, RateLimitLimit: 3600}})
+	a.Update([]ApplyEvent{{Index: first, Status: roster.StatusDone, ProcoreID: 4242, RateLimitRemaining: 3590, RateLimitLimit: 3600}})
 	v := ansi.Strip(a.View())
 	for _, want := range []string{"Applying 2 actions to Contoso Construction", "1 / 2", "✓ 1 done", "Procore #4242", "3,590 / 3,600 requests left"} {
 		if !strings.Contains(v, want) {

@@ -5,7 +5,7 @@ import (
 	"maps"
 	"strings"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // approveVisible approves every visible (filtered) create and
@@ -13,11 +13,11 @@ import (
 // approving 8,166 rows never goes unnoticed.
 func (r *review) approveVisible() string {
 	pl := &r.panes[panePlan]
-	by := sync.Counts{}
+	by := roster.Counts{}
 	n := 0
 	for v := 0; v < pl.len(); v++ {
 		a := &r.plan.Actions[pl.row(v)]
-		if (a.Kind == sync.KindCreate || a.Kind == sync.KindReactivate) && !a.Approved && r.plan.CanApprove(a) {
+		if (a.Kind == roster.KindCreate || a.Kind == roster.KindReactivate) && !a.Approved && r.plan.CanApprove(a) {
 			a.Approved = true
 			by[a.Kind]++
 			n++
@@ -28,10 +28,10 @@ func (r *review) approveVisible() string {
 		return "nothing more to approve: every visible create and reactivation is approved already"
 	}
 	var parts []string
-	if c := by[sync.KindCreate]; c > 0 {
+	if c := by[roster.KindCreate]; c > 0 {
 		parts = append(parts, countNoun(c, "create", "creates"))
 	}
-	if c := by[sync.KindReactivate]; c > 0 {
+	if c := by[roster.KindReactivate]; c > 0 {
 		parts = append(parts, countNoun(c, "reactivation", "reactivations"))
 	}
 	msg := "approved " + strings.Join(parts, " and ")
@@ -74,7 +74,7 @@ func isAre(n int) string {
 type applyOutcome struct {
 	// status is each applied row's outcome, by plan index; rows a cancel
 	// left out are skipped.
-	status                   map[int]sync.Status
+	status                   map[int]roster.Status
 	done, failed, skipped    int
 	created, reactivated     int
 	deactivated, nameUpdates int
@@ -86,38 +86,38 @@ type applyOutcome struct {
 // the Procore counts include the users just created. The rows themselves
 // stay as read; the plan is marked out of date until `r` reads again.
 func (r *review) applied(a *applyScreen) {
-	o := applyOutcome{status: make(map[int]sync.Status, len(a.rows))}
+	o := applyOutcome{status: make(map[int]roster.Status, len(a.rows))}
 	// The Counts map is shared with the plan the backend applied and
 	// reports on: change a copy.
 	counts := maps.Clone(r.plan.Counts)
 	if counts == nil {
-		counts = sync.Counts{}
+		counts = roster.Counts{}
 	}
 	for i, pi := range a.rows {
 		st := a.status[i]
-		if st == sync.StatusPlanned {
-			st = sync.StatusSkipped
+		if st == roster.StatusPlanned {
+			st = roster.StatusSkipped
 		}
 		o.status[pi] = st
 		act := &r.plan.Actions[pi]
 		switch st {
-		case sync.StatusDone:
+		case roster.StatusDone:
 			o.done++
 			counts[act.Kind]--
 			switch act.Kind {
-			case sync.KindCreate:
+			case roster.KindCreate:
 				o.created++
-				counts[sync.KindInSync]++
-			case sync.KindReactivate:
+				counts[roster.KindInSync]++
+			case roster.KindReactivate:
 				o.reactivated++
-				counts[sync.KindInSync]++
-			case sync.KindUpdate:
+				counts[roster.KindInSync]++
+			case roster.KindUpdate:
 				o.nameUpdates++
-				counts[sync.KindInSync]++
-			case sync.KindOffboard:
+				counts[roster.KindInSync]++
+			case roster.KindOffboard:
 				o.deactivated++
 			}
-		case sync.StatusFailed:
+		case roster.StatusFailed:
 			o.failed++
 		default:
 			o.skipped++

@@ -7,7 +7,8 @@ package ui
 import (
 	"context"
 
-	"procsync/sync"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 )
 
 // Backend is everything the TUI needs from the rest of procsync. The
@@ -22,14 +23,14 @@ type Backend interface {
 	// SignIn runs the interactive sign-in for provider ("graph" or
 	// "procore"), reporting what the user must see or do through out.
 	SignIn(ctx context.Context, provider string, out func(SignInEvent)) error
-	// Snapshot reads both directories (sync.TakeSnapshot), passing its
+	// Snapshot reads both directories (provision.TakeSnapshot), passing its
 	// progress events on as they come; the UI totals them.
-	Snapshot(ctx context.Context, progress func(sync.SnapshotProgress)) (*sync.Snapshot, error)
-	// Plan computes the plan for a snapshot (sync.Diff with the config).
-	Plan(s *sync.Snapshot) sync.Plan
+	Snapshot(ctx context.Context, progress func(provision.SnapshotProgress)) (*roster.Snapshot, error)
+	// Plan computes the plan for a snapshot (roster.Diff with the config).
+	Plan(s *roster.Snapshot) roster.Plan
 	// Apply carries out the approved actions of p. Cancelling ctx must stop
 	// after the request in flight and still return the partial result.
-	Apply(ctx context.Context, p *sync.Plan, progress func(ApplyEvent)) (*ApplyResult, error)
+	Apply(ctx context.Context, p *roster.Plan, progress func(ApplyEvent)) (*ApplyResult, error)
 	// SendReport mails the report of r to the configured recipients.
 	SendReport(ctx context.Context, r *ApplyResult) error
 	// OpenReport opens the HTML report of r in the browser.
@@ -131,7 +132,7 @@ type SignInEvent struct {
 type ApplyEvent struct {
 	// Index is the action's index in the applied plan's Actions.
 	Index     int
-	Status    sync.Status
+	Status    roster.Status
 	ProcoreID int64
 	// Error is the operator-facing error for a failed action.
 	Error string
@@ -143,8 +144,8 @@ type ApplyEvent struct {
 
 // ActionResult is one applied action's outcome.
 type ActionResult struct {
-	Action    sync.Action
-	Status    sync.Status
+	Action    roster.Action
+	Status    roster.Status
 	ProcoreID int64
 	Error     string
 }

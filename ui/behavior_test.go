@@ -8,7 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 func approvedAddrs(h *harness) []string {
@@ -62,7 +62,7 @@ func TestApprovals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(EnvSandbox)
 			if tt.deactivate {
-				f.rules.Offboard = sync.OffboardDeactivate
+				f.rules.Offboard = roster.OffboardDeactivate
 			}
 			h := start(t, f, 120, 40)
 			h.waitFor("approved 0")
@@ -374,7 +374,7 @@ func TestSmallTerminal(t *testing.T) {
 
 // syncBuffer is a goroutine-safe output sink for Run.
 type syncBuffer struct {
-	mu gosync.Mutex
+	mu sync.Mutex
 	b  bytes.Buffer
 }
 

@@ -6,26 +6,26 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // bigReview builds a root model on the review screen over n members, n
 // Procore users and an n-row plan, at 120x40.
 func bigReview(tb testing.TB, n int) *model {
 	tb.Helper()
-	s := &sync.Snapshot{Groups: []sync.Group{{ID: "g1", DisplayName: "License – Microsoft 365 E3"}, {ID: "g2", DisplayName: "License – Microsoft 365 F1"}}}
-	s.Members = make([]sync.Member, n)
-	s.Users = make([]sync.ProcoreUser, n)
-	p := sync.Plan{Actions: make([]sync.Action, n), Counts: sync.Counts{}}
-	kinds := []sync.Kind{sync.KindCreate, sync.KindReactivate, sync.KindInSync, sync.KindInSync, sync.KindExcluded}
+	s := &roster.Snapshot{Groups: []roster.Group{{ID: "g1", DisplayName: "License – Microsoft 365 E3"}, {ID: "g2", DisplayName: "License – Microsoft 365 F1"}}}
+	s.Members = make([]roster.Member, n)
+	s.Users = make([]roster.ProcoreUser, n)
+	p := roster.Plan{Actions: make([]roster.Action, n), Counts: roster.Counts{}}
+	kinds := []roster.Kind{roster.KindCreate, roster.KindReactivate, roster.KindInSync, roster.KindInSync, roster.KindExcluded}
 	for i := 0; i < n; i++ {
 		addr := fmt.Sprintf("user%06d@contoso.com", i)
 		g := s.Groups[i%2].DisplayName
-		s.Members[i] = sync.Member{ID: fmt.Sprint(i), GivenName: "Given", Surname: fmt.Sprintf("Sur%d", i),
+		s.Members[i] = roster.Member{ID: fmt.Sprint(i), GivenName: "Given", Surname: fmt.Sprintf("Sur%d", i),
 			DisplayName: fmt.Sprintf("Given Sur%d", i), Mail: addr, AccountEnabled: true, UserType: "Member", Groups: []string{g}}
-		s.Users[i] = sync.ProcoreUser{ID: int64(i), FirstName: "Given", LastName: fmt.Sprintf("Sur%d", i), Email: addr, IsActive: i%7 != 0}
+		s.Users[i] = roster.ProcoreUser{ID: int64(i), FirstName: "Given", LastName: fmt.Sprintf("Sur%d", i), Email: addr, IsActive: i%7 != 0}
 		k := kinds[i%len(kinds)]
-		p.Actions[i] = sync.Action{Kind: k, Address: addr, Member: &s.Members[i], FirstName: "Given",
+		p.Actions[i] = roster.Action{Kind: k, Address: addr, Member: &s.Members[i], FirstName: "Given",
 			LastName: fmt.Sprintf("Sur%d", i), Reason: "in " + g + "; no Procore user has this address"}
 		p.Counts[k]++
 	}

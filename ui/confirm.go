@@ -8,7 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // confirmScreen is the apply confirmation: what will be written, where, and
@@ -17,7 +17,7 @@ type confirmScreen struct {
 	ctx  Context
 	keys *KeyMap
 
-	counts   sync.Counts
+	counts   roster.Counts
 	total    int
 	needType bool
 	typed    lineInput
@@ -36,7 +36,7 @@ const confirmNames = 3
 
 // newConfirm builds the confirmation of plan's approved actions. keys is
 // the root's key map, whose bindings the root enables for this screen.
-func newConfirm(ctx Context, keys *KeyMap, plan *sync.Plan) *confirmScreen {
+func newConfirm(ctx Context, keys *KeyMap, plan *roster.Plan) *confirmScreen {
 	c := &confirmScreen{ctx: ctx, keys: keys, counts: plan.ApprovedCounts()}
 	for _, n := range c.counts {
 		c.total += n
@@ -114,7 +114,7 @@ func (c *confirmScreen) View() string {
 	b = append(b, "Procore company  "+stBold.Render(company))
 	b = append(b, "Environment      "+envBadge(hdr.Environment))
 	b = append(b, "Tenant           "+hdr.Tenant, "")
-	for _, k := range sync.Kinds {
+	for _, k := range roster.Kinds {
 		if n := c.counts[k]; n > 0 {
 			b = append(b, "  "+kindStyle[string(k)].Render(fit(kindLabel(k), 12))+" "+Thousands(n))
 		}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // detailLines lists every field of the row under the cursor of the
@@ -68,9 +68,9 @@ func (r *review) detailLines(w int, nu NewUserSettings) []string {
 			add(label, wr)
 		}
 		switch a.Kind {
-		case sync.KindConflict:
+		case roster.KindConflict:
 			add("To resolve", conflictFix(a))
-		case sync.KindExcluded:
+		case roster.KindExcluded:
 			add("To include", excludedFix(a, r.plan.Rules))
 		}
 		if a.Member != nil {
@@ -86,14 +86,14 @@ func (r *review) detailLines(w int, nu NewUserSettings) []string {
 }
 
 // actionWrites lists what applying a would write to Procore, one field a
-// line, as sync.Apply sends it.
-func actionWrites(a *sync.Action, p *sync.Plan, nu NewUserSettings) []string {
+// line, as provision.Apply sends it.
+func actionWrites(a *roster.Action, p *roster.Plan, nu NewUserSettings) []string {
 	uid := ""
 	if a.User != nil {
 		uid = fmt.Sprintf("Procore user #%d: ", a.User.ID)
 	}
 	switch a.Kind {
-	case sync.KindCreate:
+	case roster.KindCreate:
 		out := []string{
 			"a new Procore user in the company directory",
 			"email_address " + a.Address,
@@ -121,20 +121,20 @@ func actionWrites(a *sync.Action, p *sync.Plan, nu NewUserSettings) []string {
 				strings.Join(ids, ", "), tmpl))
 		}
 		return out
-	case sync.KindReactivate:
+	case roster.KindReactivate:
 		return []string{uid + "is_active true (reactivated; names and address unchanged)"}
-	case sync.KindUpdate:
+	case roster.KindUpdate:
 		return []string{uid + fmt.Sprintf("first_name %q, last_name %q", a.FirstName, a.LastName)}
-	case sync.KindOffboard:
+	case roster.KindOffboard:
 		if !p.CanApprove(a) {
 			return []string{"nothing: offboarding is report-only (procore.offboard = \"report\"); set procore.offboard = \"deactivate\" to deactivate"}
 		}
 		return []string{uid + "is_active false (deactivated; the user and their history stay in Procore)"}
 	}
 	switch a.Kind {
-	case sync.KindConflict:
+	case roster.KindConflict:
 		return []string{"nothing: a conflict is never applied until it is resolved"}
-	case sync.KindExcluded:
+	case roster.KindExcluded:
 		return []string{"nothing: an excluded person is never provisioned"}
 	}
 	return []string{"nothing: the Procore user already matches"}
@@ -144,8 +144,8 @@ var procoreIDs = regexp.MustCompile(`(?:Procore users? |under \S+: |, )(\d{2,})\
 
 // conflictFix says how an admin resolves a conflict: which Procore ids are
 // involved and what to change on which side. It reads the reason that
-// sync.Diff wrote, the only place the conflict's shape is recorded.
-func conflictFix(a *sync.Action) string {
+// roster.Diff wrote, the only place the conflict's shape is recorded.
+func conflictFix(a *roster.Action) string {
 	var ids []string
 	seen := map[string]bool{}
 	for _, m := range procoreIDs.FindAllStringSubmatch(a.Reason, -1) {
@@ -189,7 +189,7 @@ func conflictFix(a *sync.Action) string {
 
 // excludedFix names the setting that would include an excluded member, or
 // says that the account itself has to change.
-func excludedFix(a *sync.Action, rules sync.Rules) string {
+func excludedFix(a *roster.Action, rules roster.Rules) string {
 	rs := strings.ToLower(a.Reason)
 	m := a.Member
 	switch {
@@ -212,7 +212,7 @@ func excludedFix(a *sync.Action, rules sync.Rules) string {
 	}
 	return "see the reason: change the account in Entra ID or the groups.* settings in the config"
 }
-func (r *review) memberDetail(mb *sync.Member, add func(k, v string)) {
+func (r *review) memberDetail(mb *roster.Member, add func(k, v string)) {
 	add("Object id", mb.ID)
 	add("Display name", mb.DisplayName)
 	add("Given name", mb.GivenName)
@@ -225,7 +225,7 @@ func (r *review) memberDetail(mb *sync.Member, add func(k, v string)) {
 	add("License groups", strings.Join(mb.Groups, ", "))
 }
 
-func (r *review) userDetail(u *sync.ProcoreUser, add func(k, v string)) {
+func (r *review) userDetail(u *roster.ProcoreUser, add func(k, v string)) {
 	add("Procore id", fmt.Sprint(u.ID))
 	add("Email", u.Email)
 	add("First name", u.FirstName)

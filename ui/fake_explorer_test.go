@@ -3,7 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
-	gosync "sync"
+	"sync"
 )
 
 // fakeExplorer is an in-memory ExplorerBackend: one company with one
@@ -13,7 +13,7 @@ import (
 type fakeExplorer struct {
 	writable bool
 
-	mu     gosync.Mutex
+	mu     sync.Mutex
 	users  []ExplorerItem
 	gets   []string
 	writes []string

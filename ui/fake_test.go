@@ -5,20 +5,21 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 
-	"procsync/sync"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 )
 
 // fakeBackend is a Backend over hand-made data. Gates let a test freeze an
 // operation half-way so that its frame can be captured deterministically.
 type fakeBackend struct {
 	hdr HeaderInfo
-	mu  gosync.Mutex
+	mu  sync.Mutex
 
 	graph, procore bool
-	snap           *sync.Snapshot
+	snap           *roster.Snapshot
 	// snapGate, when set, holds Snapshot after its progress until closed.
 	snapGate chan struct{}
 	// applyAfter, with applyGate, holds Apply after that many outcomes.
@@ -27,12 +28,12 @@ type fakeBackend struct {
 	// signInGate holds SignIn after its events until closed.
 	signInGate chan struct{}
 	snapErr    error
-	rules      sync.Rules
+	rules      roster.Rules
 
 	snapshots, sends, opens int
 	// applies counts Apply calls, even those that approve nothing.
 	applies int
-	applied []sync.Action
+	applied []roster.Action
 	// signIns lists the providers SignIn was called for, in order.
 	signIns []string
 }
@@ -79,16 +80,16 @@ func (f *fakeBackend) SignIn(ctx context.Context, provider string, out func(Sign
 	return nil
 }
 
-func (f *fakeBackend) Snapshot(ctx context.Context, progress func(sync.SnapshotProgress)) (*sync.Snapshot, error) {
+func (f *fakeBackend) Snapshot(ctx context.Context, progress func(provision.SnapshotProgress)) (*roster.Snapshot, error) {
 	f.mu.Lock()
 	f.snapshots++
 	f.mu.Unlock()
 	s := f.snap
-	progress(sync.SnapshotProgress{Kind: sync.ProgressGroups, Groups: len(s.Groups)})
-	progress(sync.SnapshotProgress{Kind: sync.ProgressMembers, Group: s.Groups[0].DisplayName, Read: 5, Total: -1})
-	progress(sync.SnapshotProgress{Kind: sync.ProgressMembers, Group: s.Groups[1].DisplayName, Read: 5, Total: 5})
-	progress(sync.SnapshotProgress{Kind: sync.ProgressMembers, Group: s.Groups[0].DisplayName, Read: 8, Total: 8})
-	progress(sync.SnapshotProgress{Kind: sync.ProgressProcore, Read: 5, Total: 8})
+	progress(provision.SnapshotProgress{Kind: provision.ProgressGroups, Groups: len(s.Groups)})
+	progress(provision.SnapshotProgress{Kind: provision.ProgressMembers, Group: s.Groups[0].DisplayName, Read: 5, Total: -1})
+	progress(provision.SnapshotProgress{Kind: provision.ProgressMembers, Group: s.Groups[1].DisplayName, Read: 5, Total: 5})
+	progress(provision.SnapshotProgress{Kind: provision.ProgressMembers, Group: s.Groups[0].DisplayName, Read: 8, Total: 8})
+	progress(provision.SnapshotProgress{Kind: provision.ProgressProcore, Read: 5, Total: 8})
 	f.mu.Lock()
 	gate := f.snapGate
 	f.mu.Unlock()
@@ -105,13 +106,13 @@ func (f *fakeBackend) Snapshot(ctx context.Context, progress func(sync.SnapshotP
 	return s, nil
 }
 
-func (f *fakeBackend) Plan(s *sync.Snapshot) sync.Plan {
+func (f *fakeBackend) Plan(s *roster.Snapshot) roster.Plan {
 	p := fakeDiff(s)
 	p.Rules = f.rules
 	return p
 }
 
-func (f *fakeBackend) Apply(ctx context.Context, p *sync.Plan, progress func(ApplyEvent)) (*ApplyResult, error) {
+func (f *fakeBackend) Apply(ctx context.Context, p *roster.Plan, progress func(ApplyEvent)) (*ApplyResult, error) {
 	f.mu.Lock()
 	f.applies++
 	f.mu.Unlock()
@@ -132,10 +133,10 @@ func (f *fakeBackend) Apply(ctx context.Context, p *sync.Plan, progress func(App
 			break
 		}
 		n++
-		ev := ApplyEvent{Index: i, Status: sync.StatusDone, ProcoreID: int64(5500 + n),
+		ev := ApplyEvent{Index: i, Status: roster.StatusDone, ProcoreID: int64(5500 + n),
 			RateLimitRemaining: 3600 - 2*n, RateLimitLimit: 3600}
 		if strings.HasPrefix(a.Address, "zoe") {
-			ev.Status, ev.ProcoreID = sync.StatusFailed, 0
+			ev.Status, ev.ProcoreID = roster.StatusFailed, 0
 			ev.Error = "procore: create user " + a.Address + ": 422 email_address has already been taken (request 7f3c01)"
 		}
 		progress(ev)
@@ -164,15 +165,15 @@ func (f *fakeBackend) OpenReport(r *ApplyResult) error {
 // demoSnapshot is a small, realistic tenant: people in one or several
 // license groups, a guest, a disabled account, an inactive Procore user, a
 // vendor, a duplicate, and an ex-employee still active in Procore.
-func demoSnapshot() *sync.Snapshot {
+func demoSnapshot() *roster.Snapshot {
 	e3, f1, e1 := "License – Microsoft 365 E3", "License – Microsoft 365 F1", "License – Office 365 E1"
-	mem := func(id, given, sur, mail string, groups ...string) sync.Member {
-		return sync.Member{ID: id, GivenName: given, Surname: sur, DisplayName: given + " " + sur,
+	mem := func(id, given, sur, mail string, groups ...string) roster.Member {
+		return roster.Member{ID: id, GivenName: given, Surname: sur, DisplayName: given + " " + sur,
 			UserPrincipalName: strings.ToLower(given) + "." + strings.ToLower(sur) + "@contoso.com",
 			Mail:              mail, AccountEnabled: true, UserType: "Member", Groups: groups,
 			ProxyAddresses: []string{"SMTP:" + mail}}
 	}
-	ms := []sync.Member{
+	ms := []roster.Member{
 		mem("0b1f-01", "Ana", "Diaz", "ana.diaz@contoso.com", e3),
 		mem("0b1f-02", "Ben", "Okafor", "ben.okafor@contoso.com", e3, f1),
 		mem("0b1f-03", "Chen", "Wei", "chen.wei@contoso.com", e3),
@@ -193,11 +194,11 @@ func demoSnapshot() *sync.Snapshot {
 	disabled.AccountEnabled = false
 	ms = append(ms, guest, disabled)
 	t0 := time.Date(2025, 3, 4, 9, 30, 0, 0, time.UTC)
-	u := func(id int64, first, last, email string, active bool) sync.ProcoreUser {
-		return sync.ProcoreUser{ID: id, FirstName: first, LastName: last, Email: email, IsActive: active,
+	u := func(id int64, first, last, email string, active bool) roster.ProcoreUser {
+		return roster.ProcoreUser{ID: id, FirstName: first, LastName: last, Email: email, IsActive: active,
 			IsEmployee: true, CreatedAt: t0, UpdatedAt: t0.Add(48 * time.Hour)}
 	}
-	us := []sync.ProcoreUser{
+	us := []roster.ProcoreUser{
 		u(4101, "Ben", "Okafor", "ben.okafor@contoso.com", true),
 		u(4102, "Chen", "Wei", "Chen.Wei@contoso.com", true),
 		u(4103, "Dana", "Kowalski", "dana.kowalski@contoso.com", false),
@@ -208,10 +209,10 @@ func demoSnapshot() *sync.Snapshot {
 	}
 	sub := u(4108, "Quinn", "Harper", "quinn@harper-steel.example", true)
 	sub.IsEmployee = false
-	sub.Vendor = &sync.Vendor{ID: 77, Name: "Harper Steel LLC"}
+	sub.Vendor = &roster.Vendor{ID: 77, Name: "Harper Steel LLC"}
 	us = append(us, sub)
-	return &sync.Snapshot{
-		Groups: []sync.Group{
+	return &roster.Snapshot{
+		Groups: []roster.Group{
 			{ID: "9a1-e3", DisplayName: e3, MatchedBy: `name prefix "License – Microsoft"`, MemberCount: 8},
 			{ID: "9a1-f1", DisplayName: f1, MatchedBy: `name prefix "License – Microsoft"`, MemberCount: 5},
 			{ID: "9a1-e1", DisplayName: e1, MatchedBy: `name prefix "License – Office"`, MemberCount: 3},
@@ -220,10 +221,10 @@ func demoSnapshot() *sync.Snapshot {
 	}
 }
 
-// fakeDiff is a minimal stand-in for sync.Diff, enough to give every kind a
+// fakeDiff is a minimal stand-in for roster.Diff, enough to give every kind a
 // realistic row.
-func fakeDiff(s *sync.Snapshot) sync.Plan {
-	byAddr := map[string]*sync.ProcoreUser{}
+func fakeDiff(s *roster.Snapshot) roster.Plan {
+	byAddr := map[string]*roster.ProcoreUser{}
 	for i := range s.Users {
 		byAddr[strings.ToLower(s.Users[i].Email)] = &s.Users[i]
 	}
@@ -231,28 +232,28 @@ func fakeDiff(s *sync.Snapshot) sync.Plan {
 	for _, m := range s.Members {
 		seen[memberAddr(&m)]++
 	}
-	var acts []sync.Action
+	var acts []roster.Action
 	used := map[string]bool{}
 	for i := range s.Members {
 		m := &s.Members[i]
 		addr := memberAddr(m)
-		a := sync.Action{Address: addr, Member: m, FirstName: m.GivenName, LastName: m.Surname}
+		a := roster.Action{Address: addr, Member: m, FirstName: m.GivenName, LastName: m.Surname}
 		u := byAddr[addr]
 		a.User = u
 		used[addr] = true
 		switch {
 		case m.UserType == "Guest":
-			a.Kind, a.Reason = sync.KindExcluded, "guest account (groups.include_guests = false)"
+			a.Kind, a.Reason = roster.KindExcluded, "guest account (groups.include_guests = false)"
 		case !m.AccountEnabled:
-			a.Kind, a.Reason = sync.KindExcluded, "account disabled in Entra ID (groups.include_disabled = false)"
+			a.Kind, a.Reason = roster.KindExcluded, "account disabled in Entra ID (groups.include_disabled = false)"
 		case seen[addr] > 1:
-			a.Kind, a.Reason = sync.KindConflict, "two members resolve to "+addr+": Kim Lee (0b1f-12) and Kimberly Lee (0b1f-13); fix the mail attribute in Entra ID"
+			a.Kind, a.Reason = roster.KindConflict, "two members resolve to "+addr+": Kim Lee (0b1f-12) and Kimberly Lee (0b1f-13); fix the mail attribute in Entra ID"
 		case u == nil:
-			a.Kind, a.Reason = sync.KindCreate, "in "+strings.Join(m.Groups, ", ")+"; no Procore user has this address"
+			a.Kind, a.Reason = roster.KindCreate, "in "+strings.Join(m.Groups, ", ")+"; no Procore user has this address"
 		case !u.IsActive:
-			a.Kind, a.Reason = sync.KindReactivate, fmt.Sprintf("Procore user %d is inactive", u.ID)
+			a.Kind, a.Reason = roster.KindReactivate, fmt.Sprintf("Procore user %d is inactive", u.ID)
 		default:
-			a.Kind, a.Reason = sync.KindInSync, fmt.Sprintf("active Procore user %d", u.ID)
+			a.Kind, a.Reason = roster.KindInSync, fmt.Sprintf("active Procore user %d", u.ID)
 		}
 		acts = append(acts, a)
 	}
@@ -260,12 +261,12 @@ func fakeDiff(s *sync.Snapshot) sync.Plan {
 		u := &s.Users[i]
 		addr := strings.ToLower(u.Email)
 		if u.IsActive && !used[addr] && strings.HasSuffix(addr, "@contoso.com") {
-			acts = append(acts, sync.Action{Kind: sync.KindOffboard, Address: addr, User: u, FirstName: u.FirstName,
+			acts = append(acts, roster.Action{Kind: roster.KindOffboard, Address: addr, User: u, FirstName: u.FirstName,
 				LastName: u.LastName, Reason: "active in Procore but in no license group (procore.offboard = \"report\")"})
 		}
 	}
-	order := map[sync.Kind]int{}
-	for i, k := range sync.Kinds {
+	order := map[roster.Kind]int{}
+	for i, k := range roster.Kinds {
 		order[k] = i
 	}
 	sort.SliceStable(acts, func(i, j int) bool {
@@ -274,9 +275,9 @@ func fakeDiff(s *sync.Snapshot) sync.Plan {
 		}
 		return acts[i].Address < acts[j].Address
 	})
-	c := sync.Counts{}
+	c := roster.Counts{}
 	for _, a := range acts {
 		c[a.Kind]++
 	}
-	return sync.Plan{Actions: acts, Counts: c, Fingerprint: "sha256:3f1e0c"}
+	return roster.Plan{Actions: acts, Counts: c, Fingerprint: "sha256:3f1e0c"}
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // Tests for issue 17, "a new admin's first day": keys, quitting, details,
@@ -38,7 +38,7 @@ func (s secretFake) SignInNeeds(p string) string {
 // engine's context.Canceled on would.
 type cancelErrFake struct{ *fakeBackend }
 
-func (c cancelErrFake) Apply(ctx context.Context, p *sync.Plan, progress func(ApplyEvent)) (*ApplyResult, error) {
+func (c cancelErrFake) Apply(ctx context.Context, p *roster.Plan, progress func(ApplyEvent)) (*ApplyResult, error) {
 	res, err := c.fakeBackend.Apply(ctx, p, progress)
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("apply: %w", ctx.Err())
@@ -341,17 +341,17 @@ func TestFirstDayDetails(t *testing.T) {
 // TestConflictFixNamesProcoreIDs runs the real diff: a conflict over two
 // Procore users names both ids and what to change.
 func TestConflictFixNamesProcoreIDs(t *testing.T) {
-	snap := &sync.Snapshot{
-		Groups: []sync.Group{{ID: "g", DisplayName: "License – E3"}},
-		Members: []sync.Member{{ID: "m-1", GivenName: "Ana", Surname: "Diaz", DisplayName: "Ana Diaz", Mail: "ana@contoso.com",
+	snap := &roster.Snapshot{
+		Groups: []roster.Group{{ID: "g", DisplayName: "License – E3"}},
+		Members: []roster.Member{{ID: "m-1", GivenName: "Ana", Surname: "Diaz", DisplayName: "Ana Diaz", Mail: "ana@contoso.com",
 			UserPrincipalName: "ana@contoso.com", AccountEnabled: true, UserType: "Member", Groups: []string{"License – E3"}}},
-		Users: []sync.ProcoreUser{
+		Users: []roster.ProcoreUser{
 			{ID: 4101, Email: "ana@contoso.com", FirstName: "Ana", LastName: "Diaz", IsActive: true},
 			{ID: 4102, Email: "ANA@contoso.com", FirstName: "Ana", LastName: "D", IsActive: false},
 		},
 	}
-	p := sync.Diff(snap, sync.Rules{})
-	if len(p.Actions) == 0 || p.Actions[0].Kind != sync.KindConflict {
+	p := roster.Diff(snap, roster.Rules{})
+	if len(p.Actions) == 0 || p.Actions[0].Kind != roster.KindConflict {
 		t.Fatalf("want one conflict, got %+v", p.Actions)
 	}
 	fix := conflictFix(&p.Actions[0])

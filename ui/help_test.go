@@ -6,7 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // TestHelpShowsEveryBindingAt80Columns checks that `?` on a narrow terminal
@@ -59,10 +59,10 @@ func TestSignInURLWrapsAt80Columns(t *testing.T) {
 // "userPrincipalName" the plan matches on the UPN, and the members pane
 // must show that address, not the mail.
 func TestMembersPaneShowsPlanAddress(t *testing.T) {
-	m := sync.Member{ID: "e-1", DisplayName: "Ana Díaz", Mail: "ana@contoso.com", UserPrincipalName: "a.diaz@contoso.com",
+	m := roster.Member{ID: "e-1", DisplayName: "Ana Díaz", Mail: "ana@contoso.com", UserPrincipalName: "a.diaz@contoso.com",
 		AccountEnabled: true, UserType: "Member", Groups: []string{"License – E3"}}
-	snap := &sync.Snapshot{Groups: []sync.Group{{ID: "g", DisplayName: "License – E3"}}, Members: []sync.Member{m}}
-	plan := sync.Diff(snap, sync.Rules{EmailAttribute: sync.EmailAttributeUPN})
+	snap := &roster.Snapshot{Groups: []roster.Group{{ID: "g", DisplayName: "License – E3"}}, Members: []roster.Member{m}}
+	plan := roster.Diff(snap, roster.Rules{EmailAttribute: roster.EmailAttributeUPN})
 	r := newReview(snap, plan)
 	var screen strings.Builder
 	for i := range r.mrows {

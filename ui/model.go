@@ -15,7 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // Options tunes the program. The zero value works; a real terminal wants
@@ -204,8 +204,8 @@ type (
 		err      error
 	}
 	snapshotDone struct {
-		snap *sync.Snapshot
-		plan sync.Plan
+		snap *roster.Snapshot
+		plan roster.Plan
 		// rv is the review screen, built off the UI goroutine: sorting and
 		// indexing 100,000 rows takes longer than a frame.
 		rv  *review

@@ -2,7 +2,7 @@ package ui
 
 import (
 	"context"
-	gosync "sync"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 )
@@ -13,7 +13,7 @@ import (
 // of Updates.
 type pump struct {
 	screen screenID
-	mu     gosync.Mutex
+	mu     sync.Mutex
 	items  []any
 	wake   chan struct{}
 	final  chan tea.Msg

@@ -7,7 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // reportScreen is the report preview after an apply. Sending, opening and
@@ -141,9 +141,9 @@ func reportText(res *ApplyResult, approved int) string {
 	var done, failed int
 	for _, r := range res.Results {
 		switch r.Status {
-		case sync.StatusDone:
+		case roster.StatusDone:
 			done++
-		case sync.StatusFailed:
+		case roster.StatusFailed:
 			failed++
 		}
 	}
@@ -156,7 +156,7 @@ func reportText(res *ApplyResult, approved int) string {
 	b.WriteString(strings.Repeat("─", 100) + "\n")
 	for _, r := range res.Results {
 		tail := r.Error
-		if r.Status == sync.StatusDone && r.ProcoreID != 0 {
+		if r.Status == roster.StatusDone && r.ProcoreID != 0 {
 			tail = fmt.Sprint(r.ProcoreID)
 		}
 		fmt.Fprintf(&b, "%-32s %-14s %-16s %-11s %-8s %s\n", r.Action.Address, r.Action.FirstName, r.Action.LastName,

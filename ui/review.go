@@ -9,7 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // Pane indices, in focus order.
@@ -23,13 +23,13 @@ const (
 // member listed under one of their groups.
 type memberRow struct {
 	group int
-	m     *sync.Member
+	m     *roster.Member
 }
 
 // review is the three-pane review screen over one snapshot and its plan.
 type review struct {
-	snap *sync.Snapshot
-	plan sync.Plan
+	snap *roster.Snapshot
+	plan roster.Plan
 	// addrOf is each member's address as the plan resolved it (it honours
 	// match.email_attribute), so the members pane shows what the plan uses.
 	addrOf map[string]string
@@ -37,7 +37,7 @@ type review struct {
 	// groupNames and groupSize are the members pane's headings, sorted.
 	groupNames []string
 	groupSize  []int
-	users      []*sync.ProcoreUser
+	users      []*roster.ProcoreUser
 	active     int
 	inactive   int
 	vendors    int
@@ -94,7 +94,7 @@ func (r *review) Update(msg tea.Msg) (Component, tea.Cmd) {
 	return r, nil
 }
 
-func newReview(s *sync.Snapshot, p sync.Plan) *review {
+func newReview(s *roster.Snapshot, p roster.Plan) *review {
 	r := &review{snap: s, plan: p, addrOf: make(map[string]string, len(p.Actions))}
 	for i := range p.Actions {
 		if a := &p.Actions[i]; a.Member != nil && a.Address != "" {
@@ -112,7 +112,7 @@ func newReview(s *sync.Snapshot, p sync.Plan) *review {
 	for i, n := range names {
 		idx[n] = i
 	}
-	byGroup := make([][]*sync.Member, len(names))
+	byGroup := make([][]*roster.Member, len(names))
 	for i := range s.Members {
 		mb := &s.Members[i]
 		for _, g := range mb.Groups {
@@ -142,7 +142,7 @@ func newReview(s *sync.Snapshot, p sync.Plan) *review {
 	r.panes[paneMembers] = newList(mkeys)
 
 	// Procore pane: active users first, then inactive, each by address.
-	r.users = make([]*sync.ProcoreUser, len(s.Users))
+	r.users = make([]*roster.ProcoreUser, len(s.Users))
 	for i := range s.Users {
 		u := &s.Users[i]
 		r.users[i] = u
@@ -191,14 +191,14 @@ func newReview(s *sync.Snapshot, p sync.Plan) *review {
 
 // memberAddr is the member's address as the plan resolved it; members the
 // plan gave no address (excluded without one) show mail, else the UPN.
-func (r *review) memberAddr(m *sync.Member) string {
+func (r *review) memberAddr(m *roster.Member) string {
 	if a, ok := r.addrOf[m.ID]; ok {
 		return a
 	}
 	return memberAddr(m)
 }
 
-func memberAddr(m *sync.Member) string {
+func memberAddr(m *roster.Member) string {
 	if m.Mail != "" {
 		return strings.ToLower(m.Mail)
 	}
@@ -270,7 +270,7 @@ func (r *review) summary() string {
 	total, _, inactive := r.procoreCounts()
 	fmt.Fprintf(&b, "procore %s (%s inactive)", Thousands(total), Thousands(inactive))
 	b.WriteString(sep)
-	for i, k := range sync.Kinds {
+	for i, k := range roster.Kinds {
 		if n := r.plan.Counts[k]; n > 0 {
 			if i > 0 && b.Len() > 0 {
 				b.WriteByte(' ')
@@ -281,8 +281,8 @@ func (r *review) summary() string {
 	return b.String()
 }
 
-func kindLabel(k sync.Kind) string {
-	if k == sync.KindInSync {
+func kindLabel(k roster.Kind) string {
+	if k == roster.KindInSync {
 		return "in sync"
 	}
 	return string(k)
@@ -331,7 +331,7 @@ func (r *review) onKey(k tea.KeyPressMsg) tea.Cmd {
 			// sync decides what may be approved (offboarding only when the
 			// config deactivates); say why nothing happened.
 			why := a.Reason
-			if a.Kind == sync.KindOffboard {
+			if a.Kind == roster.KindOffboard {
 				why = "offboarding is report-only (procore.offboard = \"report\")"
 			}
 			return r.ctx.Out.status(levelWarn, fmt.Sprintf("%s rows cannot be applied: %s", kindLabel(a.Kind), why))
@@ -469,11 +469,11 @@ func (r *review) planRow(i, w int) string {
 	// After an apply, a row it carried out shows how that went instead.
 	if r.outcome != nil {
 		switch r.outcome.status[i] {
-		case sync.StatusDone:
+		case roster.StatusDone:
 			box = stOK.Render(" ✓ ")
-		case sync.StatusFailed:
+		case roster.StatusFailed:
 			box = stErr.Render(" ✗ ")
-		case sync.StatusSkipped:
+		case roster.StatusSkipped:
 			box = stDim.Render(" - ")
 		}
 	}

@@ -6,7 +6,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"procsync/sync"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 )
 
 // startSnapshot reads both directories behind the loading screen (or, for
@@ -18,7 +19,7 @@ func (m *model) startSnapshot() tea.Cmd {
 	m.screen = screenLoading
 	m.ld = newLoading(m.context(), &m.keys, m.spinFrame())
 	cmds := []tea.Cmd{m.start(screenLoading, func(ctx context.Context, p *pump) tea.Msg {
-		s, err := m.b.Snapshot(ctx, func(sp sync.SnapshotProgress) { p.push(sp) })
+		s, err := m.b.Snapshot(ctx, func(sp provision.SnapshotProgress) { p.push(sp) })
 		if err != nil {
 			return snapshotDone{err: err}
 		}
@@ -36,7 +37,7 @@ func (m *model) startSnapshot() tea.Cmd {
 // once the read is done, shows the review (or says why there is none).
 func (m *model) onSnapshotPump(msg pumpMsg) tea.Cmd {
 	for _, it := range msg.items {
-		m.ld.Update(it.(sync.SnapshotProgress))
+		m.ld.Update(it.(provision.SnapshotProgress))
 	}
 	d, ok := msg.done.(snapshotDone)
 	if !ok {
@@ -59,7 +60,7 @@ func (m *model) onSnapshotPump(msg pumpMsg) tea.Cmd {
 	m.rv.bind(m.context(), &m.keys)
 	m.screen = screenReview
 	return m.status.set(levelInfo, fmt.Sprintf("read %s members and %s Procore users; %s to create",
-		Thousands(len(d.snap.Members)), Thousands(len(d.snap.Users)), Thousands(d.plan.Counts[sync.KindCreate])))
+		Thousands(len(d.snap.Members)), Thousands(len(d.snap.Users)), Thousands(d.plan.Counts[roster.KindCreate])))
 }
 
 // cancelRead stops the read the loading screen's esc asked to cancel.

@@ -11,8 +11,8 @@ import (
 
 	"procsync/auth"
 	"procsync/cmd/procsync/config"
-	"procsync/sync"
 	"procsync/sync/engine"
+	"procsync/sync/roster"
 	"procsync/sync/store"
 )
 
@@ -79,7 +79,7 @@ func runAuto(ctx context.Context, opts *AutoOptions) error {
 		printAutoSummary(opts.IO.Out, res)
 	}
 	if res.ExitCode == exitOK {
-		log.Info("run finished", "created", countStatus(res, sync.KindCreate, sync.StatusDone))
+		log.Info("run finished", "created", countStatus(res, roster.KindCreate, roster.StatusDone))
 		return nil
 	}
 	if runErr == nil {
@@ -101,14 +101,14 @@ func runID(res *engine.AutoResult) int64 {
 func countFailed(res *engine.AutoResult) int {
 	n := 0
 	for _, a := range res.Actions {
-		if a.Status == sync.StatusFailed {
+		if a.Status == roster.StatusFailed {
 			n++
 		}
 	}
 	return n
 }
 
-func countStatus(res *engine.AutoResult, k sync.Kind, st sync.Status) int {
+func countStatus(res *engine.AutoResult, k roster.Kind, st roster.Status) int {
 	n := 0
 	for _, a := range res.Actions {
 		if a.Kind == k && a.Status == st {
@@ -130,14 +130,14 @@ func printAutoSummary(w io.Writer, res *engine.AutoResult) {
 	// Count what the journal lists, so that this line and `procsync
 	// history` give the same numbers: excluded people are in the plan's
 	// counts, not among the actions.
-	byStatus := map[sync.Status]int{}
+	byStatus := map[roster.Status]int{}
 	for _, a := range res.Actions {
-		if a.Kind != sync.KindExcluded {
+		if a.Kind != roster.KindExcluded {
 			byStatus[a.Status]++
 		}
 	}
 	var parts []string
-	for _, st := range []sync.Status{sync.StatusDone, sync.StatusFailed, sync.StatusSkipped, sync.StatusPlanned} {
+	for _, st := range []roster.Status{roster.StatusDone, roster.StatusFailed, roster.StatusSkipped, roster.StatusPlanned} {
 		if byStatus[st] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, byStatus[st]))
 		}
@@ -146,7 +146,7 @@ func printAutoSummary(w io.Writer, res *engine.AutoResult) {
 		fmt.Fprintf(w, "actions: %s\n", strings.Join(parts, ", "))
 	}
 	for _, a := range res.Actions {
-		if a.Status == sync.StatusFailed {
+		if a.Status == roster.StatusFailed {
 			fmt.Fprintf(w, "  failed %s %s: %s\n", a.Kind, a.Email, a.Error)
 		}
 	}

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"procsync/sync"
 	"procsync/sync/graph"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
 	"procsync/ui"
 )
 
@@ -183,14 +183,14 @@ func (c *clientExplorer) Vendors(ctx context.Context, companyID int64) ([]ui.Exp
 }
 
 // LicenseGroups implements ui.ExplorerBackend with the snapshot's own
-// group resolution (sync.ResolveGroups), so the explorer lists exactly the
+// group resolution (provision.ResolveGroups), so the explorer lists exactly the
 // groups a sync would read, each under the first rule that matched it.
 func (c *clientExplorer) LicenseGroups(ctx context.Context) ([]ui.ExplorerItem, error) {
 	gc, err := c.Graph(ctx)
 	if err != nil {
 		return nil, err
 	}
-	gs, err := sync.ResolveGroups(ctx, gc, sync.SnapshotOptions{NamePrefixes: c.NamePrefixes, SKUs: c.SKUs, GroupIDs: c.GroupIDs})
+	gs, err := provision.ResolveGroups(ctx, gc, provision.SnapshotOptions{NamePrefixes: c.NamePrefixes, SKUs: c.SKUs, GroupIDs: c.GroupIDs})
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"procsync/internal/safetext"
-	"procsync/sync"
+	"procsync/sync/roster"
 	"procsync/sync/store"
 )
 
@@ -143,9 +143,9 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // countsLine renders plan counts in plan order, leaving out zeros.
-func countsLine(c sync.Counts) string {
+func countsLine(c roster.Counts) string {
 	var parts []string
-	for _, k := range sync.Kinds {
+	for _, k := range roster.Kinds {
 		if n := c[k]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", k, n))
 		}
@@ -156,9 +156,9 @@ func countsLine(c sync.Counts) string {
 	return strings.Join(parts, ", ")
 }
 
-func appliedLine(a map[sync.Status]int) string {
+func appliedLine(a map[roster.Status]int) string {
 	var parts []string
-	for _, s := range []sync.Status{sync.StatusDone, sync.StatusFailed, sync.StatusSkipped, store.StatusPending, sync.StatusPlanned} {
+	for _, s := range []roster.Status{roster.StatusDone, roster.StatusFailed, roster.StatusSkipped, store.StatusPending, roster.StatusPlanned} {
 		if n := a[s]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", s, n))
 		}
@@ -247,35 +247,35 @@ func oneLine(s string) string {
 }
 
 type historyAction struct {
-	Kind      sync.Kind   `json:"kind"`
-	Email     string      `json:"email"`
-	FirstName string      `json:"first_name"`
-	LastName  string      `json:"last_name"`
-	EntraID   string      `json:"entra_id"`
-	ProcoreID int64       `json:"procore_id"`
-	Status    sync.Status `json:"status"`
-	Reason    string      `json:"reason"`
-	Error     string      `json:"error"`
-	RequestID string      `json:"request_id,omitempty"`
-	ProjectID int64       `json:"project_id,omitempty"`
+	Kind      roster.Kind   `json:"kind"`
+	Email     string        `json:"email"`
+	FirstName string        `json:"first_name"`
+	LastName  string        `json:"last_name"`
+	EntraID   string        `json:"entra_id"`
+	ProcoreID int64         `json:"procore_id"`
+	Status    roster.Status `json:"status"`
+	Reason    string        `json:"reason"`
+	Error     string        `json:"error"`
+	RequestID string        `json:"request_id,omitempty"`
+	ProjectID int64         `json:"project_id,omitempty"`
 }
 
 type historyRun struct {
-	ID          int64               `json:"id"`
-	Started     time.Time           `json:"started"`
-	Ended       *time.Time          `json:"ended"`
-	Mode        store.Mode          `json:"mode"`
-	ApprovedBy  string              `json:"approved_by"`
-	Environment string              `json:"environment"`
-	CompanyID   int64               `json:"company_id"`
-	Fingerprint string              `json:"fingerprint"`
-	DryRun      bool                `json:"dry_run"`
-	Outcome     store.RunOutcome    `json:"outcome"`
-	Error       string              `json:"error,omitempty"`
-	Plan        sync.Counts         `json:"plan"`
-	Applied     map[sync.Status]int `json:"applied,omitempty"`
-	Memberships map[sync.Status]int `json:"project_memberships,omitempty"`
-	Actions     []historyAction     `json:"actions,omitempty"`
+	ID          int64                 `json:"id"`
+	Started     time.Time             `json:"started"`
+	Ended       *time.Time            `json:"ended"`
+	Mode        store.Mode            `json:"mode"`
+	ApprovedBy  string                `json:"approved_by"`
+	Environment string                `json:"environment"`
+	CompanyID   int64                 `json:"company_id"`
+	Fingerprint string                `json:"fingerprint"`
+	DryRun      bool                  `json:"dry_run"`
+	Outcome     store.RunOutcome      `json:"outcome"`
+	Error       string                `json:"error,omitempty"`
+	Plan        roster.Counts         `json:"plan"`
+	Applied     map[roster.Status]int `json:"applied,omitempty"`
+	Memberships map[roster.Status]int `json:"project_memberships,omitempty"`
+	Actions     []historyAction       `json:"actions,omitempty"`
 }
 
 func runJSON(r store.Run, actions []store.Action) historyRun {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 	"procsync/sync/store"
 )
 
@@ -23,22 +23,22 @@ func TestHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, err := st.BeginRun(ctx, store.RunInfo{Mode: store.ModeAuto, ApprovedBy: "admin@contoso.com", Environment: "sandbox",
-		CompanyID: 42, Fingerprint: "abc123", Counts: sync.Counts{sync.KindCreate: 2, sync.KindInSync: 7}})
+		CompanyID: 42, Fingerprint: "abc123", Counts: roster.Counts{roster.KindCreate: 2, roster.KindInSync: 7}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ids, err := st.RecordIntents(ctx, id, []store.Intent{
-		{Kind: sync.KindCreate, Address: "ana@contoso.com", FirstName: "Ana", LastName: "Díaz", EntraID: "e-1"},
-		{Kind: sync.KindCreate, Address: "bo@contoso.com", FirstName: "Bo", LastName: "O'Brien", EntraID: "e-2"},
-		{Kind: sync.KindProjectAdd, Address: "ana@contoso.com", ProjectID: 7},
+		{Kind: roster.KindCreate, Address: "ana@contoso.com", FirstName: "Ana", LastName: "Díaz", EntraID: "e-1"},
+		{Kind: roster.KindCreate, Address: "bo@contoso.com", FirstName: "Bo", LastName: "O'Brien", EntraID: "e-2"},
+		{Kind: roster.KindProjectAdd, Address: "ana@contoso.com", ProjectID: 7},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := st.RecordOutcomes(ctx, []store.ActionOutcome{
-		{ActionID: ids[0], Outcome: store.Outcome{Status: sync.StatusDone, ProcoreID: 5512}},
-		{ActionID: ids[1], Outcome: store.Outcome{Status: sync.StatusFailed, Error: "422 email_address\nhas already been taken", RequestID: "req-9"}},
-		{ActionID: ids[2], Outcome: store.Outcome{Status: sync.StatusDone}},
+		{ActionID: ids[0], Outcome: store.Outcome{Status: roster.StatusDone, ProcoreID: 5512}},
+		{ActionID: ids[1], Outcome: store.Outcome{Status: roster.StatusFailed, Error: "422 email_address\nhas already been taken", RequestID: "req-9"}},
+		{ActionID: ids[2], Outcome: store.Outcome{Status: roster.StatusDone}},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,13 +122,13 @@ func TestHistoryNeverPrintsEscapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids, err := st.RecordIntents(ctx, id, []store.Intent{
-		{Kind: sync.KindCreate, Address: "ana@contoso.com", FirstName: "Ana" + osc52, LastName: "Díaz" + osc8, EntraID: "e-1" + c1},
+		{Kind: roster.KindCreate, Address: "ana@contoso.com", FirstName: "Ana" + osc52, LastName: "Díaz" + osc8, EntraID: "e-1" + c1},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := st.RecordOutcomes(ctx, []store.ActionOutcome{
-		{ActionID: ids[0], Outcome: store.Outcome{Status: sync.StatusFailed, Error: "422 " + osc8 + " taken", RequestID: "req" + c1}},
+		{ActionID: ids[0], Outcome: store.Outcome{Status: roster.StatusFailed, Error: "422 " + osc8 + " taken", RequestID: "req" + c1}},
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	gosync "sync"
+	"sync"
 
-	"procsync/sync"
+	"procsync/sync/provision"
 )
 
 // progressLine shows a headless run's progress on stderr, one line
@@ -14,7 +14,7 @@ import (
 type progressLine struct {
 	w       io.Writer
 	on      bool
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	groups  int
 	members map[string]int
 	users   int
@@ -26,18 +26,18 @@ func newProgressLine(w io.Writer, on bool) *progressLine {
 	return &progressLine{w: w, on: on, members: map[string]int{}, total: -1}
 }
 
-func (p *progressLine) snapshot(ev sync.SnapshotProgress) {
+func (p *progressLine) snapshot(ev provision.SnapshotProgress) {
 	if !p.on {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch ev.Kind {
-	case sync.ProgressGroups:
+	case provision.ProgressGroups:
 		p.groups = ev.Groups
-	case sync.ProgressMembers:
+	case provision.ProgressMembers:
 		p.members[ev.Group] = ev.Read
-	case sync.ProgressProcore:
+	case provision.ProgressProcore:
 		p.users, p.total = ev.Read, ev.Total
 	}
 	n := 0
@@ -51,7 +51,7 @@ func (p *progressLine) snapshot(ev sync.SnapshotProgress) {
 	p.print(fmt.Sprintf("reading: %d license groups, %d members, Procore users %d/%s", p.groups, n, p.users, total))
 }
 
-func (p *progressLine) apply(ev sync.ApplyEvent) {
+func (p *progressLine) apply(ev provision.ApplyEvent) {
 	if !p.on {
 		return
 	}

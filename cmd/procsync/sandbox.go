@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	gosync "sync"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
@@ -94,7 +94,7 @@ func newExplorerBackend(b *tuiBackend) *clientExplorer {
 // caches one Procore client per company.
 type explorerClients struct {
 	b         *tuiBackend
-	mu        gosync.Mutex
+	mu        sync.Mutex
 	byCompany map[int64]*procore.Client
 }
 

@@ -10,10 +10,10 @@ import (
 
 	"procsync/auth"
 	"procsync/cmd/procsync/config"
-	"procsync/sync"
 	"procsync/sync/engine"
 	"procsync/sync/graph"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
 	"procsync/sync/store"
 )
 
@@ -138,7 +138,7 @@ func (s *session) connect(ctx context.Context, mode store.Mode) error {
 		Procore: s.procore,
 		Store:   s.journal,
 		Rules:   s.cfg.Rules(),
-		Snapshot: sync.SnapshotOptions{
+		Snapshot: provision.SnapshotOptions{
 			NamePrefixes: s.cfg.Groups.NamePrefixes,
 			SKUs:         s.cfg.Groups.SKUs,
 			GroupIDs:     s.cfg.Groups.IDs,

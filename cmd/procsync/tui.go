@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	gosync "sync"
+	"sync"
 
 	"procsync/auth"
 	"procsync/cmd/procsync/config"
-	"procsync/sync"
 	"procsync/sync/engine"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/store"
 	"procsync/ui"
 )
@@ -31,9 +32,9 @@ type tuiBackend struct {
 
 	// connectMu serialises connect: the review and the explorer may both
 	// be first to need the session.
-	connectMu gosync.Mutex
+	connectMu sync.Mutex
 
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	runs    map[*ui.ApplyResult]*engine.Run
 	reports map[*ui.ApplyResult]*engine.ReportOutcome
 }
@@ -167,7 +168,7 @@ func (b *tuiBackend) withLock(fn func() error) error {
 
 // Snapshot implements ui.Backend: it first reconciles what an interrupted
 // run left pending, then reads both directories.
-func (b *tuiBackend) Snapshot(ctx context.Context, progress func(sync.SnapshotProgress)) (*sync.Snapshot, error) {
+func (b *tuiBackend) Snapshot(ctx context.Context, progress func(provision.SnapshotProgress)) (*roster.Snapshot, error) {
 	if err := b.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -181,18 +182,18 @@ func (b *tuiBackend) Snapshot(ctx context.Context, progress func(sync.SnapshotPr
 }
 
 // Plan implements ui.Backend.
-func (b *tuiBackend) Plan(snap *sync.Snapshot) sync.Plan {
+func (b *tuiBackend) Plan(snap *roster.Snapshot) roster.Plan {
 	return *b.s.engine.Plan(snap)
 }
 
 // Apply implements ui.Backend: the approved actions go through the engine
 // (journal first), and the report is saved at once; sending is the admin's
 // choice on the report screen.
-func (b *tuiBackend) Apply(ctx context.Context, p *sync.Plan, progress func(ui.ApplyEvent)) (*ui.ApplyResult, error) {
+func (b *tuiBackend) Apply(ctx context.Context, p *roster.Plan, progress func(ui.ApplyEvent)) (*ui.ApplyResult, error) {
 	var run *engine.Run
 	var applyErr error
 	err := b.withLock(func() error {
-		run, applyErr = b.s.engine.Apply(ctx, p, func(ev sync.ApplyEvent) {
+		run, applyErr = b.s.engine.Apply(ctx, p, func(ev provision.ApplyEvent) {
 			progress(ui.ApplyEvent{Index: ev.Index, Status: ev.Status, ProcoreID: ev.ProcoreID, Error: ev.Error,
 				RateLimitRemaining: ev.RateLimit.Remaining, RateLimitLimit: ev.RateLimit.Limit})
 		})

@@ -10,7 +10,8 @@ import (
 
 	"procsync/auth"
 	"procsync/cmd/procsync/config"
-	"procsync/sync"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 	"procsync/ui"
 )
@@ -53,14 +54,14 @@ func TestTUIBackendAgainstSimulator(t *testing.T) {
 		t.Fatalf("after sign-in: graph %v, procore %v", g, p)
 	}
 
-	snap, err := b.Snapshot(ctx, func(sync.SnapshotProgress) {})
+	snap, err := b.Snapshot(ctx, func(provision.SnapshotProgress) {})
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
 	}
 	plan := b.Plan(snap)
 	var approved []string
 	for i := range plan.Actions {
-		if a := &plan.Actions[i]; a.Kind == sync.KindCreate && len(approved) < 3 {
+		if a := &plan.Actions[i]; a.Kind == roster.KindCreate && len(approved) < 3 {
 			a.Approved = true
 			approved = append(approved, a.Address)
 		}
@@ -77,7 +78,7 @@ func TestTUIBackendAgainstSimulator(t *testing.T) {
 		t.Fatalf("Apply: %d results and %d events, want 3 and 3", len(res.Results), events)
 	}
 	for _, r := range res.Results {
-		if r.Status != sync.StatusDone {
+		if r.Status != roster.StatusDone {
 			t.Errorf("%s: %s %s", r.Action.Address, r.Status, r.Error)
 		}
 	}

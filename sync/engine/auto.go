@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"procsync/sync"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 )
 
 // AutoOptions configure RunAuto.
@@ -15,8 +16,8 @@ type AutoOptions struct {
 	DryRun bool
 	// SnapshotProgress and ApplyProgress, if set, get progress events (the
 	// command prints them to stderr when it is a terminal).
-	SnapshotProgress func(sync.SnapshotProgress)
-	ApplyProgress    func(sync.ApplyEvent)
+	SnapshotProgress func(provision.SnapshotProgress)
+	ApplyProgress    func(provision.ApplyEvent)
 }
 
 // PlanCounts are the plan's counts per kind, in DESIGN.md's key order;
@@ -33,15 +34,15 @@ type PlanCounts struct {
 
 // AutoAction is one action of `--auto --json`.
 type AutoAction struct {
-	Kind      sync.Kind   `json:"kind"`
-	Email     string      `json:"email"`
-	FirstName string      `json:"first_name"`
-	LastName  string      `json:"last_name"`
-	EntraID   string      `json:"entra_id"`
-	ProcoreID int64       `json:"procore_id"`
-	Status    sync.Status `json:"status"`
-	Reason    string      `json:"reason"`
-	Error     string      `json:"error"`
+	Kind      roster.Kind   `json:"kind"`
+	Email     string        `json:"email"`
+	FirstName string        `json:"first_name"`
+	LastName  string        `json:"last_name"`
+	EntraID   string        `json:"entra_id"`
+	ProcoreID int64         `json:"procore_id"`
+	Status    roster.Status `json:"status"`
+	Reason    string        `json:"reason"`
+	Error     string        `json:"error"`
 }
 
 // AutoReport says where the report went.
@@ -117,7 +118,7 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 		res.ExitCode = ExitCode(err)
 		return res, err
 	}
-	var owed []sync.MembershipResult
+	var owed []provision.MembershipResult
 	if !opts.DryRun {
 		// A dry run writes nothing to Procore and leaves the journal's
 		// pending intents to the next real run.
@@ -163,7 +164,7 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 		// A membership that still cannot be added needs a person, like a
 		// failed action: the run exits 1 (and the next run retries it).
 		for _, m := range owed {
-			if m.Status == sync.StatusFailed {
+			if m.Status == roster.StatusFailed {
 				runErr = fmt.Errorf("a project membership from an earlier run is still not added: %s; the next run retries it", m.Error)
 				break
 			}
@@ -204,18 +205,18 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 func (res *AutoResult) fill(run *Run) {
 	c := run.Plan.Counts
 	res.Plan = PlanCounts{
-		Create: c[sync.KindCreate], Reactivate: c[sync.KindReactivate], Update: c[sync.KindUpdate],
-		InSync: c[sync.KindInSync], Excluded: c[sync.KindExcluded], Conflict: c[sync.KindConflict], Offboard: c[sync.KindOffboard],
+		Create: c[roster.KindCreate], Reactivate: c[roster.KindReactivate], Update: c[roster.KindUpdate],
+		InSync: c[roster.KindInSync], Excluded: c[roster.KindExcluded], Conflict: c[roster.KindConflict], Offboard: c[roster.KindOffboard],
 	}
 	for i := range run.Plan.Actions {
 		a := &run.Plan.Actions[i]
-		if a.Kind == sync.KindInSync {
+		if a.Kind == roster.KindInSync {
 			continue
 		}
 		row := rowOf(a)
 		act := AutoAction{
 			Kind: a.Kind, Email: row.Email, FirstName: row.FirstName, LastName: row.LastName,
-			EntraID: row.EntraID, ProcoreID: row.ProcoreID, Status: sync.StatusPlanned, Reason: a.Reason,
+			EntraID: row.EntraID, ProcoreID: row.ProcoreID, Status: roster.StatusPlanned, Reason: a.Reason,
 		}
 		if run.Apply != nil {
 			if r, ok := run.Apply.Result(i); ok {
@@ -226,7 +227,7 @@ func (res *AutoResult) fill(run *Run) {
 			}
 		}
 		if run.Held != nil && a.Approved {
-			act.Status, act.Error = sync.StatusSkipped, run.Held.Error()
+			act.Status, act.Error = roster.StatusSkipped, run.Held.Error()
 		}
 		res.Actions = append(res.Actions, act)
 	}

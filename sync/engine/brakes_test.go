@@ -6,24 +6,24 @@ import (
 	"strings"
 	"testing"
 
-	"procsync/sync"
 	"procsync/sync/engine"
 	"procsync/sync/procore"
+	"procsync/sync/roster"
 	"procsync/sync/store"
 )
 
 // planOf returns a plan approving n actions of kind, plus one unapproved
 // one, which no brake may count.
-func planOf(kind sync.Kind, n int) *sync.Plan {
-	p := &sync.Plan{}
-	add := func(k sync.Kind, count int) {
+func planOf(kind roster.Kind, n int) *roster.Plan {
+	p := &roster.Plan{}
+	add := func(k roster.Kind, count int) {
 		for range count {
-			p.Actions = append(p.Actions, sync.Action{Kind: k, Approved: true})
+			p.Actions = append(p.Actions, roster.Action{Kind: k, Approved: true})
 		}
 	}
 	add(kind, n)
 	// Unapproved actions never count.
-	p.Actions = append(p.Actions, sync.Action{Kind: kind, Approved: false})
+	p.Actions = append(p.Actions, roster.Action{Kind: kind, Approved: false})
 	return p
 }
 
@@ -48,17 +48,17 @@ func brakeEngine(t *testing.T, b engine.Brakes) *engine.Engine {
 func TestBrakesAtTheLimit(t *testing.T) {
 	const limit = 5
 	kinds := []struct {
-		kind  sync.Kind
+		kind  roster.Kind
 		key   string
 		brake func(n int) engine.Brakes
 	}{
-		{sync.KindCreate, "auto.max_creates", func(n int) engine.Brakes {
+		{roster.KindCreate, "auto.max_creates", func(n int) engine.Brakes {
 			return engine.Brakes{MaxCreates: n, MaxDeactivations: -1, MaxReactivations: -1}
 		}},
-		{sync.KindOffboard, "auto.max_deactivations", func(n int) engine.Brakes {
+		{roster.KindOffboard, "auto.max_deactivations", func(n int) engine.Brakes {
 			return engine.Brakes{MaxCreates: -1, MaxDeactivations: n, MaxReactivations: -1}
 		}},
-		{sync.KindReactivate, "auto.max_reactivations", func(n int) engine.Brakes {
+		{roster.KindReactivate, "auto.max_reactivations", func(n int) engine.Brakes {
 			return engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: n}
 		}},
 	}
@@ -101,13 +101,13 @@ func TestBrakesAtTheLimit(t *testing.T) {
 // TestBrakesZeroAndNone: 0 allows none of a kind, a negative limit any
 // number, and a limit without actions of its kind never holds.
 func TestBrakesZeroAndNone(t *testing.T) {
-	if err := brakeEngine(t, engine.Brakes{MaxReactivations: 0}).Brakes(planOf(sync.KindReactivate, 1)); err == nil {
+	if err := brakeEngine(t, engine.Brakes{MaxReactivations: 0}).Brakes(planOf(roster.KindReactivate, 1)); err == nil {
 		t.Error("one reactivation with auto.max_reactivations = 0 went through")
 	}
-	if err := brakeEngine(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1}).Brakes(planOf(sync.KindReactivate, 1000)); err != nil {
+	if err := brakeEngine(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1}).Brakes(planOf(roster.KindReactivate, 1000)); err != nil {
 		t.Errorf("no limit: %v", err)
 	}
-	if err := brakeEngine(t, engine.Brakes{}).Brakes(planOf(sync.KindUpdate, 3)); err != nil {
+	if err := brakeEngine(t, engine.Brakes{}).Brakes(planOf(roster.KindUpdate, 3)); err != nil {
 		t.Errorf("updates have no brake: %v", err)
 	}
 }

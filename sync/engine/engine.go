@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"procsync/auth"
-	"procsync/sync"
 	"procsync/sync/graph"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
 	"procsync/sync/report"
+	"procsync/sync/roster"
 	"procsync/sync/store"
 )
 
@@ -27,7 +28,7 @@ type ApplySettings struct {
 	ProjectIDs           []int64
 	PermissionTemplateID int64
 	IsEmployee           bool
-	// Concurrency bounds the per-user fallback; 0 is sync's default.
+	// Concurrency bounds the per-user fallback; 0 is provision's default.
 	Concurrency int
 }
 
@@ -60,8 +61,8 @@ type Deps struct {
 	Procore *procore.Client
 	// Store is the journal; the caller holds the state lock.
 	Store    *store.Store
-	Rules    sync.Rules
-	Snapshot sync.SnapshotOptions
+	Rules    roster.Rules
+	Snapshot provision.SnapshotOptions
 	Apply    ApplySettings
 	Report   ReportSettings
 	Brakes   Brakes
@@ -140,16 +141,16 @@ type Run struct {
 	ID       int64
 	Started  time.Time
 	Finished time.Time
-	Plan     *sync.Plan
+	Plan     *roster.Plan
 	// Apply is nil for a dry run or a refused run.
-	Apply  *sync.ApplyResult
+	Apply  *provision.ApplyResult
 	DryRun bool
 	// Held is set when a brake refused the run.
 	Held *BrakeError
 	// Owed are the project memberships of earlier runs that Reconcile
 	// settled before this run (added, or still failing); the report lists
 	// them, since their own run's report said they were not added.
-	Owed []sync.MembershipResult
+	Owed []provision.MembershipResult
 	// Err is the run-level error, if any.
 	Err error
 }
@@ -159,15 +160,15 @@ func (r *Run) Failed() int {
 	if r.Apply == nil {
 		return 0
 	}
-	return r.Apply.Counts()[sync.StatusFailed]
+	return r.Apply.Counts()[roster.StatusFailed]
 }
 
 // Reconcile marks runs that died as interrupted, resolves the intents they
 // left pending against Procore, and adds the project memberships earlier
-// runs journaled but did not add (see sync.Reconcile). Memberships that
+// runs journaled but did not add (see provision.Reconcile). Memberships that
 // still fail are logged and left for the next run; they do not stop this
 // one. Call it with the state lock held, before Plan.
-func (e *Engine) Reconcile(ctx context.Context) (*sync.ReconcileResult, error) {
+func (e *Engine) Reconcile(ctx context.Context) (*provision.ReconcileResult, error) {
 	ids, err := e.d.Store.MarkInterrupted(ctx, 0)
 	if err != nil {
 		return nil, err
@@ -175,7 +176,7 @@ func (e *Engine) Reconcile(ctx context.Context) (*sync.ReconcileResult, error) {
 	if len(ids) > 0 {
 		e.d.Logger.Warn("earlier runs were interrupted", "runs", ids)
 	}
-	res, err := sync.Reconcile(ctx, e.d.Store.Journal(0), e.d.Procore, sync.ReconcileOptions{
+	res, err := provision.Reconcile(ctx, e.d.Store.Journal(0), e.d.Procore, provision.ReconcileOptions{
 		ProjectIDs: e.d.Apply.ProjectIDs, PermissionTemplateID: e.d.Apply.PermissionTemplateID,
 	})
 	if err != nil {
@@ -187,9 +188,9 @@ func (e *Engine) Reconcile(ctx context.Context) (*sync.ReconcileResult, error) {
 	added := 0
 	for _, m := range res.Memberships {
 		switch m.Status {
-		case sync.StatusDone:
+		case roster.StatusDone:
 			added++
-		case sync.StatusFailed:
+		case roster.StatusFailed:
 			e.d.Logger.Warn("project membership from an earlier run still not added", "email", m.Address, "project", m.ProjectID, "error", m.Error)
 		}
 	}
@@ -200,7 +201,7 @@ func (e *Engine) Reconcile(ctx context.Context) (*sync.ReconcileResult, error) {
 }
 
 // Snapshot reads both directories completely.
-func (e *Engine) Snapshot(ctx context.Context, progress func(sync.SnapshotProgress)) (*sync.Snapshot, error) {
+func (e *Engine) Snapshot(ctx context.Context, progress func(provision.SnapshotProgress)) (*roster.Snapshot, error) {
 	if e.d.Graph == nil {
 		return nil, errors.New("engine: no Graph client")
 	}
@@ -209,24 +210,24 @@ func (e *Engine) Snapshot(ctx context.Context, progress func(sync.SnapshotProgre
 	if opts.Now == nil {
 		opts.Now = e.d.Now
 	}
-	return sync.TakeSnapshot(ctx, sync.Sources{Graph: e.d.Graph, Procore: e.d.Procore}, opts)
+	return provision.TakeSnapshot(ctx, provision.Sources{Graph: e.d.Graph, Procore: e.d.Procore}, opts)
 }
 
 // Plan computes the plan of a snapshot under the configured rules. Nothing
 // is approved yet.
-func (e *Engine) Plan(snap *sync.Snapshot) *sync.Plan {
-	p := sync.Diff(snap, e.d.Rules)
+func (e *Engine) Plan(snap *roster.Snapshot) *roster.Plan {
+	p := roster.Diff(snap, e.d.Rules)
 	return &p
 }
 
 // Brakes checks the approved actions against the mass-change limits and
 // returns a *BrakeError if they exceed them.
-func (e *Engine) Brakes(plan *sync.Plan) error {
+func (e *Engine) Brakes(plan *roster.Plan) error {
 	c := plan.ApprovedCounts()
 	b := &BrakeError{
-		Creates: c[sync.KindCreate], MaxCreates: e.d.Brakes.MaxCreates,
-		Deactivations: c[sync.KindOffboard], MaxDeactivations: e.d.Brakes.MaxDeactivations,
-		Reactivations: c[sync.KindReactivate], MaxReactivations: e.d.Brakes.MaxReactivations,
+		Creates: c[roster.KindCreate], MaxCreates: e.d.Brakes.MaxCreates,
+		Deactivations: c[roster.KindOffboard], MaxDeactivations: e.d.Brakes.MaxDeactivations,
+		Reactivations: c[roster.KindReactivate], MaxReactivations: e.d.Brakes.MaxReactivations,
 	}
 	over := false
 	for _, l := range []struct{ n, max *int }{
@@ -244,7 +245,7 @@ func (e *Engine) Brakes(plan *sync.Plan) error {
 	return b
 }
 
-func (e *Engine) begin(ctx context.Context, plan *sync.Plan, dry bool) (int64, time.Time, error) {
+func (e *Engine) begin(ctx context.Context, plan *roster.Plan, dry bool) (int64, time.Time, error) {
 	started := e.d.Now()
 	id, err := e.d.Store.BeginRun(ctx, store.RunInfo{
 		Started: started, Mode: e.d.Mode, ApprovedBy: e.d.ApprovedBy, Environment: e.d.Environment,
@@ -255,17 +256,17 @@ func (e *Engine) begin(ctx context.Context, plan *sync.Plan, dry bool) (int64, t
 
 // listed reports whether an action is journaled and reported: everything
 // but in_sync and excluded people, who are only counted.
-func listed(a *sync.Action) bool {
-	return a.Kind != sync.KindInSync && a.Kind != sync.KindExcluded
+func listed(a *roster.Action) bool {
+	return a.Kind != roster.KindInSync && a.Kind != roster.KindExcluded
 }
 
 // recordListed journals the listed actions that select picks with status.
-func (e *Engine) recordListed(ctx context.Context, runID int64, plan *sync.Plan, status sync.Status, reason string, pick func(*sync.Action) bool) error {
-	var in []sync.Intent
+func (e *Engine) recordListed(ctx context.Context, runID int64, plan *roster.Plan, status roster.Status, reason string, pick func(*roster.Action) bool) error {
+	var in []roster.Intent
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
 		if listed(a) && pick(a) {
-			x := sync.IntentOf(a, status)
+			x := roster.IntentOf(a, status)
 			if reason != "" {
 				x.Reason = reason
 			}
@@ -281,8 +282,8 @@ func (e *Engine) recordListed(ctx context.Context, runID int64, plan *sync.Plan,
 
 // Apply applies the plan's approved actions in a new journal run: the
 // actions not approved are journaled as planned, the approved ones through
-// sync.Apply. The returned Run is complete even when err is not nil.
-func (e *Engine) Apply(ctx context.Context, plan *sync.Plan, progress func(sync.ApplyEvent)) (*Run, error) {
+// provision.Apply. The returned Run is complete even when err is not nil.
+func (e *Engine) Apply(ctx context.Context, plan *roster.Plan, progress func(provision.ApplyEvent)) (*Run, error) {
 	jctx := context.WithoutCancel(ctx)
 	id, started, err := e.begin(jctx, plan, false)
 	run := &Run{ID: id, Started: started, Plan: plan}
@@ -290,9 +291,9 @@ func (e *Engine) Apply(ctx context.Context, plan *sync.Plan, progress func(sync.
 		run.Err = err
 		return run, err
 	}
-	err = e.recordListed(jctx, id, plan, sync.StatusPlanned, "", func(a *sync.Action) bool { return !a.Approved })
+	err = e.recordListed(jctx, id, plan, roster.StatusPlanned, "", func(a *roster.Action) bool { return !a.Approved })
 	if err == nil {
-		run.Apply, err = sync.Apply(ctx, plan, sync.ApplyOptions{
+		run.Apply, err = provision.Apply(ctx, plan, provision.ApplyOptions{
 			Procore: e.d.Procore, Journal: e.d.Store.Journal(id),
 			ProjectIDs: e.d.Apply.ProjectIDs, PermissionTemplateID: e.d.Apply.PermissionTemplateID,
 			IsEmployee: e.d.Apply.IsEmployee, Concurrency: e.d.Apply.Concurrency, Progress: progress,
@@ -319,11 +320,11 @@ func (e *Engine) Apply(ctx context.Context, plan *sync.Plan, progress func(sync.
 
 // DryRun journals the plan as a dry run: every listed action planned,
 // nothing sent to Procore.
-func (e *Engine) DryRun(ctx context.Context, plan *sync.Plan) (*Run, error) {
+func (e *Engine) DryRun(ctx context.Context, plan *roster.Plan) (*Run, error) {
 	id, started, err := e.begin(ctx, plan, true)
 	run := &Run{ID: id, Started: started, Plan: plan, DryRun: true}
 	if err == nil {
-		err = e.recordListed(ctx, id, plan, sync.StatusPlanned, "", func(*sync.Action) bool { return true })
+		err = e.recordListed(ctx, id, plan, roster.StatusPlanned, "", func(*roster.Action) bool { return true })
 	}
 	if err == nil {
 		err = e.d.Store.FinishRun(ctx, id, store.RunDone, nil)
@@ -334,14 +335,14 @@ func (e *Engine) DryRun(ctx context.Context, plan *sync.Plan) (*Run, error) {
 
 // Refuse journals a run that a brake refused: the approved actions are
 // journaled as skipped, nothing is sent.
-func (e *Engine) Refuse(ctx context.Context, plan *sync.Plan, brake *BrakeError) (*Run, error) {
+func (e *Engine) Refuse(ctx context.Context, plan *roster.Plan, brake *BrakeError) (*Run, error) {
 	id, started, err := e.begin(ctx, plan, false)
 	run := &Run{ID: id, Started: started, Plan: plan, Held: brake}
 	if err == nil {
-		err = e.recordListed(ctx, id, plan, sync.StatusPlanned, "", func(a *sync.Action) bool { return !a.Approved })
+		err = e.recordListed(ctx, id, plan, roster.StatusPlanned, "", func(a *roster.Action) bool { return !a.Approved })
 	}
 	if err == nil {
-		err = e.recordListed(ctx, id, plan, sync.StatusSkipped, "", func(a *sync.Action) bool { return a.Approved })
+		err = e.recordListed(ctx, id, plan, roster.StatusSkipped, "", func(a *roster.Action) bool { return a.Approved })
 	}
 	if err == nil {
 		err = e.d.Store.FinishRun(ctx, id, store.RunRefused, brake)
@@ -393,7 +394,7 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 			}
 		}
 		if run.Held != nil && a.Approved {
-			row.Status = sync.StatusSkipped
+			row.Status = roster.StatusSkipped
 			held = append(held, row)
 			continue
 		}
@@ -403,19 +404,19 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 		rr.Held = run.Held.brake()
 		rr.Held.Rows = held
 	}
-	var ms []sync.MembershipResult
+	var ms []provision.MembershipResult
 	ms = append(ms, run.Owed...)
 	if run.Apply != nil {
 		ms = append(ms, run.Apply.Memberships...)
 	}
 	for _, m := range ms {
-		if m.Status == sync.StatusSkipped {
+		if m.Status == roster.StatusSkipped {
 			// The user was not created (that row says so) or the project
 			// is no longer configured: nothing is owed.
 			continue
 		}
 		rr.Rows = append(rr.Rows, report.Row{
-			Kind: sync.KindProjectAdd, Email: m.Address, FirstName: m.FirstName, LastName: m.LastName, EntraID: m.EntraID,
+			Kind: roster.KindProjectAdd, Email: m.Address, FirstName: m.FirstName, LastName: m.LastName, EntraID: m.EntraID,
 			ProcoreID: m.UserID, Status: m.Status, Reason: fmt.Sprintf("new user: add to project %d", m.ProjectID),
 			Error: m.Error, ProjectID: m.ProjectID,
 		})
@@ -430,8 +431,8 @@ func (r *Run) approvedBy(who string) string {
 	return who
 }
 
-func rowOf(a *sync.Action) report.Row {
-	row := report.Row{Kind: a.Kind, Email: a.Address, FirstName: a.FirstName, LastName: a.LastName, Reason: a.Reason, Status: sync.StatusPlanned}
+func rowOf(a *roster.Action) report.Row {
+	row := report.Row{Kind: a.Kind, Email: a.Address, FirstName: a.FirstName, LastName: a.LastName, Reason: a.Reason, Status: roster.StatusPlanned}
 	if a.Member != nil {
 		row.EntraID = a.Member.ID
 	}

@@ -14,11 +14,12 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"procsync/auth"
-	"procsync/sync"
 	"procsync/sync/engine"
 	"procsync/sync/graph"
 	"procsync/sync/internal/httpx"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 	"procsync/sync/store"
 )
@@ -55,8 +56,8 @@ func newFixture(t *testing.T, brakes engine.Brakes) *fixture {
 		Graph:    graph.New(gc.Client(context.Background()), srv.URL+"/graph", graph.WithRetry(fast)),
 		Procore:  procore.New(pcc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID, procore.WithRetry(fast)),
 		Store:    st,
-		Rules:    sync.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
-		Snapshot: sync.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
+		Rules:    roster.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
+		Snapshot: provision.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
 		Apply:    engine.ApplySettings{ProjectIDs: []int64{sim.ProjectHQ}, PermissionTemplateID: sim.TemplateStandard, IsEmployee: true},
 		Report: engine.ReportSettings{To: []string{"it@contoso.com"}, From: sim.AdminUPN, Subject: "procsync test",
 			Send: "changes", AppOnly: true},
@@ -97,11 +98,11 @@ func TestRunAutoCreatesThenNothing(t *testing.T) {
 	}
 	created := 0
 	for _, a := range res.Actions {
-		if a.Kind == sync.KindInSync {
+		if a.Kind == roster.KindInSync {
 			t.Errorf("in_sync action %s listed", a.Email)
 		}
-		if a.Kind == sync.KindCreate {
-			if a.Status != sync.StatusDone || a.ProcoreID == 0 || a.EntraID == "" {
+		if a.Kind == roster.KindCreate {
+			if a.Status != roster.StatusDone || a.ProcoreID == 0 || a.EntraID == "" {
 				t.Errorf("create %s: %+v", a.Email, a)
 			}
 			created++
@@ -125,7 +126,7 @@ func TestRunAutoCreatesThenNothing(t *testing.T) {
 		t.Error(err)
 	}
 	for _, a := range res.Actions {
-		if a.Kind == sync.KindCreate && !strings.Contains(mails[0].Content, a.Email) {
+		if a.Kind == roster.KindCreate && !strings.Contains(mails[0].Content, a.Email) {
 			t.Errorf("the mail does not list %s", a.Email)
 		}
 	}
@@ -163,12 +164,12 @@ func TestRunAutoBrakeAndDryRun(t *testing.T) {
 		brakes engine.Brakes
 		dry    bool
 		exit   int
-		status sync.Status
+		status roster.Status
 	}{
-		{"brake", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5, MaxReactivations: -1}, false, engine.ExitBrake, sync.StatusSkipped},
+		{"brake", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5, MaxReactivations: -1}, false, engine.ExitBrake, roster.StatusSkipped},
 		// A dry run reports what the real run would meet: exit 3 too
 		// (issue 17 item 1), with every action still only planned.
-		{"dry run", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5, MaxReactivations: -1}, true, engine.ExitBrake, sync.StatusPlanned},
+		{"dry run", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5, MaxReactivations: -1}, true, engine.ExitBrake, roster.StatusPlanned},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, tc.brakes)
@@ -187,7 +188,7 @@ func TestRunAutoBrakeAndDryRun(t *testing.T) {
 				t.Errorf("%d writes to Procore", n)
 			}
 			for _, a := range res.Actions {
-				if a.Kind == sync.KindCreate && a.Status != tc.status {
+				if a.Kind == roster.KindCreate && a.Status != tc.status {
 					t.Errorf("%s: %s, want %s", a.Email, a.Status, tc.status)
 				}
 			}
@@ -238,7 +239,7 @@ func TestRunAutoMembershipRetried(t *testing.T) {
 	}
 	created := map[int64]bool{}
 	for _, a := range res.Actions {
-		if a.Kind == sync.KindCreate && a.Status == sync.StatusDone {
+		if a.Kind == roster.KindCreate && a.Status == roster.StatusDone {
 			created[a.ProcoreID] = true
 		}
 	}
@@ -277,7 +278,7 @@ func TestRunAutoMembershipRetried(t *testing.T) {
 	rr := f.engine(t).ReportRun(res.Run)
 	added := 0
 	for _, row := range rr.Rows {
-		if row.Kind == sync.KindProjectAdd && row.Status == sync.StatusDone {
+		if row.Kind == roster.KindProjectAdd && row.Status == roster.StatusDone {
 			added++
 		}
 	}
@@ -290,11 +291,11 @@ func TestRunAutoMembershipRetried(t *testing.T) {
 	}
 	n := 0
 	for _, a := range d.Actions {
-		if a.Kind != sync.KindProjectAdd {
+		if a.Kind != roster.KindProjectAdd {
 			continue
 		}
 		n++
-		if a.Status != sync.StatusDone || !created[a.ProcoreID] || a.ProjectID != sim.ProjectHQ {
+		if a.Status != roster.StatusDone || !created[a.ProcoreID] || a.ProjectID != sim.ProjectHQ {
 			t.Errorf("history of run %d: %s project %d %s user %d", first, a.Address, a.ProjectID, a.Status, a.ProcoreID)
 		}
 	}
@@ -308,18 +309,18 @@ func TestRunAutoMembershipRetried(t *testing.T) {
 // Procore user it was about, as `--auto --json` does.
 func TestReportRunKeepsProcoreIDOfFailedAction(t *testing.T) {
 	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1})
-	plan := &sync.Plan{Actions: []sync.Action{{
-		Kind: sync.KindReactivate, Address: "li@contoso.com", FirstName: "Li", LastName: "Wei",
-		User: &sync.ProcoreUser{ID: 4410}, Approved: true,
+	plan := &roster.Plan{Actions: []roster.Action{{
+		Kind: roster.KindReactivate, Address: "li@contoso.com", FirstName: "Li", LastName: "Wei",
+		User: &roster.ProcoreUser{ID: 4410}, Approved: true,
 	}}}
-	run := &engine.Run{Plan: plan, Apply: &sync.ApplyResult{Results: []sync.ActionResult{
-		{Index: 0, Status: sync.StatusFailed, Error: "procore: reactivate li@contoso.com: 403"},
+	run := &engine.Run{Plan: plan, Apply: &provision.ApplyResult{Results: []provision.ActionResult{
+		{Index: 0, Status: roster.StatusFailed, Error: "procore: reactivate li@contoso.com: 403"},
 	}}}
 	rr := f.engine(t).ReportRun(run)
 	if len(rr.Rows) != 1 {
 		t.Fatalf("rows %+v, want one", rr.Rows)
 	}
-	if r := rr.Rows[0]; r.Status != sync.StatusFailed || r.ProcoreID != 4410 || r.Error == "" {
+	if r := rr.Rows[0]; r.Status != roster.StatusFailed || r.ProcoreID != 4410 || r.Error == "" {
 		t.Errorf("row = %+v, want failed with Procore id 4410 and the error", r)
 	}
 }

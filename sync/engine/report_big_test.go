@@ -13,10 +13,11 @@ import (
 
 	"golang.org/x/oauth2/clientcredentials"
 
-	"procsync/sync"
 	"procsync/sync/engine"
 	"procsync/sync/graph"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 	"procsync/sync/store"
 )
@@ -51,8 +52,8 @@ func bigFixture(t *testing.T, members int) *fixture {
 		Graph:    graph.New(gc.Client(context.Background()), srv.URL+"/graph", graph.WithRetry(fast)),
 		Procore:  procore.New(pcc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID, procore.WithRetry(fast)),
 		Store:    st,
-		Rules:    sync.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
-		Snapshot: sync.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
+		Rules:    roster.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
+		Snapshot: provision.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
 		Apply:    engine.ApplySettings{IsEmployee: true},
 		Report: engine.ReportSettings{To: []string{"it@contoso.com"}, From: sim.AdminUPN, Subject: "procsync test",
 			Send: "changes", AppOnly: true},
@@ -120,10 +121,10 @@ func TestBigFirstRunReportArrives(t *testing.T) {
 			}
 			created := map[string]int64{}
 			for _, a := range res.Actions {
-				if a.Kind != sync.KindCreate {
+				if a.Kind != roster.KindCreate {
 					continue
 				}
-				if a.Status != sync.StatusDone {
+				if a.Status != roster.StatusDone {
 					t.Fatalf("create %s: %s %s", a.Email, a.Status, a.Error)
 				}
 				created[strings.ToLower(a.Email)] = a.ProcoreID
@@ -150,7 +151,7 @@ func TestBigFirstRunReportArrives(t *testing.T) {
 			recs := attachmentCSV(t, mails[0])
 			listed := map[string]bool{}
 			for _, rec := range recs[1:] {
-				if rec[0] == "Created" && rec[2] == string(sync.StatusDone) {
+				if rec[0] == "Created" && rec[2] == string(roster.StatusDone) {
 					listed[strings.ToLower(rec[3])] = true
 				}
 			}

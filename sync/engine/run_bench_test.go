@@ -10,10 +10,11 @@ import (
 
 	"golang.org/x/oauth2/clientcredentials"
 
-	"procsync/sync"
 	"procsync/sync/engine"
 	"procsync/sync/graph"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 	"procsync/sync/store"
 )
@@ -97,8 +98,8 @@ func benchEngine(b *testing.B, n int) (*sim.Server, *engine.Engine) {
 		Graph:    graph.New(gc.Client(context.Background()), srv.URL+"/graph"),
 		Procore:  procore.New(pcc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID),
 		Store:    st,
-		Rules:    sync.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
-		Snapshot: sync.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
+		Rules:    roster.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
+		Snapshot: provision.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
 		Apply:    engine.ApplySettings{IsEmployee: true},
 		Report: engine.ReportSettings{To: []string{"it@contoso.com"}, From: sim.AdminUPN, Subject: "procsync bench",
 			Send: "changes", AppOnly: true},

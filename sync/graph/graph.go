@@ -1,7 +1,7 @@
 // Package graph is procsync's Microsoft Graph client: license groups (by
 // display-name prefix, by licensed SKU or by id), their user members, the
 // signed-in user, the tenant's subscribed SKUs, and sendMail. It speaks
-// Graph's own types; package sync converts them.
+// Graph's own types; package provision converts them.
 //
 // Every read is complete: pages are followed through @odata.nextLink until
 // the last one, and a failure of any page fails the whole call.

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 
 	"golang.org/x/oauth2/clientcredentials"
@@ -49,7 +49,7 @@ type recorder struct {
 	next   http.RoundTripper
 	prefix string // the API base's path, cut from recorded paths
 
-	mu  gosync.Mutex
+	mu  sync.Mutex
 	log []exchange
 }
 

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	stdsync "sync"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -181,7 +181,7 @@ func listPages[T any](ctx context.Context, c *Client, op, path string, q url.Val
 	results := make([][]T, pages)
 	results[0] = first
 	read := len(first)
-	var mu stdsync.Mutex
+	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.concurrency)
 	for n := 2; n <= pages; n++ {

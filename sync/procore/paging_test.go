@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +21,7 @@ import (
 type hostilePages struct {
 	pages func(base string, page int) (hdr map[string]string, items int)
 
-	mu       gosync.Mutex
+	mu       sync.Mutex
 	requests int
 }
 
@@ -167,7 +167,7 @@ func TestPageSize(t *testing.T) {
 		{[]Option{WithPerPage(10000)}, "2000"},
 		{[]Option{WithPerPage(500)}, "500"},
 	} {
-		var mu gosync.Mutex
+		var mu sync.Mutex
 		var asked []string
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
@@ -194,7 +194,7 @@ func TestPageSize(t *testing.T) {
 func TestTransientStatusesAreRetried(t *testing.T) {
 	for _, status := range []int{http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
-			var mu gosync.Mutex
+			var mu sync.Mutex
 			failed := false
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				mu.Lock()

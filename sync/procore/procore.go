@@ -2,7 +2,7 @@
 // companies, projects, permission templates, vendors, the company user
 // directory (active and inactive, read completely), user
 // create/update/reactivate, the bulk user sync endpoint and project
-// membership. It speaks Procore's own types; package sync converts them.
+// membership. It speaks Procore's own types; package provision converts them.
 //
 // Every request carries the Procore-Company-Id header, and all requests go
 // through one resilient transport that paces them by Procore's rate-limit

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -75,7 +75,7 @@ type User struct {
 func (c *Client) Users(ctx context.Context, onPage func(read, total int)) ([]User, error) {
 	base := fmt.Sprintf("/rest/v1.0/companies/%d/users", c.companyID)
 	var (
-		mu     stdsync.Mutex
+		mu     sync.Mutex
 		reads  [2]int
 		totals = [2]int{-1, -1}
 	)

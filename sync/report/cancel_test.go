@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // TestCancelledRunIsNotAnError covers issue 17 item 2: a run the operator
@@ -12,9 +12,9 @@ import (
 // "context canceled" as a run error.
 func TestCancelledRunIsNotAnError(t *testing.T) {
 	run := Run{Cancelled: true, Rows: []Row{
-		{Kind: sync.KindCreate, Email: "ana@contoso.com", Status: sync.StatusDone},
-		{Kind: sync.KindCreate, Email: "ben@contoso.com", Status: sync.StatusSkipped},
-		{Kind: sync.KindCreate, Email: "cy@contoso.com", Status: sync.StatusSkipped},
+		{Kind: roster.KindCreate, Email: "ana@contoso.com", Status: roster.StatusDone},
+		{Kind: roster.KindCreate, Email: "ben@contoso.com", Status: roster.StatusSkipped},
+		{Kind: roster.KindCreate, Email: "cy@contoso.com", Status: roster.StatusSkipped},
 	}}
 	html, err := HTML(run)
 	if err != nil {

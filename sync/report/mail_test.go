@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // hostile is text a directory or a server could send: a tag, quotes and an
@@ -89,7 +89,7 @@ func TestHTMLEscapesHeaderFields(t *testing.T) {
 			})
 			t.Run("table cells", func(t *testing.T) {
 				run := sampleRun()
-				run.Rows = append(run.Rows, Row{Kind: sync.KindUpdate, Email: "u@contoso.com", Status: sync.StatusFailed, Error: hostile, Reason: hostile})
+				run.Rows = append(run.Rows, Row{Kind: roster.KindUpdate, Email: "u@contoso.com", Status: roster.StatusFailed, Error: hostile, Reason: hostile})
 				h, err := render.f(run)
 				if err != nil {
 					t.Fatal(err)
@@ -105,11 +105,11 @@ func createdRun(n int) Run {
 	run := sampleRun()
 	run.Rows = nil
 	for i := range n {
-		run.Rows = append(run.Rows, Row{Kind: sync.KindCreate, Email: fmt.Sprintf("user%05d@contoso.com", i), FirstName: "User", LastName: fmt.Sprint(i),
-			EntraID: fmt.Sprintf("e-%05d", i), ProcoreID: int64(1800000 + i), Status: sync.StatusDone})
+		run.Rows = append(run.Rows, Row{Kind: roster.KindCreate, Email: fmt.Sprintf("user%05d@contoso.com", i), FirstName: "User", LastName: fmt.Sprint(i),
+			EntraID: fmt.Sprintf("e-%05d", i), ProcoreID: int64(1800000 + i), Status: roster.StatusDone})
 	}
 	for i := range 3 {
-		run.Rows = append(run.Rows, Row{Kind: sync.KindCreate, Email: fmt.Sprintf("bad%d@contoso.com", i), Status: sync.StatusFailed, Error: "422"})
+		run.Rows = append(run.Rows, Row{Kind: roster.KindCreate, Email: fmt.Sprintf("bad%d@contoso.com", i), Status: roster.StatusFailed, Error: "422"})
 	}
 	return run
 }
@@ -218,7 +218,7 @@ func TestCSVGuardAfterWhitespace(t *testing.T) {
 	}
 	// And through WriteCSV, as a spreadsheet reads it.
 	run := sampleRun()
-	run.Rows = []Row{{Kind: sync.KindCreate, Email: " =1+1@contoso.com", FirstName: "\x00+1", LastName: "\r@x", Status: sync.StatusDone}}
+	run.Rows = []Row{{Kind: roster.KindCreate, Email: " =1+1@contoso.com", FirstName: "\x00+1", LastName: "\r@x", Status: roster.StatusDone}}
 	b, err := CSV(run)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // Run is everything a report shows about one run.
@@ -31,7 +31,7 @@ type Run struct {
 	DryRun      bool
 	// Plan holds the plan's counts per kind, for the summary (how many were
 	// in sync or excluded, which the tables do not list).
-	Plan sync.Counts
+	Plan roster.Counts
 	// Error is the run-level error when the run failed as a whole.
 	Error string
 	// Cancelled is set when the operator stopped the apply (esc, Ctrl-C,
@@ -46,13 +46,13 @@ type Run struct {
 
 // Row is one action in a report.
 type Row struct {
-	Kind      sync.Kind
+	Kind      roster.Kind
 	Email     string
 	FirstName string
 	LastName  string
 	EntraID   string
 	ProcoreID int64
-	Status    sync.Status
+	Status    roster.Status
 	Reason    string
 	Error     string
 	// ProjectID is the project of a project_add row (a new user's
@@ -180,19 +180,19 @@ func Sections(run Run) []Section {
 		cols        []Column
 		match       func(Row) bool
 	}{
-		{"Created", "", done, isKind(sync.KindCreate, sync.StatusDone)},
-		{"Reactivated", "", done, isKind(sync.KindReactivate, sync.StatusDone)},
-		{"Updated", "", append(done[:len(done):len(done)], ColReason), isKind(sync.KindUpdate, sync.StatusDone)},
-		{"Deactivated", "", done, isKind(sync.KindOffboard, sync.StatusDone)},
-		{"Added to projects", "", append(done[:len(done):len(done)], ColProject), isKind(sync.KindProjectAdd, sync.StatusDone)},
+		{"Created", "", done, isKind(roster.KindCreate, roster.StatusDone)},
+		{"Reactivated", "", done, isKind(roster.KindReactivate, roster.StatusDone)},
+		{"Updated", "", append(done[:len(done):len(done)], ColReason), isKind(roster.KindUpdate, roster.StatusDone)},
+		{"Deactivated", "", done, isKind(roster.KindOffboard, roster.StatusDone)},
+		{"Added to projects", "", append(done[:len(done):len(done)], ColProject), isKind(roster.KindProjectAdd, roster.StatusDone)},
 		{"Failed", "These were not applied. The next run tries them again.",
-			[]Column{ColKind, ColName, ColEmail, ColError}, func(r Row) bool { return r.Status == sync.StatusFailed }},
+			[]Column{ColKind, ColName, ColEmail, ColError}, func(r Row) bool { return r.Status == roster.StatusFailed }},
 		{"Skipped", "", []Column{ColKind, ColName, ColEmail, ColReason},
-			func(r Row) bool { return r.Status == sync.StatusSkipped && r.Kind.Actionable() }},
+			func(r Row) bool { return r.Status == roster.StatusSkipped && r.Kind.Actionable() }},
 		{"Planned, not applied", plannedNote(run), []Column{ColKind, ColName, ColEmail, ColReason},
-			func(r Row) bool { return r.Status == sync.StatusPlanned && r.Kind.Actionable() }},
+			func(r Row) bool { return r.Status == roster.StatusPlanned && r.Kind.Actionable() }},
 		{"Conflicts", "Ambiguous matches that procsync will not resolve on its own; fix them in Entra ID or Procore.",
-			[]Column{ColName, ColEmail, ColReason}, func(r Row) bool { return r.Kind == sync.KindConflict }},
+			[]Column{ColName, ColEmail, ColReason}, func(r Row) bool { return r.Kind == roster.KindConflict }},
 	}
 	var out []Section
 	if run.Held != nil && len(run.Held.Rows) > 0 {
@@ -225,13 +225,13 @@ func plannedNote(run Run) string {
 	return "Not approved in this run."
 }
 
-func isKind(k sync.Kind, s sync.Status) func(Row) bool {
+func isKind(k roster.Kind, s roster.Status) func(Row) bool {
 	return func(r Row) bool { return r.Kind == k && r.Status == s }
 }
 
 // tally counts rows by kind for one status.
-func tally(rows []Row, status sync.Status) map[sync.Kind]int {
-	m := map[sync.Kind]int{}
+func tally(rows []Row, status roster.Status) map[roster.Kind]int {
+	m := map[roster.Kind]int{}
 	for _, r := range rows {
 		if r.Status == status {
 			m[r.Kind]++
@@ -245,7 +245,7 @@ func tally(rows []Row, status sync.Status) map[sync.Kind]int {
 func cancelledNote(run Run) string {
 	n := 0
 	for _, r := range run.Rows {
-		if r.Status == sync.StatusSkipped {
+		if r.Status == roster.StatusSkipped {
 			n++
 		}
 	}
@@ -261,7 +261,7 @@ func cancelledNote(run Run) string {
 func failed(rows []Row) int {
 	n := 0
 	for _, r := range rows {
-		if r.Status == sync.StatusFailed {
+		if r.Status == roster.StatusFailed {
 			n++
 		}
 	}
@@ -288,18 +288,18 @@ func shortSummary(run Run) string {
 		return "Nothing applied: " + strings.Join(run.Held.clauses(), "; ") + "."
 	}
 	if run.DryRun {
-		planned := tally(run.Rows, sync.StatusPlanned)
-		parts := countParts(planned, map[sync.Kind]string{
-			sync.KindCreate: "create", sync.KindReactivate: "reactivation", sync.KindUpdate: "update", sync.KindOffboard: "deactivation"}, true)
+		planned := tally(run.Rows, roster.StatusPlanned)
+		parts := countParts(planned, map[roster.Kind]string{
+			roster.KindCreate: "create", roster.KindReactivate: "reactivation", roster.KindUpdate: "update", roster.KindOffboard: "deactivation"}, true)
 		if len(parts) == 0 {
 			return "Dry run: nothing to do."
 		}
 		return "Dry run: " + strings.Join(parts, ", ") + " planned; nothing was applied."
 	}
-	done := tally(run.Rows, sync.StatusDone)
-	parts := countParts(done, map[sync.Kind]string{
-		sync.KindCreate: "created", sync.KindReactivate: "reactivated", sync.KindUpdate: "updated", sync.KindOffboard: "deactivated"}, false)
-	if n := done[sync.KindProjectAdd]; n > 0 {
+	done := tally(run.Rows, roster.StatusDone)
+	parts := countParts(done, map[roster.Kind]string{
+		roster.KindCreate: "created", roster.KindReactivate: "reactivated", roster.KindUpdate: "updated", roster.KindOffboard: "deactivated"}, false)
+	if n := done[roster.KindProjectAdd]; n > 0 {
 		w := "project memberships"
 		if n == 1 {
 			w = "project membership"
@@ -315,9 +315,9 @@ func shortSummary(run Run) string {
 	return strings.Join(parts, ", ") + "."
 }
 
-func countParts(counts map[sync.Kind]int, words map[sync.Kind]string, plural bool) []string {
+func countParts(counts map[roster.Kind]int, words map[roster.Kind]string, plural bool) []string {
 	var parts []string
-	for _, k := range []sync.Kind{sync.KindCreate, sync.KindReactivate, sync.KindUpdate, sync.KindOffboard} {
+	for _, k := range []roster.Kind{roster.KindCreate, roster.KindReactivate, roster.KindUpdate, roster.KindOffboard} {
 		n := counts[k]
 		if n == 0 {
 			continue
@@ -365,9 +365,9 @@ func Facts(run Run) [][2]string {
 	return f
 }
 
-func planCounts(c sync.Counts) string {
+func planCounts(c roster.Counts) string {
 	var parts []string
-	for _, k := range sync.Kinds {
+	for _, k := range roster.Kinds {
 		if n := c[k]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(string(k), "_", " ")))
 		}
@@ -388,7 +388,7 @@ func Changed(run Run) bool {
 		return false
 	}
 	for _, r := range run.Rows {
-		if r.Status == sync.StatusDone {
+		if r.Status == roster.StatusDone {
 			return true
 		}
 	}

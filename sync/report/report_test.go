@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 func sampleRun() Run {
@@ -23,15 +23,15 @@ func sampleRun() Run {
 		CompanyName: "Contoso Construction",
 		CompanyID:   1234,
 		Fingerprint: "9c1e5a77d2",
-		Plan:        sync.Counts{sync.KindCreate: 3, sync.KindReactivate: 1, sync.KindInSync: 120, sync.KindExcluded: 4},
+		Plan:        roster.Counts{roster.KindCreate: 3, roster.KindReactivate: 1, roster.KindInSync: 120, roster.KindExcluded: 4},
 		Rows: []Row{
-			{Kind: sync.KindCreate, Email: "ana.diaz@contoso.com", FirstName: "Ana", LastName: "Diaz", EntraID: "e-1", ProcoreID: 5512, Status: sync.StatusDone},
-			{Kind: sync.KindCreate, Email: "sean.obrien@contoso.com", FirstName: "<script>alert(1)</script>", LastName: "O'Brien", EntraID: "e-2", ProcoreID: 5513, Status: sync.StatusDone},
-			{Kind: sync.KindReactivate, Email: "li.wei@contoso.com", FirstName: "Li", LastName: "Wei", ProcoreID: 4410, Status: sync.StatusDone},
-			{Kind: sync.KindCreate, Email: "=cmd|' /C calc'!A0@contoso.com", FirstName: "+Eve", LastName: "-Mallory", Status: sync.StatusFailed,
+			{Kind: roster.KindCreate, Email: "ana.diaz@contoso.com", FirstName: "Ana", LastName: "Diaz", EntraID: "e-1", ProcoreID: 5512, Status: roster.StatusDone},
+			{Kind: roster.KindCreate, Email: "sean.obrien@contoso.com", FirstName: "<script>alert(1)</script>", LastName: "O'Brien", EntraID: "e-2", ProcoreID: 5513, Status: roster.StatusDone},
+			{Kind: roster.KindReactivate, Email: "li.wei@contoso.com", FirstName: "Li", LastName: "Wei", ProcoreID: 4410, Status: roster.StatusDone},
+			{Kind: roster.KindCreate, Email: "=cmd|' /C calc'!A0@contoso.com", FirstName: "+Eve", LastName: "-Mallory", Status: roster.StatusFailed,
 				Error: "procore: create user: 422 email_address is invalid (request 7f3c1b)"},
-			{Kind: sync.KindExcluded, Email: "guest@fabrikam.com", Status: sync.StatusPlanned, Reason: "guest account"},
-			{Kind: sync.KindConflict, Email: "shared@contoso.com", Status: sync.StatusPlanned, Reason: "two members resolve to this address"},
+			{Kind: roster.KindExcluded, Email: "guest@fabrikam.com", Status: roster.StatusPlanned, Reason: "guest account"},
+			{Kind: roster.KindConflict, Email: "shared@contoso.com", Status: roster.StatusPlanned, Reason: "two members resolve to this address"},
 		},
 	}
 }
@@ -107,7 +107,7 @@ func TestSectionsAndSummary(t *testing.T) {
 	}{
 		{"applied", run, "2 created, 1 reactivated, 1 failed."},
 		{"nothing", Run{}, "No changes."},
-		{"dry run", Run{DryRun: true, Rows: []Row{{Kind: sync.KindCreate, Status: sync.StatusPlanned}, {Kind: sync.KindCreate, Status: sync.StatusPlanned}, {Kind: sync.KindReactivate, Status: sync.StatusPlanned}}},
+		{"dry run", Run{DryRun: true, Rows: []Row{{Kind: roster.KindCreate, Status: roster.StatusPlanned}, {Kind: roster.KindCreate, Status: roster.StatusPlanned}, {Kind: roster.KindReactivate, Status: roster.StatusPlanned}}},
 			"Dry run: 2 creates, 1 reactivation planned; nothing was applied."},
 		{"brake", Run{Held: &Brake{Creates: 60, MaxCreates: 50, Deactivations: 2, MaxDeactivations: 5}},
 			"Nothing applied: the plan creates 60 users, more than auto.max_creates = 50."},
@@ -123,7 +123,7 @@ func TestSectionsAndSummary(t *testing.T) {
 }
 
 func TestBrakeSection(t *testing.T) {
-	held := []Row{{Kind: sync.KindCreate, Email: "new1@contoso.com", Status: sync.StatusPlanned, Reason: "new member"}}
+	held := []Row{{Kind: roster.KindCreate, Email: "new1@contoso.com", Status: roster.StatusPlanned, Reason: "new member"}}
 	run := Run{Held: &Brake{Creates: 60, MaxCreates: 50, Rows: held}}
 	secs := Sections(run)
 	if len(secs) != 1 || secs[0].Title != "Held back by the brake" {
@@ -141,9 +141,9 @@ func TestBrakeSection(t *testing.T) {
 }
 
 func TestShouldSend(t *testing.T) {
-	done := []Row{{Kind: sync.KindCreate, Status: sync.StatusDone}}
-	fail := []Row{{Kind: sync.KindCreate, Status: sync.StatusFailed}}
-	planned := []Row{{Kind: sync.KindCreate, Status: sync.StatusPlanned}}
+	done := []Row{{Kind: roster.KindCreate, Status: roster.StatusDone}}
+	fail := []Row{{Kind: roster.KindCreate, Status: roster.StatusFailed}}
+	planned := []Row{{Kind: roster.KindCreate, Status: roster.StatusPlanned}}
 	tests := []struct {
 		mode string
 		run  Run
@@ -226,7 +226,7 @@ func TestCSVGuardsFormulas(t *testing.T) {
 
 func TestText(t *testing.T) {
 	run := sampleRun()
-	run.Rows = append(run.Rows, Row{Kind: sync.KindCreate, Email: "esc@contoso.com", FirstName: "Evil\x1b[2J", LastName: "\u202eNaive", Status: sync.StatusDone, ProcoreID: 9})
+	run.Rows = append(run.Rows, Row{Kind: roster.KindCreate, Email: "esc@contoso.com", FirstName: "Evil\x1b[2J", LastName: "\u202eNaive", Status: roster.StatusDone, ProcoreID: 9})
 	txt := Text(run)
 	if strings.ContainsAny(txt, "\x1b\u202e") {
 		t.Error("text report passes an escape sequence or bidi override through")
@@ -295,8 +295,8 @@ func bigRun(n int) Run {
 	run := sampleRun()
 	run.Rows = make([]Row, n)
 	for i := range run.Rows {
-		run.Rows[i] = Row{Kind: sync.KindCreate, Email: "user" + strings.Repeat("x", i%7) + "@contoso.com", FirstName: "First", LastName: "Last",
-			ProcoreID: int64(10000 + i), Status: sync.StatusDone}
+		run.Rows[i] = Row{Kind: roster.KindCreate, Email: "user" + strings.Repeat("x", i%7) + "@contoso.com", FirstName: "First", LastName: "Last",
+			ProcoreID: int64(10000 + i), Status: roster.StatusDone}
 	}
 	return run
 }

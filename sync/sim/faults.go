@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 )
 
@@ -82,7 +82,7 @@ type serviceFaults struct {
 }
 
 type faultState struct {
-	mu       gosync.Mutex
+	mu       sync.Mutex
 	services map[string]*serviceFaults
 	always   []failRule
 	counts   map[string]int // "service kind" → injected

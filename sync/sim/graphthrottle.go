@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 )
 
@@ -99,7 +99,7 @@ type ruSpend struct {
 // window, oldest first. It has its own lock so that charging never waits
 // on s.mu, which page building holds.
 type graphBudget struct {
-	mu        gosync.Mutex
+	mu        sync.Mutex
 	units     int // per GraphResourceWindow; 0 means no budget
 	spent     map[string][]ruSpend
 	throttled int

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 )
@@ -17,7 +17,7 @@ import (
 // requests through, stops the next before it takes effect, and lets it
 // finish on Release.
 func TestHoldAndOnRequest(t *testing.T) {
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	var seen []string
 	srv := start(t, Options{Seed: 1, Members: 10, OnRequest: func(r *http.Request) {
 		b, _ := io.ReadAll(r.Body)

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 )
 
@@ -362,7 +362,7 @@ const maxHold = 2 * time.Minute
 
 // holdState is the armed HoldRule and the request it holds, if any.
 type holdState struct {
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	rule    *HoldRule
 	seen    int
 	held    *Request

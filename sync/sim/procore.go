@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 )
 
@@ -28,7 +28,7 @@ const (
 // rateState counts Procore API requests in an hourly and a 10-second
 // window.
 type rateState struct {
-	mu         gosync.Mutex
+	mu         sync.Mutex
 	hourStart  time.Time
 	hourCount  int
 	spikeStart time.Time

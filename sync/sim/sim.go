@@ -30,7 +30,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 )
 
@@ -147,7 +147,7 @@ type Sim struct {
 	opts Options
 	now  func() time.Time
 
-	mu gosync.Mutex
+	mu sync.Mutex
 	t  *Tenant
 	dir
 	auth authState

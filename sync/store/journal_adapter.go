@@ -3,20 +3,21 @@ package store
 import (
 	"context"
 
-	"procsync/sync"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 )
 
-// Journal is the store seen through sync.Journal and sync.ReconcileJournal:
-// the interfaces sync.Apply and sync.Reconcile write to, in sync's own
-// types (sync cannot import store, which imports sync).
+// Journal is the store seen through provision.Journal and provision.ReconcileJournal:
+// the interfaces provision.Apply and provision.Reconcile write to, in roster's own
+// types (provision cannot import store, which imports provision).
 type Journal struct {
 	s     *Store
 	runID int64
 }
 
 var (
-	_ sync.Journal          = (*Journal)(nil)
-	_ sync.ReconcileJournal = (*Journal)(nil)
+	_ provision.Journal          = (*Journal)(nil)
+	_ provision.ReconcileJournal = (*Journal)(nil)
 )
 
 // Journal returns the journal of run runID. Intents are recorded under that
@@ -24,8 +25,8 @@ var (
 // marked as resolved by it (runID 0: by no run in particular).
 func (s *Store) Journal(runID int64) *Journal { return &Journal{s: s, runID: runID} }
 
-// RecordIntents implements sync.Journal.
-func (j *Journal) RecordIntents(ctx context.Context, intents []sync.Intent) ([]int64, error) {
+// RecordIntents implements provision.Journal.
+func (j *Journal) RecordIntents(ctx context.Context, intents []roster.Intent) ([]int64, error) {
 	in := make([]Intent, len(intents))
 	for i, x := range intents {
 		in[i] = Intent{
@@ -36,13 +37,13 @@ func (j *Journal) RecordIntents(ctx context.Context, intents []sync.Intent) ([]i
 	return j.s.RecordIntents(ctx, j.runID, in)
 }
 
-// MarkPending implements sync.Journal.
+// MarkPending implements provision.Journal.
 func (j *Journal) MarkPending(ctx context.Context, ids []int64) error {
 	return j.s.MarkPending(ctx, ids)
 }
 
-// RecordOutcomes implements sync.Journal.
-func (j *Journal) RecordOutcomes(ctx context.Context, outcomes []sync.Outcome) error {
+// RecordOutcomes implements provision.Journal.
+func (j *Journal) RecordOutcomes(ctx context.Context, outcomes []roster.Outcome) error {
 	out := make([]ActionOutcome, len(outcomes))
 	for i, o := range outcomes {
 		out[i] = ActionOutcome{ActionID: o.ID, Outcome: outcomeOf(o)}
@@ -50,8 +51,8 @@ func (j *Journal) RecordOutcomes(ctx context.Context, outcomes []sync.Outcome) e
 	return j.s.RecordOutcomes(ctx, out)
 }
 
-// Unfinished implements sync.ReconcileJournal.
-func (j *Journal) Unfinished(ctx context.Context) ([]sync.Intent, error) {
+// Unfinished implements provision.ReconcileJournal.
+func (j *Journal) Unfinished(ctx context.Context) ([]roster.Intent, error) {
 	ps, err := j.s.Unfinished(ctx)
 	if err != nil {
 		return nil, err
@@ -59,8 +60,8 @@ func (j *Journal) Unfinished(ctx context.Context) ([]sync.Intent, error) {
 	return syncIntents(ps), nil
 }
 
-// OpenProjectAdds implements sync.ReconcileJournal.
-func (j *Journal) OpenProjectAdds(ctx context.Context) ([]sync.Intent, error) {
+// OpenProjectAdds implements provision.ReconcileJournal.
+func (j *Journal) OpenProjectAdds(ctx context.Context) ([]roster.Intent, error) {
 	ps, err := j.s.OpenProjectAdds(ctx)
 	if err != nil {
 		return nil, err
@@ -68,10 +69,10 @@ func (j *Journal) OpenProjectAdds(ctx context.Context) ([]sync.Intent, error) {
 	return syncIntents(ps), nil
 }
 
-func syncIntents(ps []PendingAction) []sync.Intent {
-	out := make([]sync.Intent, len(ps))
+func syncIntents(ps []PendingAction) []roster.Intent {
+	out := make([]roster.Intent, len(ps))
 	for i, p := range ps {
-		out[i] = sync.Intent{
+		out[i] = roster.Intent{
 			ID: p.ID, RunID: p.RunID, Kind: p.Kind, Address: p.Address, EntraID: p.EntraID,
 			FirstName: p.FirstName, LastName: p.LastName, Reason: p.Reason, ProcoreID: p.ProcoreID,
 			ProjectID: p.ProjectID, Status: p.Status,
@@ -80,11 +81,11 @@ func syncIntents(ps []PendingAction) []sync.Intent {
 	return out
 }
 
-// ResolvePending implements sync.ReconcileJournal.
-func (j *Journal) ResolvePending(ctx context.Context, o sync.Outcome) error {
+// ResolvePending implements provision.ReconcileJournal.
+func (j *Journal) ResolvePending(ctx context.Context, o roster.Outcome) error {
 	return j.s.ResolvePending(ctx, j.runID, o.ID, outcomeOf(o))
 }
 
-func outcomeOf(o sync.Outcome) Outcome {
+func outcomeOf(o roster.Outcome) Outcome {
 	return Outcome{Status: o.Status, ProcoreID: o.ProcoreID, Error: o.Error, RequestID: o.RequestID}
 }

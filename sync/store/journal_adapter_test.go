@@ -5,7 +5,8 @@ import (
 	"errors"
 	"testing"
 
-	"procsync/sync"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/store"
 )
 
@@ -21,10 +22,10 @@ func TestJournalAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := st.Journal(run)
-	ids, err := j.RecordIntents(ctx, []sync.Intent{
-		{Kind: sync.KindCreate, Address: "ana@contoso.com", EntraID: "e1", Status: sync.StatusPlanned},
-		{Kind: sync.KindCreate, Address: "bo@contoso.com", EntraID: "e2", Status: sync.StatusPlanned},
-		{Kind: sync.KindReactivate, Address: "cy@contoso.com", ProcoreID: 7, Status: sync.StatusPlanned},
+	ids, err := j.RecordIntents(ctx, []roster.Intent{
+		{Kind: roster.KindCreate, Address: "ana@contoso.com", EntraID: "e1", Status: roster.StatusPlanned},
+		{Kind: roster.KindCreate, Address: "bo@contoso.com", EntraID: "e2", Status: roster.StatusPlanned},
+		{Kind: roster.KindReactivate, Address: "cy@contoso.com", ProcoreID: 7, Status: roster.StatusPlanned},
 	})
 	if err != nil || len(ids) != 3 {
 		t.Fatalf("ids %v, %v", ids, err)
@@ -36,7 +37,7 @@ func TestJournalAdapter(t *testing.T) {
 	if err := j.MarkPending(ctx, ids[:2]); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.RecordOutcomes(ctx, []sync.Outcome{{ID: ids[0], Status: sync.StatusDone, ProcoreID: 41, RequestID: "r1"}}); err != nil {
+	if err := j.RecordOutcomes(ctx, []roster.Outcome{{ID: ids[0], Status: roster.StatusDone, ProcoreID: 41, RequestID: "r1"}}); err != nil {
 		t.Fatal(err)
 	}
 	left, err := j.Unfinished(ctx)
@@ -47,22 +48,22 @@ func TestJournalAdapter(t *testing.T) {
 	if _, err := st.BeginRun(ctx, store.RunInfo{Mode: store.ModeAuto}); err != nil {
 		t.Fatal(err)
 	}
-	if err := j2.ResolvePending(ctx, sync.Outcome{ID: ids[1], Status: sync.StatusFailed, Error: sync.InterruptedText}); err != nil {
+	if err := j2.ResolvePending(ctx, roster.Outcome{ID: ids[1], Status: roster.StatusFailed, Error: provision.InterruptedText}); err != nil {
 		t.Fatal(err)
 	}
 	// A second resolution of the same intent is refused.
-	if err := j2.ResolvePending(ctx, sync.Outcome{ID: ids[1], Status: sync.StatusDone}); !errors.Is(err, store.ErrNotFound) {
+	if err := j2.ResolvePending(ctx, roster.Outcome{ID: ids[1], Status: roster.StatusDone}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second resolve: %v, want ErrNotFound", err)
 	}
 	// A done action stays done.
-	if err := j.RecordOutcomes(ctx, []sync.Outcome{{ID: ids[0], Status: sync.StatusFailed}}); !errors.Is(err, store.ErrFinal) {
+	if err := j.RecordOutcomes(ctx, []roster.Outcome{{ID: ids[0], Status: roster.StatusFailed}}); !errors.Is(err, store.ErrFinal) {
 		t.Errorf("overwriting done: %v, want ErrFinal", err)
 	}
 	d, err := st.Run(ctx, run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]sync.Status{"ana@contoso.com": sync.StatusDone, "bo@contoso.com": sync.StatusFailed, "cy@contoso.com": sync.StatusPlanned}
+	want := map[string]roster.Status{"ana@contoso.com": roster.StatusDone, "bo@contoso.com": roster.StatusFailed, "cy@contoso.com": roster.StatusPlanned}
 	for _, a := range d.Actions {
 		if a.Status != want[a.Address] {
 			t.Errorf("%s: %s, want %s", a.Address, a.Status, want[a.Address])

@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 
 	"modernc.org/sqlite" // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -70,8 +70,8 @@ const (
 
 // StatusPending is the journal-only action status between an intent and its
 // outcome: the request may or may not have reached Procore. The other
-// statuses are sync's (planned, done, failed, skipped).
-const StatusPending sync.Status = "pending"
+// statuses are roster's (planned, done, failed, skipped).
+const StatusPending roster.Status = "pending"
 
 // RunInfo describes a run as it starts.
 type RunInfo struct {
@@ -83,13 +83,13 @@ type RunInfo struct {
 	Environment string
 	CompanyID   int64
 	Fingerprint string
-	Counts      sync.Counts
+	Counts      roster.Counts
 	DryRun      bool
 }
 
 // Intent is one action as the journal records it before its request is sent.
 type Intent struct {
-	Kind      sync.Kind
+	Kind      roster.Kind
 	Address   string
 	EntraID   string
 	FirstName string
@@ -102,15 +102,15 @@ type Intent struct {
 	// ProjectID is the Procore project of a project_add action; 0 otherwise.
 	ProjectID int64
 	// Status is StatusPending (the default: a request is about to be sent),
-	// sync.StatusPlanned (listed but not applied: a dry run or not approved),
-	// or sync.StatusSkipped.
-	Status sync.Status
+	// roster.StatusPlanned (listed but not applied: a dry run or not approved),
+	// or roster.StatusSkipped.
+	Status roster.Status
 }
 
 // Outcome is what happened to one action.
 type Outcome struct {
-	// Status is sync.StatusDone, StatusFailed or StatusSkipped.
-	Status sync.Status
+	// Status is roster.StatusDone, StatusFailed or StatusSkipped.
+	Status roster.Status
 	// ProcoreID, when not zero, replaces the intent's Procore id.
 	ProcoreID int64
 	// Error is the operator-facing error text for a failed action. It must
@@ -163,10 +163,10 @@ type Run struct {
 	Error   string
 	// Applied counts the run's actions by status (planned, pending, done,
 	// failed, skipped), for history listings.
-	Applied map[sync.Status]int
+	Applied map[roster.Status]int
 	// Memberships counts the run's project memberships (project_add rows)
 	// by status, kept apart from Applied so that it counts people.
-	Memberships map[sync.Status]int
+	Memberships map[roster.Status]int
 }
 
 // RunDetail is a run with its actions and reports.
@@ -378,7 +378,7 @@ func (s *Store) RecordIntents(ctx context.Context, runID int64, intents []Intent
 			status = StatusPending
 		}
 		switch status {
-		case StatusPending, sync.StatusPlanned, sync.StatusSkipped:
+		case StatusPending, roster.StatusPlanned, roster.StatusSkipped:
 		default:
 			return nil, fmt.Errorf("journal: record intent %s %s: status %q is not pending, planned or skipped", in.Kind, in.Address, status)
 		}
@@ -444,7 +444,7 @@ func (s *Store) ResolvePending(ctx context.Context, resolvedBy int64, actionID i
 	return s.inTx(ctx, fmt.Sprintf("journal: resolve pending action %d", actionID), func(tx *sql.Tx) error {
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT status FROM actions WHERE id = ?`, actionID).Scan(&status)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && sync.Status(status) != StatusPending) {
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && roster.Status(status) != StatusPending) {
 			return fmt.Errorf("action %d is not pending: %w", actionID, ErrNotFound)
 		}
 		if err != nil {
@@ -470,7 +470,7 @@ func recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []ActionOutcome, r
 	for _, ao := range outcomes {
 		o := ao.Outcome
 		switch o.Status {
-		case sync.StatusDone, sync.StatusFailed, sync.StatusSkipped:
+		case roster.StatusDone, roster.StatusFailed, roster.StatusSkipped:
 		default:
 			return fmt.Errorf("action %d: outcome status %q is not done, failed or skipped", ao.ActionID, o.Status)
 		}
@@ -511,7 +511,7 @@ func (s *Store) Unfinished(ctx context.Context) ([]PendingAction, error) {
 // caller retries them; an add whose membership already exists is done.
 func (s *Store) OpenProjectAdds(ctx context.Context) ([]PendingAction, error) {
 	return s.pendingActions(ctx, "open project memberships",
-		`a.kind = ? AND a.status IN ('planned', 'pending', 'failed')`, string(sync.KindProjectAdd))
+		`a.kind = ? AND a.status IN ('planned', 'pending', 'failed')`, string(roster.KindProjectAdd))
 }
 
 // pendingActions reads the actions matching where (over actions a), with
@@ -660,13 +660,13 @@ func (s *Store) fillApplied(ctx context.Context, runs []Run) error {
 	lo, hi := runs[0].ID, runs[0].ID
 	for i := range runs {
 		r := &runs[i]
-		r.Applied = map[sync.Status]int{}
-		r.Memberships = map[sync.Status]int{}
+		r.Applied = map[roster.Status]int{}
+		r.Memberships = map[roster.Status]int{}
 		byID[r.ID] = r
 		lo, hi = min(lo, r.ID), max(hi, r.ID)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT run_id, status, kind = ?, COUNT(*) FROM actions
-		WHERE run_id BETWEEN ? AND ? GROUP BY run_id, status, kind = ?`, string(sync.KindProjectAdd), lo, hi, string(sync.KindProjectAdd))
+		WHERE run_id BETWEEN ? AND ? GROUP BY run_id, status, kind = ?`, string(roster.KindProjectAdd), lo, hi, string(roster.KindProjectAdd))
 	if err != nil {
 		return err
 	}
@@ -681,9 +681,9 @@ func (s *Store) fillApplied(ctx context.Context, runs []Run) error {
 		}
 		if r := byID[id]; r != nil {
 			if membership {
-				r.Memberships[sync.Status(status)] += n
+				r.Memberships[roster.Status(status)] += n
 			} else {
-				r.Applied[sync.Status(status)] += n
+				r.Applied[roster.Status(status)] += n
 			}
 		}
 	}
@@ -743,7 +743,7 @@ func scanAction(rows *sql.Rows, extra ...any) (Action, error) {
 	if err := rows.Scan(dest...); err != nil {
 		return a, err
 	}
-	a.Kind, a.Status = sync.Kind(kind), sync.Status(status)
+	a.Kind, a.Status = roster.Kind(kind), roster.Status(status)
 	var err error
 	if a.IntentAt, err = parseTime(intentAt); err != nil {
 		return a, fmt.Errorf("action %d: %w", a.ID, err)
@@ -796,9 +796,9 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
-func countsOrEmpty(c sync.Counts) sync.Counts {
+func countsOrEmpty(c roster.Counts) roster.Counts {
 	if c == nil {
-		return sync.Counts{}
+		return roster.Counts{}
 	}
 	return c
 }

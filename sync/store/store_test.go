@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // childEnv makes the test binary act as a helper process (see TestMain), so
@@ -61,12 +61,12 @@ func childCrash(dir string) {
 		os.Exit(1)
 	}
 	ids, err := s.RecordIntents(ctx, run, []Intent{
-		{Kind: sync.KindCreate, Address: "a@contoso.com", EntraID: "e-a"},
-		{Kind: sync.KindCreate, Address: "b@contoso.com", EntraID: "e-b"},
-		{Kind: sync.KindCreate, Address: "c@contoso.com", EntraID: "e-c"},
+		{Kind: roster.KindCreate, Address: "a@contoso.com", EntraID: "e-a"},
+		{Kind: roster.KindCreate, Address: "b@contoso.com", EntraID: "e-b"},
+		{Kind: roster.KindCreate, Address: "c@contoso.com", EntraID: "e-c"},
 	})
 	if err == nil {
-		err = s.RecordOutcome(ctx, ids[0], Outcome{Status: sync.StatusDone, ProcoreID: 501})
+		err = s.RecordOutcome(ctx, ids[0], Outcome{Status: roster.StatusDone, ProcoreID: 501})
 	}
 	if err != nil {
 		fmt.Println("error:", err)
@@ -133,7 +133,7 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := s.BeginRun(ctx, RunInfo{Mode: ModeTUI, ApprovedBy: "ana@contoso.com", Counts: sync.Counts{sync.KindCreate: 2}})
+	run, err := s.BeginRun(ctx, RunInfo{Mode: ModeTUI, ApprovedBy: "ana@contoso.com", Counts: roster.Counts{roster.KindCreate: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.ApprovedBy != "ana@contoso.com" || d.Counts[sync.KindCreate] != 2 || d.Outcome != RunRunning {
+	if d.ApprovedBy != "ana@contoso.com" || d.Counts[roster.KindCreate] != 2 || d.Outcome != RunRunning {
 		t.Errorf("run after reopen = %+v", d.Run)
 	}
 	for _, name := range []string{dir, filepath.Join(dir, FileName)} {
@@ -213,10 +213,10 @@ func TestIntentsAndOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids, err := s.RecordIntents(ctx, run, []Intent{
-		{Kind: sync.KindCreate, Address: "ana@contoso.com", EntraID: "e1", FirstName: "Ana", LastName: "Diaz", Reason: "new member"},
-		{Kind: sync.KindCreate, Address: "bo@contoso.com", EntraID: "e2"},
-		{Kind: sync.KindReactivate, Address: "cy@contoso.com", EntraID: "e3", ProcoreID: 4410},
-		{Kind: sync.KindCreate, Address: "di@contoso.com", Status: sync.StatusPlanned},
+		{Kind: roster.KindCreate, Address: "ana@contoso.com", EntraID: "e1", FirstName: "Ana", LastName: "Diaz", Reason: "new member"},
+		{Kind: roster.KindCreate, Address: "bo@contoso.com", EntraID: "e2"},
+		{Kind: roster.KindReactivate, Address: "cy@contoso.com", EntraID: "e3", ProcoreID: 4410},
+		{Kind: roster.KindCreate, Address: "di@contoso.com", Status: roster.StatusPlanned},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -225,8 +225,8 @@ func TestIntentsAndOutcomes(t *testing.T) {
 		t.Fatalf("got %d ids, want 4", len(ids))
 	}
 	if err := s.RecordOutcomes(ctx, []ActionOutcome{
-		{ids[0], Outcome{Status: sync.StatusDone, ProcoreID: 5512, RequestID: "req-1"}},
-		{ids[1], Outcome{Status: sync.StatusFailed, Error: "procore: create user bo@contoso.com: 422 taken"}},
+		{ids[0], Outcome{Status: roster.StatusDone, ProcoreID: 5512, RequestID: "req-1"}},
+		{ids[1], Outcome{Status: roster.StatusFailed, Error: "procore: create user bo@contoso.com: 422 taken"}},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -237,9 +237,9 @@ func TestIntentsAndOutcomes(t *testing.T) {
 		o       Outcome
 		wantErr error // errAny: any error
 	}{
-		{"failed may become done after a retry", ids[1], Outcome{Status: sync.StatusDone, ProcoreID: 5513}, nil},
-		{"done is final", ids[0], Outcome{Status: sync.StatusFailed, Error: "x"}, ErrFinal},
-		{"unknown action", 99999, Outcome{Status: sync.StatusDone}, ErrNotFound},
+		{"failed may become done after a retry", ids[1], Outcome{Status: roster.StatusDone, ProcoreID: 5513}, nil},
+		{"done is final", ids[0], Outcome{Status: roster.StatusFailed, Error: "x"}, ErrFinal},
+		{"unknown action", 99999, Outcome{Status: roster.StatusDone}, ErrNotFound},
 		{"pending is not an outcome", ids[2], Outcome{Status: StatusPending}, errAny},
 	}
 	for _, tt := range tests {
@@ -255,7 +255,7 @@ func TestIntentsAndOutcomes(t *testing.T) {
 	}
 
 	// A bad intent in a batch must leave none of the batch behind.
-	if _, err := s.RecordIntents(ctx, run, []Intent{{Kind: sync.KindCreate, Address: "ok@contoso.com"}, {Kind: sync.KindCreate}}); err == nil {
+	if _, err := s.RecordIntents(ctx, run, []Intent{{Kind: roster.KindCreate, Address: "ok@contoso.com"}, {Kind: roster.KindCreate}}); err == nil {
 		t.Fatal("RecordIntents accepted an intent without an address")
 	}
 
@@ -270,10 +270,10 @@ func TestIntentsAndOutcomes(t *testing.T) {
 		t.Fatalf("run has %d actions, want 4 (the failed batch must roll back): %+v", len(d.Actions), d.Actions)
 	}
 	a := d.Actions[0]
-	if a.Status != sync.StatusDone || a.ProcoreID != 5512 || a.RequestID != "req-1" || a.FirstName != "Ana" || a.DoneAt.IsZero() || a.IntentAt.IsZero() {
+	if a.Status != roster.StatusDone || a.ProcoreID != 5512 || a.RequestID != "req-1" || a.FirstName != "Ana" || a.DoneAt.IsZero() || a.IntentAt.IsZero() {
 		t.Errorf("action 0 = %+v", a)
 	}
-	if b := d.Actions[1]; b.Status != sync.StatusDone || b.ProcoreID != 5513 {
+	if b := d.Actions[1]; b.Status != roster.StatusDone || b.ProcoreID != 5513 {
 		t.Errorf("retried action = %+v, want done 5513", b)
 	}
 	if c := d.Actions[2]; c.Status != StatusPending || !c.DoneAt.IsZero() || c.ProcoreID != 4410 {
@@ -282,7 +282,7 @@ func TestIntentsAndOutcomes(t *testing.T) {
 	if d.Outcome != RunFailed || d.Error != "1 action failed" || d.Ended.IsZero() {
 		t.Errorf("finished run = %+v", d.Run)
 	}
-	want := map[sync.Status]int{sync.StatusDone: 2, StatusPending: 1, sync.StatusPlanned: 1}
+	want := map[roster.Status]int{roster.StatusDone: 2, StatusPending: 1, roster.StatusPlanned: 1}
 	if fmt.Sprint(d.Applied) != fmt.Sprint(want) {
 		t.Errorf("Applied = %v, want %v", d.Applied, want)
 	}
@@ -296,14 +296,14 @@ func TestUnfinishedAndResolve(t *testing.T) {
 	s := open(t, t.TempDir())
 	old, _ := s.BeginRun(ctx, RunInfo{Mode: ModeAuto, Fingerprint: "old"})
 	ids, err := s.RecordIntents(ctx, old, []Intent{
-		{Kind: sync.KindCreate, Address: "a@contoso.com"},
-		{Kind: sync.KindCreate, Address: "b@contoso.com"},
-		{Kind: sync.KindCreate, Address: "c@contoso.com", Status: sync.StatusPlanned},
+		{Kind: roster.KindCreate, Address: "a@contoso.com"},
+		{Kind: roster.KindCreate, Address: "b@contoso.com"},
+		{Kind: roster.KindCreate, Address: "c@contoso.com", Status: roster.StatusPlanned},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordOutcome(ctx, ids[0], Outcome{Status: sync.StatusDone}); err != nil {
+	if err := s.RecordOutcome(ctx, ids[0], Outcome{Status: roster.StatusDone}); err != nil {
 		t.Fatal(err)
 	}
 	// planned → pending makes c unfinished too.
@@ -331,13 +331,13 @@ func TestUnfinishedAndResolve(t *testing.T) {
 	if want := "b@contoso.com/old c@contoso.com/old"; strings.Join(got, " ") != want {
 		t.Fatalf("Unfinished = %v, want %s (done a must not be listed)", got, want)
 	}
-	if err := s.ResolvePending(ctx, cur, un[0].ID, Outcome{Status: sync.StatusDone, ProcoreID: 77}); err != nil {
+	if err := s.ResolvePending(ctx, cur, un[0].ID, Outcome{Status: roster.StatusDone, ProcoreID: 77}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ResolvePending(ctx, cur, un[0].ID, Outcome{Status: sync.StatusDone}); !errors.Is(err, ErrNotFound) {
+	if err := s.ResolvePending(ctx, cur, un[0].ID, Outcome{Status: roster.StatusDone}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second ResolvePending = %v, want ErrNotFound", err)
 	}
-	if err := s.ResolvePending(ctx, cur, un[1].ID, Outcome{Status: sync.StatusSkipped, Error: "not found in Procore; planned again"}); err != nil {
+	if err := s.ResolvePending(ctx, cur, un[1].ID, Outcome{Status: roster.StatusSkipped, Error: "not found in Procore; planned again"}); err != nil {
 		t.Fatal(err)
 	}
 	if un, err := s.Unfinished(ctx); err != nil || len(un) != 0 {
@@ -427,7 +427,7 @@ func TestCrashDurability(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Actions[0].Status != sync.StatusDone || d.Actions[0].ProcoreID != 501 {
+	if d.Actions[0].Status != roster.StatusDone || d.Actions[0].ProcoreID != 501 {
 		t.Errorf("committed outcome lost: %+v", d.Actions[0])
 	}
 	if d.Outcome != RunRunning {
@@ -542,7 +542,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 func benchIntents(n int) []Intent {
 	in := make([]Intent, n)
 	for i := range in {
-		in[i] = Intent{Kind: sync.KindCreate, Address: fmt.Sprintf("user%05d@contoso.com", i), EntraID: fmt.Sprintf("e-%d", i), FirstName: "F", LastName: "L"}
+		in[i] = Intent{Kind: roster.KindCreate, Address: fmt.Sprintf("user%05d@contoso.com", i), EntraID: fmt.Sprintf("e-%d", i), FirstName: "F", LastName: "L"}
 	}
 	return in
 }
@@ -566,7 +566,7 @@ func BenchmarkRecordBatch1000(b *testing.B) {
 		}
 		outs := make([]ActionOutcome, len(ids))
 		for i, id := range ids {
-			outs[i] = ActionOutcome{ActionID: id, Outcome: Outcome{Status: sync.StatusDone, ProcoreID: int64(i + 1)}}
+			outs[i] = ActionOutcome{ActionID: id, Outcome: Outcome{Status: roster.StatusDone, ProcoreID: int64(i + 1)}}
 		}
 		if err := s.RecordOutcomes(ctx, outs); err != nil {
 			b.Fatal(err)
@@ -590,7 +590,7 @@ func BenchmarkUnfinished(b *testing.B) {
 	}
 	outs := make([]ActionOutcome, 10000)
 	for i := range outs {
-		outs[i] = ActionOutcome{ActionID: ids[i], Outcome: Outcome{Status: sync.StatusDone}}
+		outs[i] = ActionOutcome{ActionID: ids[i], Outcome: Outcome{Status: roster.StatusDone}}
 	}
 	if err := s.RecordOutcomes(ctx, outs); err != nil {
 		b.Fatal(err)
@@ -607,15 +607,15 @@ func TestOutcomeKeepsKnownProcoreID(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, t.TempDir())
 	run, _ := s.BeginRun(ctx, RunInfo{Mode: ModeTUI})
-	ids, err := s.RecordIntents(ctx, run, []Intent{{Kind: sync.KindReactivate, Address: "li@contoso.com", ProcoreID: 4410}})
+	ids, err := s.RecordIntents(ctx, run, []Intent{{Kind: roster.KindReactivate, Address: "li@contoso.com", ProcoreID: 4410}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordOutcome(ctx, ids[0], Outcome{Status: sync.StatusFailed, Error: "procore: reactivate li@contoso.com: 403"}); err != nil {
+	if err := s.RecordOutcome(ctx, ids[0], Outcome{Status: roster.StatusFailed, Error: "procore: reactivate li@contoso.com: 403"}); err != nil {
 		t.Fatal(err)
 	}
 	d, _ := s.Run(ctx, run)
-	if a := d.Actions[0]; a.ProcoreID != 4410 || a.Status != sync.StatusFailed {
+	if a := d.Actions[0]; a.ProcoreID != 4410 || a.Status != roster.StatusFailed {
 		t.Errorf("action = %+v, want failed with Procore id 4410 kept", a)
 	}
 }

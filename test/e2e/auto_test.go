@@ -2,7 +2,7 @@
 // would, against `procsync demo --serve` in a separate process, and checks
 // the outcome through the simulator's HTTP inspection endpoints. The
 // expectations are computed from the simulator's seed data here, never by
-// procsync's own sync.Diff, so that a wrong plan cannot pass as right.
+// procsync's own roster.Diff, so that a wrong plan cannot pass as right.
 package e2e
 
 import (

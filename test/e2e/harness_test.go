@@ -14,7 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,7 +90,7 @@ func baseEnv() []string {
 
 // syncWriter lets a child process write to a buffer the test reads later.
 type syncWriter struct {
-	mu gosync.Mutex
+	mu sync.Mutex
 	w  *bytes.Buffer
 }
 

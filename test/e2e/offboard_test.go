@@ -9,7 +9,7 @@ import (
 	"procsync/sync/sim"
 )
 
-// expectedOffboards computes, from the seed data and without sync.Diff, the
+// expectedOffboards computes, from the seed data and without roster.Diff, the
 // active Procore users in allowedDomain whose address is no address of
 // anyone in a license group (members of every kind count, excluded ones
 // too: a disabled member is not offboarded by this tool).

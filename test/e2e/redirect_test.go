@@ -6,7 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 )
 
@@ -18,7 +18,7 @@ import (
 func TestAutoRefusesRedirectedAPI(t *testing.T) {
 	p := startSim(t, 20)
 
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	var reached, withToken []string
 	second := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()

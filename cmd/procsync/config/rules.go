@@ -1,15 +1,15 @@
 package config
 
 import (
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // Rules maps the [groups], [match] and [procore] keys that decide what the
-// diff plans onto sync.Rules. It is the one mapping: Parse validates
+// diff plans onto roster.Rules. It is the one mapping: Parse validates
 // through it, so a value the engine would refuse is a config error located
 // at its key and line, not a failure at run time.
-func (c *Config) Rules() sync.Rules {
-	return sync.Rules{
+func (c *Config) Rules() roster.Rules {
+	return roster.Rules{
 		IncludeGuests:   c.Groups.IncludeGuests,
 		IncludeDisabled: c.Groups.IncludeDisabled,
 		AllowedDomains:  c.Groups.AllowedDomains,
@@ -21,10 +21,10 @@ func (c *Config) Rules() sync.Rules {
 	}
 }
 
-// rulesAccept reports whether sync.Rules.Validate accepts r, a Rules
+// rulesAccept reports whether roster.Rules.Validate accepts r, a Rules
 // holding one value: Validate stops at the first problem and names no
 // entry, so each value is checked alone to report every bad one at its key.
-func rulesAccept(r sync.Rules) bool { return r.Validate() == nil }
+func rulesAccept(r roster.Rules) bool { return r.Validate() == nil }
 
 // checkRules runs Rules.Validate on the whole mapping once the per-key
 // checks passed, so that the loader never accepts what the engine refuses.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // TestRulesValidateRunsInTheLoader: values the engine's Rules.Validate
@@ -57,9 +57,9 @@ email_attribute = "userPrincipalName"
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := sync.Rules{IncludeGuests: true, IncludeDisabled: true, AllowedDomains: []string{"contoso.com"},
-		Exclude: []string{"svc-*@contoso.com"}, EmailAttribute: sync.EmailAttributeUPN, Reactivate: false,
-		UpdateNames: true, Offboard: sync.OffboardDeactivate}
+	want := roster.Rules{IncludeGuests: true, IncludeDisabled: true, AllowedDomains: []string{"contoso.com"},
+		Exclude: []string{"svc-*@contoso.com"}, EmailAttribute: roster.EmailAttributeUPN, Reactivate: false,
+		UpdateNames: true, Offboard: roster.OffboardDeactivate}
 	got := cfg.Rules()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Rules() = %+v\nwant %+v", got, want)

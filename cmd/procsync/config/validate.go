@@ -10,7 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"procsync/sync"
+	"procsync/sync/roster"
 )
 
 // validate checks values once their types are known to be right.
@@ -43,12 +43,12 @@ func (p *parser) validate(c *Config) {
 		}
 	}
 	for i, s := range c.Groups.AllowedDomains {
-		if !validDomain(s) || !rulesAccept(sync.Rules{AllowedDomains: []string{s}}) {
+		if !validDomain(s) || !rulesAccept(roster.Rules{AllowedDomains: []string{s}}) {
 			p.add(key("groups.allowed_domains"), "entry %d (%q) is not a domain such as \"contoso.com\"", i+1, s)
 		}
 	}
 	for i, s := range c.Groups.Exclude {
-		if s == "" || !rulesAccept(sync.Rules{Exclude: []string{s}}) {
+		if s == "" || !rulesAccept(roster.Rules{Exclude: []string{s}}) {
 			p.add(key("groups.exclude"), "entry %d (%q) is not a valid pattern (use * and ?, e.g. \"svc-*@contoso.com\")", i+1, s)
 		}
 	}

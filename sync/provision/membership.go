@@ -1,10 +1,12 @@
-package sync
+package provision
 
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"procsync/sync/procore"
+	"procsync/sync/roster"
 )
 
 // MembershipResult is the outcome of one project membership of a user
@@ -21,7 +23,7 @@ type MembershipResult struct {
 	// Status is done (added, or already a member), failed (a later run
 	// retries it) or skipped (the user was not created, or the project is
 	// no longer configured).
-	Status    Status
+	Status    roster.Status
 	Error     string
 	RequestID string
 	// recorded is set once Apply has journaled the outcome.
@@ -29,26 +31,26 @@ type MembershipResult struct {
 }
 
 // Intent returns the journal intent of the membership with status.
-func (m *MembershipResult) Intent(status Status) Intent {
-	return Intent{
-		Kind: KindProjectAdd, Address: m.Address, EntraID: m.EntraID, FirstName: m.FirstName, LastName: m.LastName,
+func (m *MembershipResult) Intent(status roster.Status) roster.Intent {
+	return roster.Intent{
+		Kind: roster.KindProjectAdd, Address: m.Address, EntraID: m.EntraID, FirstName: m.FirstName, LastName: m.LastName,
 		Reason: fmt.Sprintf("new user: add to project %d", m.ProjectID), ProcoreID: m.UserID, ProjectID: m.ProjectID, Status: status,
 	}
 }
 
-func (m *MembershipResult) outcome() Outcome {
-	return Outcome{ID: m.JournalID, Status: m.Status, ProcoreID: m.UserID, Error: m.Error, RequestID: m.RequestID}
+func (m *MembershipResult) outcome() roster.Outcome {
+	return roster.Outcome{ID: m.JournalID, Status: m.Status, ProcoreID: m.UserID, Error: m.Error, RequestID: m.RequestID}
 }
 
 func (m *MembershipResult) fail(msg, requestID string) {
-	m.Status, m.RequestID = StatusFailed, requestID
+	m.Status, m.RequestID = roster.StatusFailed, requestID
 	m.Error = fmt.Sprintf("procore: add %s (user %d) to project %d: %s", m.Address, m.UserID, m.ProjectID, msg)
 }
 
 // membershipOutcomes returns the journal outcomes of memberships that
 // have a journal id and a status.
-func membershipOutcomes(ms []*MembershipResult) []Outcome {
-	var out []Outcome
+func membershipOutcomes(ms []*MembershipResult) []roster.Outcome {
+	var out []roster.Outcome
 	for _, m := range ms {
 		if m.JournalID != 0 && m.Status != "" {
 			out = append(out, m.outcome())
@@ -99,7 +101,7 @@ func addMemberships(ctx context.Context, pc *procore.Client, ms []*MembershipRes
 		}
 		for _, a := range res.Added {
 			if m := byKey[membershipKey{a.UserID, a.ProjectID}]; m != nil {
-				m.Status, m.Error, m.RequestID = StatusDone, "", ""
+				m.Status, m.Error, m.RequestID = roster.StatusDone, "", ""
 			}
 		}
 		for _, f := range res.Failed {
@@ -139,10 +141,101 @@ func markMembers(ctx context.Context, pc *procore.Client, ms []*MembershipResult
 			members[m.ProjectID] = set
 		}
 		if set[m.UserID] {
-			m.Status, m.Error, m.RequestID = StatusDone, "", ""
+			m.Status, m.Error, m.RequestID = roster.StatusDone, "", ""
 			continue
 		}
 		rest = append(rest, m)
 	}
 	return rest
 }
+
+// addNewUsersToProjects adds the users created by this apply to the
+// configured projects in bulk, journaling each membership's outcome. A
+// membership that fails stays open in the journal for the next run; the
+// returned error is only the journal's.
+func (ap *applier) addNewUsersToProjects(items []*applyItem) error {
+	var send []*MembershipResult
+	for _, it := range items {
+		for _, m := range it.adds {
+			if it.res.Status == roster.StatusDone && it.res.ProcoreID != 0 {
+				m.UserID = it.res.ProcoreID
+				send = append(send, m)
+			}
+		}
+	}
+	if len(send) == 0 {
+		return nil
+	}
+	if ap.opts.Journal != nil {
+		ids := make([]int64, len(send))
+		for i, m := range send {
+			ids[i] = m.JournalID
+		}
+		if err := ap.opts.Journal.MarkPending(ap.journalCtx(), ids); err != nil {
+			return fmt.Errorf("apply: journal %d project memberships as pending: %w", len(ids), err)
+		}
+	}
+	addMemberships(ap.ctx, ap.pc, send, ap.opts.PermissionTemplateID, false)
+	return ap.recordMemberships(items)
+}
+
+// settleMemberships gives every membership still without an outcome one:
+// failed (why) when its user was created, so that the next run adds it,
+// and skipped when the user was not.
+func (ap *applier) settleMemberships(items []*applyItem, why string) {
+	for _, it := range items {
+		for _, m := range it.adds {
+			if m.Status != "" {
+				continue
+			}
+			if it.res.Status == roster.StatusDone && it.res.ProcoreID != 0 {
+				m.UserID = it.res.ProcoreID
+				m.Status, m.Error = roster.StatusFailed, why
+			} else {
+				m.Status, m.Error = roster.StatusSkipped, "not added: the user was not created"
+			}
+		}
+	}
+	if err := ap.recordMemberships(items); err != nil {
+		ap.res.ProjectErrors = append(ap.res.ProjectErrors, err.Error())
+	}
+}
+
+// recordMemberships journals the memberships that have an outcome not yet
+// journaled, and notes the failures on the result and on their create.
+func (ap *applier) recordMemberships(items []*applyItem) error {
+	var out []*MembershipResult
+	for _, it := range items {
+		var failed []string
+		for _, m := range it.adds {
+			if m.Status == "" || m.recorded {
+				continue
+			}
+			out = append(out, m)
+			if m.Status == roster.StatusFailed {
+				failed = append(failed, fmt.Sprint(m.ProjectID))
+				ap.res.ProjectErrors = append(ap.res.ProjectErrors, m.Error)
+			}
+		}
+		if len(failed) > 0 {
+			it.res.Error = fmt.Sprintf("created, but not added to project %s (the next run retries)", strings.Join(failed, ", "))
+		}
+	}
+	var err error
+	if ap.opts.Journal != nil {
+		if outs := membershipOutcomes(out); len(outs) > 0 {
+			if err = ap.opts.Journal.RecordOutcomes(ap.journalCtx(), outs); err != nil {
+				err = fmt.Errorf("apply: journal %d project membership outcomes: %w", len(outs), err)
+			}
+		}
+	}
+	// Marked as journaled (or never to be, on a journal error), so that
+	// settleMemberships does not record or count them twice.
+	for _, m := range out {
+		m.recorded = true
+	}
+	return err
+}
+
+// maxBulkAdd bounds one bulk-add request.
+const maxBulkAdd = 1000

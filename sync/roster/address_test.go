@@ -1,7 +1,8 @@
-package sync
+package roster
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +42,39 @@ func TestProxyAddressPrefixes(t *testing.T) {
 				t.Errorf("matched %+v, want Procore user 4411", a.User)
 			}
 		})
+	}
+}
+
+func TestNormalizeAddress(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"ana@contoso.com", "ana@contoso.com", true},
+		{"  Ana.Diaz@Contoso.COM\t", "ana.diaz@contoso.com", true},
+		{"o'neill+tag@sub.contoso.co.uk", "o'neill+tag@sub.contoso.co.uk", true},
+		{"", "", false},
+		{"   ", "", false},
+		{"ana", "", false},
+		{"@contoso.com", "", false},
+		{"ana@", "", false},
+		{"ana@contoso", "", false},
+		{"a@b@contoso.com", "", false},
+		{"ana diaz@contoso.com", "", false},
+		{".ana@contoso.com", "", false},
+		{"ana..d@contoso.com", "", false},
+		{"ana@-contoso.com", "", false},
+		{"ana@contoso..com", "", false},
+		{"zoë@contoso.com", "", false},
+		{"\u212Aim@contoso.com", "", false}, // Kelvin sign lower-cases to "k"
+		{"ana@contoso.com.", "", false},
+		{strings.Repeat("a", 65) + "@contoso.com", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := NormalizeAddress(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("NormalizeAddress(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
 	}
 }

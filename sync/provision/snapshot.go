@@ -1,4 +1,4 @@
-package sync
+package provision
 
 import (
 	"cmp"
@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -15,6 +15,7 @@ import (
 	"procsync/internal/safetext"
 	"procsync/sync/graph"
 	"procsync/sync/procore"
+	"procsync/sync/roster"
 )
 
 // Sources are the two services a snapshot reads.
@@ -97,16 +98,12 @@ type SnapshotProgress struct {
 // plan, the TUI, `history` and the report, and an escape sequence in a
 // display name (OSC 52 writes the clipboard, OSC 8 hides a link) must
 // never reach an operator's terminal.
-func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snapshot, error) {
+func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*roster.Snapshot, error) {
 	if src.Graph == nil || src.Procore == nil {
 		return nil, errors.New("snapshot: both a Graph and a Procore client are required")
 	}
 	if len(opts.NamePrefixes)+len(opts.SKUs)+len(opts.GroupIDs) == 0 {
 		return nil, errors.New("snapshot: no license groups configured (set groups.name_prefixes, groups.skus or groups.ids)")
-	}
-	conc := opts.Concurrency
-	if conc <= 0 {
-		conc = DefaultGroupConcurrency
 	}
 	now := opts.Now
 	if now == nil {
@@ -114,75 +111,104 @@ func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snap
 	}
 	// The snapshot is as old as its first read.
 	takenAt := now()
-	var pmu stdsync.Mutex
-	progress := func(p SnapshotProgress) {
-		if opts.Progress == nil {
-			return
-		}
-		pmu.Lock()
-		defer pmu.Unlock()
-		opts.Progress(p)
-	}
-
-	g, gctx := errgroup.WithContext(ctx)
-	if opts.Sequential {
-		conc = 1
-		g.SetLimit(1)
-	}
-	var users []procore.User
-	readProcore := func() error {
-		var err error
-		users, err = src.Procore.Users(gctx, func(read, total int) {
-			progress(SnapshotProgress{Kind: ProgressProcore, Read: read, Total: total})
-		})
-		return err
-	}
-	var (
-		groups  []graph.MatchedGroup
-		members [][]graph.User
-	)
-	readGraph := func() error {
-		var err error
-		groups, err = resolveGroups(gctx, src.Graph, opts)
-		if err != nil {
-			return err
-		}
-		progress(SnapshotProgress{Kind: ProgressGroups, Groups: len(groups)})
-		members = make([][]graph.User, len(groups))
-		mg, mctx := errgroup.WithContext(gctx)
-		mg.SetLimit(conc)
-		for i, grp := range groups {
-			mg.Go(func() error {
-				name := safetext.Line(grp.DisplayName)
-				ms, err := src.Graph.Members(mctx, grp.Group, opts.Nested, func(read, total int) {
-					progress(SnapshotProgress{Kind: ProgressMembers, Group: name, Read: read, Total: total})
-				})
-				members[i] = ms
-				return err
-			})
-		}
-		return mg.Wait()
-	}
-	// Graph first: with Sequential the limit of 1 runs them in this order.
-	g.Go(readGraph)
-	g.Go(readProcore)
-	if err := g.Wait(); err != nil {
+	r := &snapshotReads{src: src, opts: opts}
+	if err := r.run(ctx); err != nil {
 		// The clients' errors already say which read failed and how, in
 		// the words the operator needs; a prefix would only bury that.
 		return nil, err
 	}
+	return r.snapshot(takenAt), nil
+}
 
-	snap := &Snapshot{TakenAt: takenAt}
-	byID := map[string]*Member{}
+// snapshotReads is one snapshot's concurrent reads and what they returned.
+type snapshotReads struct {
+	src  Sources
+	opts SnapshotOptions
+
+	pmu sync.Mutex // serialises opts.Progress
+
+	groups  []graph.MatchedGroup
+	members [][]graph.User // per group
+	users   []procore.User
+}
+
+// progress reports p, one call at a time: the reads run concurrently and
+// the callback need not be safe for that.
+func (r *snapshotReads) progress(p SnapshotProgress) {
+	if r.opts.Progress == nil {
+		return
+	}
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	r.opts.Progress(p)
+}
+
+// run reads Graph (the groups, then their members) and the Procore
+// directory at the same time, unless opts.Sequential.
+func (r *snapshotReads) run(ctx context.Context) error {
+	conc := r.opts.Concurrency
+	if conc <= 0 {
+		conc = DefaultGroupConcurrency
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	if r.opts.Sequential {
+		conc = 1
+		g.SetLimit(1)
+	}
+	// Graph first: with Sequential the limit of 1 runs them in this order.
+	g.Go(func() error { return r.readGraph(gctx, conc) })
+	g.Go(func() error { return r.readProcore(gctx) })
+	return g.Wait()
+}
+
+func (r *snapshotReads) readProcore(ctx context.Context) error {
+	var err error
+	r.users, err = r.src.Procore.Users(ctx, func(read, total int) {
+		r.progress(SnapshotProgress{Kind: ProgressProcore, Read: read, Total: total})
+	})
+	return err
+}
+
+// readGraph resolves the license groups and reads their members, conc
+// groups at a time.
+func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
+	groups, err := resolveGroups(ctx, r.src.Graph, r.opts)
+	if err != nil {
+		return err
+	}
+	r.groups = groups
+	r.progress(SnapshotProgress{Kind: ProgressGroups, Groups: len(groups)})
+	r.members = make([][]graph.User, len(groups))
+	mg, mctx := errgroup.WithContext(ctx)
+	mg.SetLimit(conc)
 	for i, grp := range groups {
+		mg.Go(func() error {
+			name := safetext.Line(grp.DisplayName)
+			ms, err := r.src.Graph.Members(mctx, grp.Group, r.opts.Nested, func(read, total int) {
+				r.progress(SnapshotProgress{Kind: ProgressMembers, Group: name, Read: read, Total: total})
+			})
+			r.members[i] = ms
+			return err
+		})
+	}
+	return mg.Wait()
+}
+
+// snapshot converts what was read into procsync's terms: each person once
+// with every license group they came from, everything sorted so that the
+// snapshot does not depend on the services' order.
+func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
+	snap := &roster.Snapshot{TakenAt: takenAt}
+	byID := map[string]*roster.Member{}
+	for i, grp := range r.groups {
 		name := safetext.Line(grp.DisplayName)
-		snap.Groups = append(snap.Groups, Group{
+		snap.Groups = append(snap.Groups, roster.Group{
 			ID:          safetext.Line(grp.ID),
 			DisplayName: name,
 			MatchedBy:   safetext.Line(grp.MatchedBy),
-			MemberCount: len(members[i]),
+			MemberCount: len(r.members[i]),
 		})
-		for _, u := range members[i] {
+		for _, u := range r.members[i] {
 			m := byID[u.ID]
 			if m == nil {
 				m = memberFromGraph(u)
@@ -193,21 +219,21 @@ func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*Snap
 			}
 		}
 	}
-	slices.SortFunc(snap.Groups, func(a, b Group) int {
+	slices.SortFunc(snap.Groups, func(a, b roster.Group) int {
 		return cmp.Or(strings.Compare(a.DisplayName, b.DisplayName), strings.Compare(a.ID, b.ID))
 	})
-	snap.Members = make([]Member, 0, len(byID))
+	snap.Members = make([]roster.Member, 0, len(byID))
 	for _, m := range byID {
 		slices.Sort(m.Groups)
 		snap.Members = append(snap.Members, *m)
 	}
-	slices.SortFunc(snap.Members, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
-	snap.Users = make([]ProcoreUser, len(users))
-	for i, u := range users {
+	slices.SortFunc(snap.Members, func(a, b roster.Member) int { return strings.Compare(a.ID, b.ID) })
+	snap.Users = make([]roster.ProcoreUser, len(r.users))
+	for i, u := range r.users {
 		snap.Users[i] = userFromProcore(u)
 	}
-	slices.SortFunc(snap.Users, func(a, b ProcoreUser) int { return cmp.Compare(a.ID, b.ID) })
-	return snap, nil
+	slices.SortFunc(snap.Users, func(a, b roster.ProcoreUser) int { return cmp.Compare(a.ID, b.ID) })
+	return snap
 }
 
 // ResolveGroups returns the license groups that opts' NamePrefixes, SKUs and
@@ -276,7 +302,7 @@ func describeSelection(opts SnapshotOptions) string {
 
 // memberFromGraph copies a Graph user into the snapshot, sanitising every
 // string (see TakeSnapshot).
-func memberFromGraph(u graph.User) *Member {
+func memberFromGraph(u graph.User) *roster.Member {
 	proxies := make([]string, len(u.ProxyAddresses))
 	for i, a := range u.ProxyAddresses {
 		proxies[i] = safetext.Line(a)
@@ -284,7 +310,7 @@ func memberFromGraph(u graph.User) *Member {
 	if u.ProxyAddresses == nil {
 		proxies = nil
 	}
-	return &Member{
+	return &roster.Member{
 		ID:                safetext.Line(u.ID),
 		GivenName:         safetext.Line(u.GivenName),
 		Surname:           safetext.Line(u.Surname),
@@ -299,8 +325,8 @@ func memberFromGraph(u graph.User) *Member {
 
 // userFromProcore copies a Procore user into the snapshot, sanitising
 // every string (see TakeSnapshot).
-func userFromProcore(u procore.User) ProcoreUser {
-	p := ProcoreUser{
+func userFromProcore(u procore.User) roster.ProcoreUser {
+	p := roster.ProcoreUser{
 		ID:         u.ID,
 		FirstName:  safetext.Line(u.FirstName),
 		LastName:   safetext.Line(u.LastName),
@@ -312,7 +338,7 @@ func userFromProcore(u procore.User) ProcoreUser {
 		OriginID:   safetext.Line(string(u.OriginID)),
 	}
 	if u.Vendor != nil {
-		p.Vendor = &Vendor{ID: u.Vendor.ID, Name: safetext.Line(u.Vendor.Name)}
+		p.Vendor = &roster.Vendor{ID: u.Vendor.ID, Name: safetext.Line(u.Vendor.Name)}
 	}
 	if u.CreatedAt != nil {
 		p.CreatedAt = *u.CreatedAt

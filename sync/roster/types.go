@@ -1,8 +1,4 @@
-// Package sync is procsync's domain: the people on both sides (Member,
-// ProcoreUser), the Snapshot of both directories, the Plan that Diff computes
-// from it, and Apply, which carries an approved plan out. It knows no screen:
-// the TUI and the headless run are two faces over these same calls.
-package sync
+package roster
 
 import "time"
 

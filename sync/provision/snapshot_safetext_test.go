@@ -1,4 +1,4 @@
-package sync_test
+package provision_test
 
 import (
 	"context"
@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	psync "procsync/sync"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 )
 
@@ -52,10 +53,10 @@ func TestSnapshotSanitisesDirectoryText(t *testing.T) {
 	ten.RecountSKUs()
 	srv := startSnapSim(t, sim.Options{Tenant: ten})
 
-	var progress []psync.SnapshotProgress
-	snap, err := psync.TakeSnapshot(context.Background(), simSources(t, srv.URL), psync.SnapshotOptions{
+	var progress []provision.SnapshotProgress
+	snap, err := provision.TakeSnapshot(context.Background(), simSources(t, srv.URL), provision.SnapshotOptions{
 		NamePrefixes: []string{"License – Microsoft"},
-		Progress:     func(p psync.SnapshotProgress) { progress = append(progress, p) },
+		Progress:     func(p provision.SnapshotProgress) { progress = append(progress, p) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func TestSnapshotSanitisesDirectoryText(t *testing.T) {
 	if len(snap.Members) != 1 || len(snap.Users) != 2 {
 		t.Fatalf("snapshot has %d members and %d Procore users, want 1 and 2", len(snap.Members), len(snap.Users))
 	}
-	plan := psync.Diff(snap, psync.Rules{UpdateNames: true, Offboard: "report", Reactivate: true, EmailAttribute: "mail"})
+	plan := roster.Diff(snap, roster.Rules{UpdateNames: true, Offboard: "report", Reactivate: true, EmailAttribute: "mail"})
 	for what, v := range map[string]any{"snapshot members": snap.Members, "snapshot users": snap.Users,
 		"snapshot groups": snap.Groups, "plan": plan.Actions, "progress": progress} {
 		s := fmt.Sprintf("%+v", v)

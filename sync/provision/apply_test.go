@@ -1,4 +1,4 @@
-package sync_test
+package provision_test
 
 import (
 	"context"
@@ -11,9 +11,10 @@ import (
 
 	"golang.org/x/oauth2/clientcredentials"
 
-	psync "procsync/sync"
 	"procsync/sync/internal/httpx"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 	"procsync/sync/store"
 )
@@ -37,16 +38,16 @@ func applySim(t testing.TB, opts sim.Options) (*sim.Server, *procore.Client) {
 }
 
 // createPlan is a plan of n approved creates of new people.
-func createPlan(n int) *psync.Plan {
-	p := &psync.Plan{Counts: psync.Counts{}}
+func createPlan(n int) *roster.Plan {
+	p := &roster.Plan{Counts: roster.Counts{}}
 	for i := range n {
-		m := &psync.Member{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), GivenName: "New", Surname: fmt.Sprintf("Person%04d", i)}
-		p.Actions = append(p.Actions, psync.Action{
-			Kind: psync.KindCreate, Address: fmt.Sprintf("new.person%04d@contoso.com", i), Member: m,
+		m := &roster.Member{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), GivenName: "New", Surname: fmt.Sprintf("Person%04d", i)}
+		p.Actions = append(p.Actions, roster.Action{
+			Kind: roster.KindCreate, Address: fmt.Sprintf("new.person%04d@contoso.com", i), Member: m,
 			FirstName: m.GivenName, LastName: m.Surname, Reason: "in a license group, not in Procore", Approved: true,
 		})
 	}
-	p.Counts[psync.KindCreate] = n
+	p.Counts[roster.KindCreate] = n
 	return p
 }
 
@@ -66,7 +67,7 @@ func openJournal(t testing.TB, dir string) (*store.Store, int64) {
 
 // checkOnce asserts that every planned person exists exactly once in the
 // simulator, with origin_id set to the Entra id.
-func checkOnce(t *testing.T, s *sim.Sim, plan *psync.Plan) map[string]int64 {
+func checkOnce(t *testing.T, s *sim.Sim, plan *roster.Plan) map[string]int64 {
 	t.Helper()
 	byEmail := map[string][]sim.ProcoreUser{}
 	for _, u := range s.ProcoreUsers() {
@@ -102,14 +103,14 @@ func checkJournal(t *testing.T, st *store.Store, ids map[string]int64) {
 			t.Fatal(err)
 		}
 		for _, a := range d.Actions {
-			if a.Kind == psync.KindProjectAdd {
+			if a.Kind == roster.KindProjectAdd {
 				// Memberships are checked by checkMemberships.
 				continue
 			}
 			switch a.Status {
 			case store.StatusPending:
 				t.Errorf("run %d: %s still pending", r.ID, a.Address)
-			case psync.StatusDone:
+			case roster.StatusDone:
 				done[a.Address]++
 				if a.ProcoreID != ids[a.Address] {
 					t.Errorf("run %d: %s done as Procore user %d, Procore holds %d", r.ID, a.Address, a.ProcoreID, ids[a.Address])
@@ -139,10 +140,10 @@ func TestApplyCreates1200InTwoSyncRequests(t *testing.T) {
 	st, run := openJournal(t, t.TempDir())
 	plan := createPlan(1200)
 	var events int
-	res, err := psync.Apply(context.Background(), plan, psync.ApplyOptions{
+	res, err := provision.Apply(context.Background(), plan, provision.ApplyOptions{
 		Procore: pc, Journal: st.Journal(run), IsEmployee: true,
 		ProjectIDs: []int64{sim.ProjectOHare}, PermissionTemplateID: sim.TemplateStandard,
-		Progress: func(ev psync.ApplyEvent) {
+		Progress: func(ev provision.ApplyEvent) {
 			events++
 			if ev.Total != 1200 || ev.Done != events {
 				t.Fatalf("event %d: done %d of %d", events, ev.Done, ev.Total)
@@ -155,7 +156,7 @@ func TestApplyCreates1200InTwoSyncRequests(t *testing.T) {
 	if n := syncRequests(srv.Sim); n != 2 {
 		t.Errorf("%d sync requests, want 2", n)
 	}
-	if c := res.Counts(); c[psync.StatusDone] != 1200 || events != 1200 {
+	if c := res.Counts(); c[roster.StatusDone] != 1200 || events != 1200 {
 		t.Errorf("counts %v, %d events", c, events)
 	}
 	ids := checkOnce(t, srv.Sim, plan)
@@ -192,16 +193,16 @@ func TestApplyUnderWriteFaults(t *testing.T) {
 			srv.Sim.SetFaults("procore", sim.Faults{Rate: 0.4, Kinds: tc.kinds, WritesOnly: true, RetryAfter: 0, Seed: 7})
 			st, run := openJournal(t, t.TempDir())
 			plan := createPlan(150)
-			res, err := psync.Apply(context.Background(), plan, psync.ApplyOptions{Procore: pc, Journal: st.Journal(run), BatchSize: tc.batch})
+			res, err := provision.Apply(context.Background(), plan, provision.ApplyOptions{Procore: pc, Journal: st.Journal(run), BatchSize: tc.batch})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Fallback != tc.forbid {
 				t.Errorf("fallback = %v", res.Fallback)
 			}
-			if c := res.Counts(); c[psync.StatusDone] != len(plan.Actions) {
+			if c := res.Counts(); c[roster.StatusDone] != len(plan.Actions) {
 				for _, r := range res.Results {
-					if r.Status != psync.StatusDone {
+					if r.Status != roster.StatusDone {
 						t.Log(r.Error)
 						break
 					}
@@ -230,9 +231,9 @@ func TestApplyCancelThenRerun(t *testing.T) {
 	st, run := openJournal(t, dir)
 	plan := createPlan(300)
 	ctx, cancel := context.WithCancel(context.Background())
-	res, err := psync.Apply(ctx, plan, psync.ApplyOptions{
+	res, err := provision.Apply(ctx, plan, provision.ApplyOptions{
 		Procore: pc, Journal: st.Journal(run), BatchSize: 100,
-		Progress: func(ev psync.ApplyEvent) {
+		Progress: func(ev provision.ApplyEvent) {
 			if ev.Done == 100 {
 				cancel() // after the first batch
 			}
@@ -242,7 +243,7 @@ func TestApplyCancelThenRerun(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	c := res.Counts()
-	if c[psync.StatusDone] != 100 || c[psync.StatusSkipped] != 200 {
+	if c[roster.StatusDone] != 100 || c[roster.StatusSkipped] != 200 {
 		t.Fatalf("counts after cancel %v", c)
 	}
 	if n := syncRequests(srv.Sim); n != 1 {
@@ -253,7 +254,7 @@ func TestApplyCancelThenRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, a := range d.Actions {
-		if a.Status != psync.StatusDone && !(a.Status == psync.StatusSkipped && a.Error == psync.ErrCancelledText) {
+		if a.Status != roster.StatusDone && !(a.Status == roster.StatusSkipped && a.Error == provision.ErrCancelledText) {
 			t.Fatalf("%s: status %s (%q) after cancel", a.Address, a.Status, a.Error)
 		}
 	}
@@ -267,7 +268,7 @@ func TestApplyCancelThenRerun(t *testing.T) {
 	for i := range plan.Actions {
 		plan.Actions[i].Approved = true
 	}
-	if _, err := psync.Apply(context.Background(), plan, psync.ApplyOptions{Procore: pc, Journal: st.Journal(run2), BatchSize: 100}); err != nil {
+	if _, err := provision.Apply(context.Background(), plan, provision.ApplyOptions{Procore: pc, Journal: st.Journal(run2), BatchSize: 100}); err != nil {
 		t.Fatal(err)
 	}
 	ids := checkOnce(t, srv.Sim, plan)
@@ -282,22 +283,22 @@ func TestReconcile(t *testing.T) {
 	st, run := openJournal(t, t.TempDir())
 	plan := createPlan(4)
 	// The first two reached Procore before the "crash", the last two not.
-	if _, err := psync.Apply(context.Background(), &psync.Plan{Actions: plan.Actions[:2]}, psync.ApplyOptions{Procore: pc}); err != nil {
+	if _, err := provision.Apply(context.Background(), &roster.Plan{Actions: plan.Actions[:2]}, provision.ApplyOptions{Procore: pc}); err != nil {
 		t.Fatal(err)
 	}
 	j := st.Journal(run)
-	var intents []psync.Intent
+	var intents []roster.Intent
 	for i := range plan.Actions {
-		intents = append(intents, psync.IntentOf(&plan.Actions[i], ""))
+		intents = append(intents, roster.IntentOf(&plan.Actions[i], ""))
 	}
 	if _, err := j.RecordIntents(context.Background(), intents); err != nil {
 		t.Fatal(err)
 	}
-	res, err := psync.Reconcile(context.Background(), st.Journal(0), pc, psync.ReconcileOptions{})
+	res, err := provision.Reconcile(context.Background(), st.Journal(0), pc, provision.ReconcileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []psync.Status{psync.StatusDone, psync.StatusDone, psync.StatusFailed, psync.StatusFailed}
+	want := []roster.Status{roster.StatusDone, roster.StatusDone, roster.StatusFailed, roster.StatusFailed}
 	if len(res.Resolved) != 4 {
 		t.Fatalf("resolved %d", len(res.Resolved))
 	}
@@ -323,22 +324,22 @@ func TestReconcile(t *testing.T) {
 func TestIntentOf(t *testing.T) {
 	tests := []struct {
 		name string
-		a    psync.Action
-		want psync.Intent
+		a    roster.Action
+		want roster.Intent
 	}{
-		{"create", psync.Action{Kind: psync.KindCreate, Address: "ana@contoso.com", FirstName: "Ana", LastName: "Diaz", Reason: "new",
-			Member: &psync.Member{ID: "e-1"}},
-			psync.Intent{Kind: psync.KindCreate, Address: "ana@contoso.com", EntraID: "e-1", FirstName: "Ana", LastName: "Diaz", Reason: "new"}},
-		{"reactivate keeps the Procore id", psync.Action{Kind: psync.KindReactivate, Address: "li@contoso.com", FirstName: "Li", LastName: "Wei",
-			Member: &psync.Member{ID: "e-2"}, User: &psync.ProcoreUser{ID: 4410, FirstName: "Li", LastName: "W."}},
-			psync.Intent{Kind: psync.KindReactivate, Address: "li@contoso.com", EntraID: "e-2", FirstName: "Li", LastName: "Wei", ProcoreID: 4410}},
-		{"offboard takes the Procore names", psync.Action{Kind: psync.KindOffboard, Address: "old@contoso.com",
-			User: &psync.ProcoreUser{ID: 99, FirstName: "Old", LastName: "Timer"}},
-			psync.Intent{Kind: psync.KindOffboard, Address: "old@contoso.com", FirstName: "Old", LastName: "Timer", ProcoreID: 99}},
+		{"create", roster.Action{Kind: roster.KindCreate, Address: "ana@contoso.com", FirstName: "Ana", LastName: "Diaz", Reason: "new",
+			Member: &roster.Member{ID: "e-1"}},
+			roster.Intent{Kind: roster.KindCreate, Address: "ana@contoso.com", EntraID: "e-1", FirstName: "Ana", LastName: "Diaz", Reason: "new"}},
+		{"reactivate keeps the Procore id", roster.Action{Kind: roster.KindReactivate, Address: "li@contoso.com", FirstName: "Li", LastName: "Wei",
+			Member: &roster.Member{ID: "e-2"}, User: &roster.ProcoreUser{ID: 4410, FirstName: "Li", LastName: "W."}},
+			roster.Intent{Kind: roster.KindReactivate, Address: "li@contoso.com", EntraID: "e-2", FirstName: "Li", LastName: "Wei", ProcoreID: 4410}},
+		{"offboard takes the Procore names", roster.Action{Kind: roster.KindOffboard, Address: "old@contoso.com",
+			User: &roster.ProcoreUser{ID: 99, FirstName: "Old", LastName: "Timer"}},
+			roster.Intent{Kind: roster.KindOffboard, Address: "old@contoso.com", FirstName: "Old", LastName: "Timer", ProcoreID: 99}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := psync.IntentOf(&tt.a, ""); got != tt.want {
+			if got := roster.IntentOf(&tt.a, ""); got != tt.want {
 				t.Errorf("IntentOf = %+v, want %+v", got, tt.want)
 			}
 		})

@@ -1,4 +1,4 @@
-package sync_test
+package provision_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,10 +18,11 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"procsync/auth"
-	psync "procsync/sync"
 	"procsync/sync/graph"
 	"procsync/sync/internal/httpx"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 )
 
@@ -78,7 +79,7 @@ var fastRetry = httpx.Options{WaitScale: 0.002, MaxRetries: 12, BaseDelay: 5 * t
 // a new token, as auth's sources can after a 401.
 type forceable struct {
 	cfg clientcredentials.Config
-	mu  gosync.Mutex
+	mu  sync.Mutex
 	tok *oauth2.Token
 	n   int    // tokens fetched
 	api string // the simulator's origin, the only one that gets the token
@@ -134,10 +135,10 @@ func simSignIn(base string) (g, p *forceable) {
 
 // simSources returns clients for the simulator at base whose 401s force a
 // token refresh.
-func simSources(t testing.TB, base string, popts ...procore.Option) psync.Sources {
+func simSources(t testing.TB, base string, popts ...procore.Option) provision.Sources {
 	t.Helper()
 	g, p := simSignIn(base)
-	return psync.Sources{
+	return provision.Sources{
 		Graph: graph.New(g.client(), base+"/graph", graph.WithRetry(fastRetry)),
 		Procore: procore.New(p.client(), base+"/procore", sim.CompanyID,
 			append([]procore.Option{procore.WithRetry(fastRetry)}, popts...)...),
@@ -177,7 +178,7 @@ func expectedMembers(ten *sim.Tenant, groups ...string) map[string][]string {
 	return want
 }
 
-func checkSnapshot(t *testing.T, snap *psync.Snapshot, want map[string][]string, procoreUsers int) {
+func checkSnapshot(t *testing.T, snap *roster.Snapshot, want map[string][]string, procoreUsers int) {
 	t.Helper()
 	got := map[string][]string{}
 	for _, m := range snap.Members {
@@ -213,10 +214,10 @@ func TestSnapshotComplete(t *testing.T) {
 	ten := snapTenant(4500, 500)
 	want := expectedMembers(ten, gE3, gE1, gF3)
 	srv := startSnapSim(t, sim.Options{Tenant: ten})
-	var events []psync.SnapshotProgress
-	snap, err := psync.TakeSnapshot(context.Background(), simSources(t, srv.URL), psync.SnapshotOptions{
+	var events []provision.SnapshotProgress
+	snap, err := provision.TakeSnapshot(context.Background(), simSources(t, srv.URL), provision.SnapshotOptions{
 		NamePrefixes: licensePrefixes,
-		Progress:     func(p psync.SnapshotProgress) { events = append(events, p) },
+		Progress:     func(p provision.SnapshotProgress) { events = append(events, p) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -274,8 +275,8 @@ func TestSnapshotComplete(t *testing.T) {
 	}
 
 	// The seed flow's order, one page at a time, reads the same world.
-	seq, err := psync.TakeSnapshot(context.Background(), simSources(t, srv.URL, procore.WithConcurrency(1)),
-		psync.SnapshotOptions{NamePrefixes: licensePrefixes, Sequential: true})
+	seq, err := provision.TakeSnapshot(context.Background(), simSources(t, srv.URL, procore.WithConcurrency(1)),
+		provision.SnapshotOptions{NamePrefixes: licensePrefixes, Sequential: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,11 +289,11 @@ func TestSnapshotComplete(t *testing.T) {
 	var sawGroups, sawProcoreTotal, sawMembersTotal bool
 	for _, e := range events {
 		switch e.Kind {
-		case psync.ProgressGroups:
+		case provision.ProgressGroups:
 			sawGroups = e.Groups == 3
-		case psync.ProgressMembers:
+		case provision.ProgressMembers:
 			sawMembersTotal = sawMembersTotal || (e.Group == gE3 && e.Read == 2500 && e.Total == 2500)
-		case psync.ProgressProcore:
+		case provision.ProgressProcore:
 			sawProcoreTotal = sawProcoreTotal || (e.Read == 5000 && e.Total == 5000)
 		}
 	}
@@ -306,7 +307,7 @@ func TestSnapshotBySKUAndNested(t *testing.T) {
 	ten := snapTenant(50, 5)
 	srv := startSnapSim(t, sim.Options{Tenant: ten})
 	src := simSources(t, srv.URL)
-	snap, err := psync.TakeSnapshot(context.Background(), src, psync.SnapshotOptions{SKUs: []string{"SPE_F1"}, Nested: true})
+	snap, err := provision.TakeSnapshot(context.Background(), src, provision.SnapshotOptions{SKUs: []string{"SPE_F1"}, Nested: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,11 +320,11 @@ func TestSnapshotBySKUAndNested(t *testing.T) {
 		t.Fatalf("groups = %+v", snap.Groups)
 	}
 
-	_, err = psync.TakeSnapshot(context.Background(), src, psync.SnapshotOptions{SKUs: []string{"SPE_E5", "SPE_E3"}})
+	_, err = provision.TakeSnapshot(context.Background(), src, provision.SnapshotOptions{SKUs: []string{"SPE_E5", "SPE_E3"}})
 	if err == nil || !strings.Contains(err.Error(), "SPE_E5") || !strings.Contains(err.Error(), "STANDARDPACK") {
 		t.Fatalf("unknown SKU: err = %v, want one naming SPE_E5 and the tenant's SKUs", err)
 	}
-	_, err = psync.TakeSnapshot(context.Background(), src, psync.SnapshotOptions{NamePrefixes: []string{"Nope"}})
+	_, err = provision.TakeSnapshot(context.Background(), src, provision.SnapshotOptions{NamePrefixes: []string{"Nope"}})
 	if err == nil || !strings.Contains(err.Error(), `no license groups match name prefixes ["Nope"]`) {
 		t.Fatalf("no groups: err = %v", err)
 	}
@@ -331,7 +332,7 @@ func TestSnapshotBySKUAndNested(t *testing.T) {
 
 func TestSnapshotUnderFaults(t *testing.T) {
 	clean := startSnapSim(t, sim.Options{Tenant: snapTenant(4500, 500)})
-	want, err := psync.TakeSnapshot(context.Background(), simSources(t, clean.URL), psync.SnapshotOptions{NamePrefixes: licensePrefixes})
+	want, err := provision.TakeSnapshot(context.Background(), simSources(t, clean.URL), provision.SnapshotOptions{NamePrefixes: licensePrefixes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +341,7 @@ func TestSnapshotUnderFaults(t *testing.T) {
 		srv.Sim.SetFaults(svc, sim.Faults{Rate: 0.3, RetryAfter: 1, Seed: 7,
 			Kinds: []sim.FaultKind{sim.FaultThrottle, sim.FaultUnavailable, sim.FaultDrop, sim.FaultMalformed}})
 	}
-	got, err := psync.TakeSnapshot(context.Background(), simSources(t, srv.URL), psync.SnapshotOptions{NamePrefixes: licensePrefixes})
+	got, err := provision.TakeSnapshot(context.Background(), simSources(t, srv.URL), provision.SnapshotOptions{NamePrefixes: licensePrefixes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +362,7 @@ func TestSnapshotRefreshesExpiredTokens(t *testing.T) {
 	for _, svc := range []string{sim.ServiceGraph, sim.ServiceProcore} {
 		srv.Sim.SetFaults(svc, sim.Faults{Rate: 1, Kinds: []sim.FaultKind{sim.FaultExpireToken}, Max: 1})
 	}
-	snap, err := psync.TakeSnapshot(context.Background(), simSources(t, srv.URL), psync.SnapshotOptions{NamePrefixes: licensePrefixes})
+	snap, err := provision.TakeSnapshot(context.Background(), simSources(t, srv.URL), provision.SnapshotOptions{NamePrefixes: licensePrefixes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +407,7 @@ func TestSnapshotFailsAsAWhole(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := httptest.NewServer(failPage(sim.New(sim.Options{Tenant: snapTenant(4500, 500)}), "3", tc.status))
 			defer hs.Close()
-			snap, err := psync.TakeSnapshot(context.Background(), simSources(t, hs.URL), psync.SnapshotOptions{NamePrefixes: licensePrefixes})
+			snap, err := provision.TakeSnapshot(context.Background(), simSources(t, hs.URL), provision.SnapshotOptions{NamePrefixes: licensePrefixes})
 			if snap != nil {
 				t.Fatalf("got a snapshot with %d users despite a failed page", len(snap.Users))
 			}
@@ -421,7 +422,7 @@ func TestSnapshotGraphErrorAsOperatorSeesIt(t *testing.T) {
 	srv := startSnapSim(t, sim.Options{Tenant: snapTenant(10, 0)})
 	e1 := srv.Sim.Tenant().GroupByName(gE1).ID
 	srv.Sim.FailAlways(sim.ServiceGraph, e1+"/members", http.StatusForbidden)
-	snap, err := psync.TakeSnapshot(context.Background(), simSources(t, srv.URL), psync.SnapshotOptions{NamePrefixes: licensePrefixes})
+	snap, err := provision.TakeSnapshot(context.Background(), simSources(t, srv.URL), provision.SnapshotOptions{NamePrefixes: licensePrefixes})
 	if snap != nil || err == nil {
 		t.Fatalf("snapshot %v, err %v; want an error only", snap, err)
 	}
@@ -439,7 +440,7 @@ func TestSnapshotSpikeLimitNo429(t *testing.T) {
 	// 20,000 users at 500 a page: 40 pages against 30 requests per 10 s.
 	ten := snapTenant(19900, 100)
 	srv := startSnapSim(t, sim.Options{Tenant: ten, ProcoreSpikeLimit: 30, ProcoreMaxPerPage: 500})
-	snap, err := psync.TakeSnapshot(context.Background(), simSources(t, srv.URL), psync.SnapshotOptions{NamePrefixes: licensePrefixes})
+	snap, err := provision.TakeSnapshot(context.Background(), simSources(t, srv.URL), provision.SnapshotOptions{NamePrefixes: licensePrefixes})
 	if err != nil {
 		t.Fatal(err)
 	}

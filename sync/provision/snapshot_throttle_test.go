@@ -1,17 +1,17 @@
-package sync_test
+package provision_test
 
 import (
 	"context"
 	"net/http"
 	"reflect"
 	"strconv"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
-	psync "procsync/sync"
 	"procsync/sync/graph"
 	"procsync/sync/internal/httpx"
+	"procsync/sync/provision"
 	"procsync/sync/sim"
 )
 
@@ -21,7 +21,7 @@ import (
 // exactly as long on the simulator's clock as the client waited, whatever
 // the machine's speed, and Graph's 10-second windows pass at once.
 type budgetClock struct {
-	mu gosync.Mutex
+	mu sync.Mutex
 	t  time.Time
 }
 
@@ -40,7 +40,7 @@ func (c *budgetClock) sleep(ctx context.Context, d time.Duration) error {
 
 func TestSnapshotUnderGraphBudget(t *testing.T) {
 	clean := startSnapSim(t, sim.Options{Tenant: snapTenant(300, 20)})
-	want, err := psync.TakeSnapshot(context.Background(), simSources(t, clean.URL), psync.SnapshotOptions{NamePrefixes: licensePrefixes})
+	want, err := provision.TakeSnapshot(context.Background(), simSources(t, clean.URL), provision.SnapshotOptions{NamePrefixes: licensePrefixes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestSnapshotUnderGraphBudget(t *testing.T) {
 	g, _ := simSignIn(srv.URL)
 	src.Graph = graph.New(g.client(), srv.URL+"/graph",
 		graph.WithRetry(httpx.Options{WaitScale: 1, MaxRetries: 20, Sleep: clk.sleep}))
-	got, err := psync.TakeSnapshot(context.Background(), src, psync.SnapshotOptions{NamePrefixes: licensePrefixes})
+	got, err := provision.TakeSnapshot(context.Background(), src, provision.SnapshotOptions{NamePrefixes: licensePrefixes})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sync_test
+package provision_test
 
 import (
 	"context"
@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	psync "procsync/sync"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 )
 
@@ -31,16 +32,16 @@ func TestApplyFallbackUsesProcoreContract(t *testing.T) {
 	if len(inactive) == 0 || len(active) < 2 {
 		t.Fatalf("the tenant has %d inactive and %d active users", len(inactive), len(active))
 	}
-	user := func(u sim.ProcoreUser) *psync.ProcoreUser {
-		return &psync.ProcoreUser{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, IsActive: u.IsActive}
+	user := func(u sim.ProcoreUser) *roster.ProcoreUser {
+		return &roster.ProcoreUser{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, IsActive: u.IsActive}
 	}
 	re, up, off := inactive[0], active[0], active[1]
-	plan := &psync.Plan{Rules: psync.Rules{Reactivate: true, UpdateNames: true, Offboard: psync.OffboardDeactivate}, Actions: []psync.Action{
-		{Kind: psync.KindReactivate, Address: strings.ToLower(re.Email), User: user(re), FirstName: re.FirstName, LastName: re.LastName, Approved: true},
-		{Kind: psync.KindUpdate, Address: strings.ToLower(up.Email), User: user(up), FirstName: "Renamed", LastName: up.LastName, Approved: true},
-		{Kind: psync.KindOffboard, Address: strings.ToLower(off.Email), User: user(off), Approved: true},
+	plan := &roster.Plan{Rules: roster.Rules{Reactivate: true, UpdateNames: true, Offboard: roster.OffboardDeactivate}, Actions: []roster.Action{
+		{Kind: roster.KindReactivate, Address: strings.ToLower(re.Email), User: user(re), FirstName: re.FirstName, LastName: re.LastName, Approved: true},
+		{Kind: roster.KindUpdate, Address: strings.ToLower(up.Email), User: user(up), FirstName: "Renamed", LastName: up.LastName, Approved: true},
+		{Kind: roster.KindOffboard, Address: strings.ToLower(off.Email), User: user(off), Approved: true},
 	}}
-	res, err := psync.Apply(context.Background(), plan, psync.ApplyOptions{Procore: pc})
+	res, err := provision.Apply(context.Background(), plan, provision.ApplyOptions{Procore: pc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestApplyFallbackUsesProcoreContract(t *testing.T) {
 		t.Fatal("the sync endpoint's 403 did not switch to the fallback")
 	}
 	for _, r := range res.Results {
-		if r.Status != psync.StatusDone {
+		if r.Status != roster.StatusDone {
 			t.Errorf("action %d: %s %s", r.Index, r.Status, r.Error)
 		}
 	}

@@ -1,4 +1,4 @@
-package sync_test
+package provision_test
 
 import (
 	"context"
@@ -15,8 +15,9 @@ import (
 
 	"golang.org/x/oauth2/clientcredentials"
 
-	psync "procsync/sync"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 	"procsync/sync/store"
 )
@@ -46,7 +47,7 @@ func TestApplyCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = psync.Apply(context.Background(), createPlan(crashUsers), psync.ApplyOptions{Procore: pc, Journal: st.Journal(run), BatchSize: crashBatch})
+	_, err = provision.Apply(context.Background(), createPlan(crashUsers), provision.ApplyOptions{Procore: pc, Journal: st.Journal(run), BatchSize: crashBatch})
 	t.Fatalf("the child finished (%v) before it was killed", err)
 }
 
@@ -126,7 +127,7 @@ func crashTrial(t *testing.T, skip int, lands bool) {
 	if _, err := st.MarkInterrupted(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := psync.Reconcile(ctx, st.Journal(0), pc, psync.ReconcileOptions{})
+	rec, err := provision.Reconcile(ctx, st.Journal(0), pc, provision.ReconcileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func crashTrial(t *testing.T, skip int, lands bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := psync.Apply(ctx, plan, psync.ApplyOptions{Procore: pc, Journal: st.Journal(run)}); err != nil {
+	if _, err := provision.Apply(ctx, plan, provision.ApplyOptions{Procore: pc, Journal: st.Journal(run)}); err != nil {
 		t.Fatal(err)
 	}
 	ids := checkOnce(t, srv.Sim, plan)
@@ -192,13 +193,13 @@ func waitSyncRequests(t *testing.T, s *sim.Sim, n int) {
 // checkReconciled asserts that Reconcile resolved exactly the in-flight
 // users: done as the user Procore now holds when the request landed,
 // failed when it did not.
-func checkReconciled(t *testing.T, s *sim.Sim, rec *psync.ReconcileResult, inFlight []string, landed bool) {
+func checkReconciled(t *testing.T, s *sim.Sim, rec *provision.ReconcileResult, inFlight []string, landed bool) {
 	t.Helper()
 	byEmail := map[string]int64{}
 	for _, u := range s.ProcoreUsers() {
 		byEmail[strings.ToLower(u.Email)] = u.ID
 	}
-	got := map[string]psync.Reconciled{}
+	got := map[string]provision.Reconciled{}
 	for _, r := range rec.Resolved {
 		if _, dup := got[r.Address]; dup {
 			t.Errorf("%s resolved twice", r.Address)
@@ -211,9 +212,9 @@ func checkReconciled(t *testing.T, s *sim.Sim, rec *psync.ReconcileResult, inFli
 		switch {
 		case !ok:
 			t.Errorf("%s was in flight but Reconcile did not resolve it", a)
-		case landed && (r.Status != psync.StatusDone || r.ProcoreID != byEmail[a]):
+		case landed && (r.Status != roster.StatusDone || r.ProcoreID != byEmail[a]):
 			t.Errorf("%s landed: resolved %s as Procore user %d, want done as %d", a, r.Status, r.ProcoreID, byEmail[a])
-		case !landed && r.Status != psync.StatusFailed:
+		case !landed && r.Status != roster.StatusFailed:
 			t.Errorf("%s never landed: resolved %s, want failed", a, r.Status)
 		}
 	}

@@ -1,4 +1,4 @@
-package sync
+package roster
 
 import (
 	"strconv"
@@ -568,67 +568,3 @@ func TestFingerprint(t *testing.T) {
 }
 
 func slicesClone(s []string) []string { return append([]string(nil), s...) }
-
-func TestRulesValidate(t *testing.T) {
-	tests := []struct {
-		name string
-		r    Rules
-		err  string
-	}{
-		{"zero value", Rules{}, ""},
-		{"full", Rules{EmailAttribute: EmailAttributeUPN, Offboard: OffboardDeactivate, AllowedDomains: []string{"@contoso.com"}, Exclude: []string{"svc-*"}}, ""},
-		{"email attribute", Rules{EmailAttribute: "upn"}, `match.email_attribute "upn"`},
-		{"offboard", Rules{Offboard: "delete"}, `procore.offboard "delete"`},
-		{"domain", Rules{AllowedDomains: []string{"contoso"}}, `groups.allowed_domains "contoso"`},
-		{"blank domain", Rules{AllowedDomains: []string{" "}}, `groups.allowed_domains " "`},
-		{"pattern", Rules{Exclude: []string{"[a-"}}, `groups.exclude pattern "[a-"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.r.Validate()
-			if tt.err == "" {
-				if err != nil {
-					t.Fatalf("Validate: %v", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Fatalf("Validate = %v, want an error containing %q", err, tt.err)
-			}
-		})
-	}
-}
-
-func TestNormalizeAddress(t *testing.T) {
-	tests := []struct {
-		in   string
-		want string
-		ok   bool
-	}{
-		{"ana@contoso.com", "ana@contoso.com", true},
-		{"  Ana.Diaz@Contoso.COM\t", "ana.diaz@contoso.com", true},
-		{"o'neill+tag@sub.contoso.co.uk", "o'neill+tag@sub.contoso.co.uk", true},
-		{"", "", false},
-		{"   ", "", false},
-		{"ana", "", false},
-		{"@contoso.com", "", false},
-		{"ana@", "", false},
-		{"ana@contoso", "", false},
-		{"a@b@contoso.com", "", false},
-		{"ana diaz@contoso.com", "", false},
-		{".ana@contoso.com", "", false},
-		{"ana..d@contoso.com", "", false},
-		{"ana@-contoso.com", "", false},
-		{"ana@contoso..com", "", false},
-		{"zoë@contoso.com", "", false},
-		{"\u212Aim@contoso.com", "", false}, // Kelvin sign lower-cases to "k"
-		{"ana@contoso.com.", "", false},
-		{strings.Repeat("a", 65) + "@contoso.com", "", false},
-	}
-	for _, tt := range tests {
-		got, ok := NormalizeAddress(tt.in)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("NormalizeAddress(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}

@@ -1,21 +1,4 @@
-package sync
-
-import "context"
-
-// Journal is where Apply writes each approved action's intent before its
-// request is sent and its outcome after. It is defined here, in sync's own
-// terms, because the journal (sync/store) imports sync; store.Journal
-// implements it over the SQLite journal.
-type Journal interface {
-	// RecordIntents records intents for the current run in one transaction
-	// and returns their ids in the same order.
-	RecordIntents(ctx context.Context, intents []Intent) ([]int64, error)
-	// MarkPending turns planned intents into pending ones just before their
-	// request is sent: once it returns, a crash leaves them for Reconcile.
-	MarkPending(ctx context.Context, ids []int64) error
-	// RecordOutcomes records the outcomes of a batch in one transaction.
-	RecordOutcomes(ctx context.Context, outcomes []Outcome) error
-}
+package roster
 
 // KindProjectAdd is the journal-only kind of one project membership: a user
 // created by Apply being added to one configured project. It is never in a
@@ -23,25 +6,6 @@ type Journal interface {
 // the create's intents, so that a membership whose add failed or was
 // interrupted stays open in the journal until a later run adds it.
 const KindProjectAdd Kind = "project_add"
-
-// ReconcileJournal is the part of the journal Reconcile needs: the intents
-// an interrupted run left pending, the project memberships not added yet,
-// and ways to resolve them.
-type ReconcileJournal interface {
-	// Unfinished returns every pending intent from any run, oldest first.
-	Unfinished(ctx context.Context) ([]Intent, error)
-	// ResolvePending records the outcome of a pending intent found by
-	// reconciling it. It fails if the intent is no longer pending.
-	ResolvePending(ctx context.Context, o Outcome) error
-	// OpenProjectAdds returns the KindProjectAdd intents of any run that
-	// are planned, pending or failed, oldest first.
-	OpenProjectAdds(ctx context.Context) ([]Intent, error)
-	// MarkPending turns planned intents into pending ones.
-	MarkPending(ctx context.Context, ids []int64) error
-	// RecordOutcomes records outcomes in one transaction; an outcome may
-	// replace a failed one but never a done one.
-	RecordOutcomes(ctx context.Context, outcomes []Outcome) error
-}
 
 // Intent is one action as the journal records it.
 type Intent struct {

@@ -1,4 +1,4 @@
-package sync_test
+package provision_test
 
 import (
 	"context"
@@ -7,11 +7,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 
-	psync "procsync/sync"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 	"procsync/sync/store"
 )
@@ -26,7 +27,7 @@ type journalWitness struct {
 	st    *store.Store // second connection to the journal
 	runID int64
 
-	mu     gosync.Mutex
+	mu     sync.Mutex
 	checks map[string]int // checked requests per kind ("sync", "create", "bulk_add")
 	errs   []string
 }
@@ -112,7 +113,7 @@ func (w *journalWitness) pending() map[string]bool {
 			continue
 		}
 		k := strings.ToLower(a.Address)
-		if a.Kind == psync.KindProjectAdd {
+		if a.Kind == roster.KindProjectAdd {
 			k = fmt.Sprintf("%s %d", k, a.ProjectID)
 		}
 		out[k] = true
@@ -163,13 +164,13 @@ func witnessedApply(t *testing.T, n int, setup func(*sim.Sim)) *journalWitness {
 	if setup != nil {
 		setup(srv.Sim)
 	}
-	res, err := psync.Apply(context.Background(), createPlan(n), psync.ApplyOptions{
+	res, err := provision.Apply(context.Background(), createPlan(n), provision.ApplyOptions{
 		Procore: pc, Journal: st.Journal(runID), BatchSize: 20, ProjectIDs: []int64{sim.ProjectHQ},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := res.Counts(); c[psync.StatusDone] != n {
+	if c := res.Counts(); c[roster.StatusDone] != n {
 		t.Fatalf("apply: %v, want %d done", c, n)
 	}
 	return w

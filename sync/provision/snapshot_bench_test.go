@@ -1,4 +1,4 @@
-package sync_test
+package provision_test
 
 import (
 	"context"
@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	psync "procsync/sync"
 	"procsync/sync/procore"
+	"procsync/sync/provision"
 	"procsync/sync/sim"
 )
 
@@ -99,7 +99,7 @@ func BenchmarkSnapshot(b *testing.B) {
 			// includes first-use costs (connections, the simulator's
 			// indexes, heap growth) and -benchtime=1x measures steady
 			// state like longer runs do.
-			if _, err := psync.TakeSnapshot(context.Background(), src, psync.SnapshotOptions{
+			if _, err := provision.TakeSnapshot(context.Background(), src, provision.SnapshotOptions{
 				NamePrefixes: prefixes, Sequential: sequential,
 			}); err != nil {
 				b.Fatal(err)
@@ -110,7 +110,7 @@ func BenchmarkSnapshot(b *testing.B) {
 				b.StopTimer()
 				srv.Sim.ResetRequests()
 				b.StartTimer()
-				snap, err := psync.TakeSnapshot(context.Background(), src, psync.SnapshotOptions{
+				snap, err := provision.TakeSnapshot(context.Background(), src, provision.SnapshotOptions{
 					NamePrefixes: prefixes, Sequential: sequential,
 				})
 				if err != nil {

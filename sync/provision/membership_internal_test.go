@@ -1,4 +1,4 @@
-package sync
+package provision
 
 import (
 	"context"
@@ -7,12 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"procsync/sync/internal/httpx"
 	"procsync/sync/procore"
+	"procsync/sync/roster"
 )
 
 // TestAddMembershipsBulkAnswer holds addMemberships to the answer of
@@ -33,7 +34,7 @@ func TestAddMembershipsBulkAnswer(t *testing.T) {
 		"14": {"2": "success", "1": "failure"},
 	}
 	var (
-		mu             gosync.Mutex
+		mu             sync.Mutex
 		directoryReads []int64
 	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -69,15 +70,15 @@ func TestAddMembershipsBulkAnswer(t *testing.T) {
 
 	tests := []struct {
 		user, project int64
-		want          Status
+		want          roster.Status
 		errHas        string
 	}{
-		{10, 1, StatusDone, ""},
-		{11, 1, StatusFailed, `Procore answered "failure"`},
-		{12, 1, StatusDone, ""},
-		{13, 2, StatusFailed, "without an entry"},
-		{14, 2, StatusDone, ""},
-		{14, 1, StatusFailed, "permission template"},
+		{10, 1, roster.StatusDone, ""},
+		{11, 1, roster.StatusFailed, `Procore answered "failure"`},
+		{12, 1, roster.StatusDone, ""},
+		{13, 2, roster.StatusFailed, "without an entry"},
+		{14, 2, roster.StatusDone, ""},
+		{14, 1, roster.StatusFailed, "permission template"},
 	}
 	var ms []*MembershipResult
 	for _, tt := range tests {
@@ -89,10 +90,10 @@ func TestAddMembershipsBulkAnswer(t *testing.T) {
 		if m.Status != tt.want || !strings.Contains(m.Error, tt.errHas) {
 			t.Errorf("user %d project %d: %s %q, want %s %q", tt.user, tt.project, m.Status, m.Error, tt.want, tt.errHas)
 		}
-		if m.Status == StatusFailed && !strings.Contains(m.Error, fmt.Sprintf("to project %d", tt.project)) {
+		if m.Status == roster.StatusFailed && !strings.Contains(m.Error, fmt.Sprintf("to project %d", tt.project)) {
 			t.Errorf("user %d: the error %q does not name the project", tt.user, m.Error)
 		}
-		if m.Status == StatusFailed && m.RequestID != "req-bulk-1" {
+		if m.Status == roster.StatusFailed && m.RequestID != "req-bulk-1" {
 			t.Errorf("user %d project %d: request id %q, want the bulk add's", tt.user, tt.project, m.RequestID)
 		}
 	}

@@ -1,4 +1,4 @@
-package sync
+package provision
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"procsync/sync/procore"
+	"procsync/sync/roster"
 )
 
 // InterruptedText is the outcome error of an intent an interrupted run left
@@ -14,8 +15,8 @@ const InterruptedText = "interrupted; not applied — will be planned again"
 
 // Reconciled is one pending intent that Reconcile resolved.
 type Reconciled struct {
-	Intent
-	Status    Status
+	roster.Intent
+	Status    roster.Status
 	ProcoreID int64
 }
 
@@ -33,7 +34,7 @@ type ReconcileResult struct {
 func (r *ReconcileResult) MembershipsNotAdded() []MembershipResult {
 	var out []MembershipResult
 	for _, m := range r.Memberships {
-		if m.Status == StatusFailed {
+		if m.Status == roster.StatusFailed {
 			out = append(out, m)
 		}
 	}
@@ -53,7 +54,7 @@ type ReconcileOptions struct {
 func (r *ReconcileResult) Created() []int64 {
 	var ids []int64
 	for _, x := range r.Resolved {
-		if x.Kind == KindCreate && x.Status == StatusDone && x.ProcoreID != 0 {
+		if x.Kind == roster.KindCreate && x.Status == roster.StatusDone && x.ProcoreID != 0 {
 			ids = append(ids, x.ProcoreID)
 		}
 	}
@@ -79,9 +80,9 @@ func Reconcile(ctx context.Context, j ReconcileJournal, pc *procore.Client, opts
 		return res, fmt.Errorf("reconcile: %w", err)
 	}
 	// Pending memberships are settled with the other open ones below.
-	var pending []Intent
+	var pending []roster.Intent
 	for _, in := range all {
-		if in.Kind != KindProjectAdd {
+		if in.Kind != roster.KindProjectAdd {
 			pending = append(pending, in)
 		}
 	}
@@ -107,9 +108,9 @@ func Reconcile(ctx context.Context, j ReconcileJournal, pc *procore.Client, opts
 		dir = newDirectory(users)
 	}
 	for _, in := range pending {
-		o := Outcome{ID: in.ID, Status: StatusFailed, Error: InterruptedText}
+		o := roster.Outcome{ID: in.ID, Status: roster.StatusFailed, Error: InterruptedText}
 		if id, ok := dir.effect(in); ok {
-			o = Outcome{ID: in.ID, Status: StatusDone, ProcoreID: id}
+			o = roster.Outcome{ID: in.ID, Status: roster.StatusDone, ProcoreID: id}
 		}
 		if err := j.ResolvePending(ctx, o); err != nil {
 			return res, fmt.Errorf("reconcile %s %s: %w", in.Kind, in.Address, err)
@@ -124,7 +125,7 @@ func Reconcile(ctx context.Context, j ReconcileJournal, pc *procore.Client, opts
 
 // reconcileMemberships retries the open memberships and journals their
 // outcomes in one transaction.
-func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.Client, dir *directory, open []Intent, opts ReconcileOptions, res *ReconcileResult) error {
+func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.Client, dir *directory, open []roster.Intent, opts ReconcileOptions, res *ReconcileResult) error {
 	if len(open) == 0 {
 		return nil
 	}
@@ -138,13 +139,13 @@ func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.C
 		}
 		ms[i] = m
 		if m.UserID == 0 && dir != nil {
-			m.UserID, _ = dir.effect(Intent{Kind: KindCreate, Address: in.Address, EntraID: in.EntraID})
+			m.UserID, _ = dir.effect(roster.Intent{Kind: roster.KindCreate, Address: in.Address, EntraID: in.EntraID})
 		}
 		switch {
 		case !slices.Contains(opts.ProjectIDs, m.ProjectID):
-			m.Status, m.Error = StatusSkipped, fmt.Sprintf("not added: project %d is no longer in procore.project_ids", m.ProjectID)
+			m.Status, m.Error = roster.StatusSkipped, fmt.Sprintf("not added: project %d is no longer in procore.project_ids", m.ProjectID)
 		case m.UserID == 0:
-			m.Status, m.Error = StatusSkipped, "not added: the user was not created"
+			m.Status, m.Error = roster.StatusSkipped, "not added: the user was not created"
 		default:
 			send = append(send, m)
 			ids = append(ids, m.JournalID)
@@ -187,9 +188,9 @@ func newDirectory(users []procore.User) *directory {
 
 // effect reports whether the intent's change is in the directory, and the
 // Procore id of the user it concerns.
-func (d *directory) effect(in Intent) (int64, bool) {
+func (d *directory) effect(in roster.Intent) (int64, bool) {
 	switch in.Kind {
-	case KindCreate:
+	case roster.KindCreate:
 		// origin_id is what procsync writes on every create; an address
 		// match without it means somebody else created the person, and
 		// the next plan will see them in sync, not create them.
@@ -201,15 +202,15 @@ func (d *directory) effect(in Intent) (int64, bool) {
 		if u := d.byEmail[normAddr(in.Address)]; u != nil && string(u.OriginID) == in.EntraID {
 			return u.ID, true
 		}
-	case KindReactivate:
+	case roster.KindReactivate:
 		if u := d.byID[in.ProcoreID]; u != nil && u.IsActive {
 			return u.ID, true
 		}
-	case KindOffboard:
+	case roster.KindOffboard:
 		if u := d.byID[in.ProcoreID]; u != nil && !u.IsActive {
 			return u.ID, true
 		}
-	case KindUpdate:
+	case roster.KindUpdate:
 		if u := d.byID[in.ProcoreID]; u != nil && u.FirstName == in.FirstName && u.LastName == in.LastName {
 			return u.ID, true
 		}

@@ -1,4 +1,4 @@
-package sync
+package roster
 
 // Actionable reports whether actions of kind k change Procore when applied:
 // create, reactivate, update and offboard. The others (in_sync, excluded,

@@ -1,4 +1,4 @@
-package sync_test
+package provision_test
 
 import (
 	"context"
@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	psync "procsync/sync"
+	"procsync/sync/provision"
+	"procsync/sync/roster"
 	"procsync/sync/sim"
 	"procsync/sync/store"
 )
@@ -36,7 +37,7 @@ func projectAdds(t *testing.T, st *store.Store) []store.Action {
 			t.Fatal(err)
 		}
 		for _, a := range d.Actions {
-			if a.Kind == psync.KindProjectAdd {
+			if a.Kind == roster.KindProjectAdd {
 				out = append(out, a)
 			}
 		}
@@ -58,7 +59,7 @@ func checkMemberships(t *testing.T, s *sim.Sim, st *store.Store, ids map[string]
 	}
 	done := map[[2]int64]int{}
 	for _, a := range projectAdds(t, st) {
-		if a.Status != psync.StatusDone {
+		if a.Status != roster.StatusDone {
 			t.Errorf("journal: %s project %d is %s (%s)", a.Address, a.ProjectID, a.Status, a.Error)
 			continue
 		}
@@ -86,7 +87,7 @@ func TestMembershipRetriedUntilAdded(t *testing.T) {
 	plan := createPlan(3)
 	srv.Sim.FailAlways("procore", "bulk_add", http.StatusServiceUnavailable)
 
-	res, err := psync.Apply(context.Background(), plan, psync.ApplyOptions{
+	res, err := provision.Apply(context.Background(), plan, provision.ApplyOptions{
 		Procore: pc, Journal: st.Journal(run), ProjectIDs: projects, PermissionTemplateID: sim.TemplateStandard,
 	})
 	if err != nil {
@@ -100,12 +101,12 @@ func TestMembershipRetriedUntilAdded(t *testing.T) {
 		t.Fatalf("%d memberships in the result, want %d", len(res.Memberships), len(ids)*len(projects))
 	}
 	for _, m := range res.Memberships {
-		if m.Status != psync.StatusFailed || !strings.Contains(m.Error, "503") || m.UserID != ids[m.Address] {
+		if m.Status != roster.StatusFailed || !strings.Contains(m.Error, "503") || m.UserID != ids[m.Address] {
 			t.Errorf("membership %+v: want failed with the 503", m)
 		}
 	}
 	for _, r := range res.Results {
-		if r.Status != psync.StatusDone || !strings.Contains(r.Error, "not added to project") {
+		if r.Status != roster.StatusDone || !strings.Contains(r.Error, "not added to project") {
 			t.Errorf("create %d: %s %q; want done, saying the membership is missing", r.Index, r.Status, r.Error)
 		}
 	}
@@ -114,13 +115,13 @@ func TestMembershipRetriedUntilAdded(t *testing.T) {
 		t.Fatalf("journal holds %d project_add rows, want %d", len(adds), len(ids)*len(projects))
 	}
 	for _, a := range adds {
-		if a.Status != psync.StatusFailed || a.ProcoreID != ids[a.Address] {
+		if a.Status != roster.StatusFailed || a.ProcoreID != ids[a.Address] {
 			t.Errorf("journal: %s project %d: %s, user %d", a.Address, a.ProjectID, a.Status, a.ProcoreID)
 		}
 	}
 
 	srv.Sim.ClearFaults()
-	rec, err := psync.Reconcile(context.Background(), st.Journal(0), pc, psync.ReconcileOptions{ProjectIDs: projects, PermissionTemplateID: sim.TemplateStandard})
+	rec, err := provision.Reconcile(context.Background(), st.Journal(0), pc, provision.ReconcileOptions{ProjectIDs: projects, PermissionTemplateID: sim.TemplateStandard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestMembershipRetriedUntilAdded(t *testing.T) {
 
 	// Nothing is owed any more: no request at all.
 	before := len(srv.Sim.Requests())
-	rec, err = psync.Reconcile(context.Background(), st.Journal(0), pc, psync.ReconcileOptions{ProjectIDs: projects})
+	rec, err = provision.Reconcile(context.Background(), st.Journal(0), pc, provision.ReconcileOptions{ProjectIDs: projects})
 	if err != nil || len(rec.Memberships) != 0 {
 		t.Errorf("second reconcile: %v, %d memberships", err, len(rec.Memberships))
 	}
@@ -160,7 +161,7 @@ func TestMembershipReconcile(t *testing.T) {
 	ctx := context.Background()
 	plan := createPlan(2)
 	// Both users exist; the first is on O'Hare already.
-	res, err := psync.Apply(ctx, plan, psync.ApplyOptions{Procore: pc, ProjectIDs: []int64{sim.ProjectOHare}})
+	res, err := provision.Apply(ctx, plan, provision.ApplyOptions{Procore: pc, ProjectIDs: []int64{sim.ProjectOHare}})
 	if err != nil || len(res.ProjectErrors) != 0 {
 		t.Fatalf("apply: %v %q", err, res.ProjectErrors)
 	}
@@ -169,34 +170,34 @@ func TestMembershipReconcile(t *testing.T) {
 	if _, on := srv.Sim.ProjectUsers(sim.ProjectHQ)[ids[a0]]; on {
 		t.Fatalf("%s on HQ before the test", a0)
 	}
-	ghost := &psync.MembershipResult{Address: "ghost@contoso.com", EntraID: "00000000-0000-4000-8000-999999999999", ProjectID: sim.ProjectHQ}
-	owed := []*psync.MembershipResult{
+	ghost := &provision.MembershipResult{Address: "ghost@contoso.com", EntraID: "00000000-0000-4000-8000-999999999999", ProjectID: sim.ProjectHQ}
+	owed := []*provision.MembershipResult{
 		{Address: a0, EntraID: plan.Actions[0].Member.ID, UserID: ids[a0], ProjectID: sim.ProjectOHare}, // already a member
 		{Address: a0, EntraID: plan.Actions[0].Member.ID, UserID: ids[a0], ProjectID: 42},               // no longer configured
 		{Address: a1, EntraID: plan.Actions[1].Member.ID, ProjectID: sim.ProjectHQ},                     // id unknown
 		ghost, // never created
 	}
-	var intents []psync.Intent
+	var intents []roster.Intent
 	for _, m := range owed {
-		intents = append(intents, m.Intent(psync.StatusPlanned))
+		intents = append(intents, m.Intent(roster.StatusPlanned))
 	}
 	if _, err := st.Journal(run).RecordIntents(ctx, intents); err != nil {
 		t.Fatal(err)
 	}
 	okBefore := bulkAdds(srv.Sim, http.StatusOK)
-	rec, err := psync.Reconcile(ctx, st.Journal(0), pc, psync.ReconcileOptions{ProjectIDs: []int64{sim.ProjectOHare, sim.ProjectHQ}})
+	rec, err := provision.Reconcile(ctx, st.Journal(0), pc, provision.ReconcileOptions{ProjectIDs: []int64{sim.ProjectOHare, sim.ProjectHQ}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []struct {
-		status psync.Status
+		status roster.Status
 		user   int64
 		errHas string
 	}{
-		{psync.StatusDone, ids[a0], ""},
-		{psync.StatusSkipped, ids[a0], "no longer in procore.project_ids"},
-		{psync.StatusDone, ids[a1], ""},
-		{psync.StatusSkipped, 0, "not created"},
+		{roster.StatusDone, ids[a0], ""},
+		{roster.StatusSkipped, ids[a0], "no longer in procore.project_ids"},
+		{roster.StatusDone, ids[a1], ""},
+		{roster.StatusSkipped, 0, "not created"},
 	}
 	if len(rec.Memberships) != len(want) {
 		t.Fatalf("settled %d memberships, want %d", len(rec.Memberships), len(want))

@@ -1,0 +1,360 @@
+package provision
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"procsync/sync/procore"
+	"procsync/sync/roster"
+)
+
+// ApplyOptions configure Apply.
+type ApplyOptions struct {
+	// Procore is the client that writes. Required.
+	Procore *procore.Client
+	// Journal receives every intent before its request and every outcome
+	// after; nil applies without a journal (tests, the sandbox explorer).
+	Journal Journal
+	// ProjectIDs are the projects new users are added to, with
+	// PermissionTemplateID (0: each project's default).
+	ProjectIDs           []int64
+	PermissionTemplateID int64
+	// IsEmployee is written on creation.
+	IsEmployee bool
+	// BatchSize bounds a sync request; 0 or more than procore.MaxSyncBatch
+	// means procore.MaxSyncBatch.
+	BatchSize int
+	// Concurrency bounds the one-POST-per-user fallback; 0 means
+	// DefaultFallbackConcurrency.
+	Concurrency int
+	// InFlightTimeout bounds a request that cancellation lets finish;
+	// 0 means DefaultInFlightTimeout.
+	InFlightTimeout time.Duration
+	// Progress, if set, gets one event per action outcome. Calls are
+	// serialised; it must not block long.
+	Progress func(ApplyEvent)
+}
+
+// DefaultFallbackConcurrency is how many single-user POSTs the fallback
+// sends at once: few enough to stay inside Procore's spike limit.
+const DefaultFallbackConcurrency = 4
+
+// DefaultInFlightTimeout bounds the request allowed to finish after a cancel.
+const DefaultInFlightTimeout = 2 * time.Minute
+
+// fallbackRetries is how many times the fallback re-sends a POST whose
+// answer was lost or refused for the moment, after checking the directory.
+const fallbackRetries = 3
+
+// ApplyEvent reports one action's outcome while Apply runs.
+type ApplyEvent struct {
+	// Index is the action's index in Plan.Actions.
+	Index     int
+	Kind      roster.Kind
+	Address   string
+	Status    roster.Status
+	ProcoreID int64
+	Error     string
+	// Done of Total approved actions have an outcome.
+	Done, Total int
+	// RateLimit is Procore's budget as last announced.
+	RateLimit procore.RateLimit
+}
+
+// ActionResult is the outcome of one approved action.
+type ActionResult struct {
+	// Index is the action's index in Plan.Actions.
+	Index     int
+	Status    roster.Status
+	ProcoreID int64
+	// Error is why the action failed or was skipped; for a done create it
+	// may say that adding the user to a project failed.
+	Error     string
+	RequestID string
+}
+
+// ApplyResult is what Apply did.
+type ApplyResult struct {
+	// Results hold one entry per approved action, in plan order.
+	Results []ActionResult
+	// Fallback is set when the sync endpoint was refused (403) and users
+	// were written one request each.
+	Fallback bool
+	// ProjectErrors lists project memberships that could not be added.
+	ProjectErrors []string
+	// Memberships are the new users' project memberships, one per created
+	// user and configured project, in plan order. Each one is journaled as a
+	// KindProjectAdd intent; a failed one stays open in the journal and the
+	// next run's Reconcile adds it.
+	Memberships []MembershipResult
+}
+
+// Result returns the result for plan action i, if it was approved.
+func (r *ApplyResult) Result(i int) (ActionResult, bool) {
+	// Results are in plan order, so sorted by Index.
+	k, ok := slices.BinarySearchFunc(r.Results, i, func(x ActionResult, i int) int { return cmp.Compare(x.Index, i) })
+	if !ok {
+		return ActionResult{}, false
+	}
+	return r.Results[k], true
+}
+
+// Counts returns the number of results per status.
+func (r *ApplyResult) Counts() map[roster.Status]int {
+	c := map[roster.Status]int{}
+	for _, x := range r.Results {
+		c[x.Status]++
+	}
+	return c
+}
+
+// ErrCancelledText is the outcome error of intents never sent because the
+// apply was cancelled.
+const ErrCancelledText = "cancelled"
+
+type applyItem struct {
+	a   *roster.Action
+	jid int64
+	res ActionResult
+	// unknown is set when a request failed in a way that may or may not
+	// have taken effect; the directory decides.
+	unknown bool
+	// adds are a create's project memberships, journaled with the intents
+	// so that no crash can lose them.
+	adds []*MembershipResult
+}
+
+type applier struct {
+	ctx  context.Context
+	opts ApplyOptions
+	pc   *procore.Client
+
+	mu    sync.Mutex
+	done  int
+	total int
+	res   *ApplyResult
+}
+
+// Apply carries out the plan's approved actions. Creates, reactivations,
+// updates and (approved) deactivations go through Procore's company-user
+// sync endpoint in batches, creates keyed by origin_id = Entra object id so
+// that a repeated batch updates instead of duplicating. If that endpoint is
+// refused (403), users are written one request each with bounded
+// concurrency, and the directory is re-read before any retry. New users are
+// then added to opts.ProjectIDs.
+//
+// Every intent is journaled before its request and its outcome after. When
+// ctx is cancelled the request in flight finishes (bounded by
+// InFlightTimeout), the unsent intents get outcome skipped ("cancelled"),
+// and Apply returns the partial result with ctx.Err().
+func Apply(ctx context.Context, plan *roster.Plan, opts ApplyOptions) (*ApplyResult, error) {
+	if opts.Procore == nil {
+		return nil, errors.New("apply: no Procore client")
+	}
+	if opts.BatchSize <= 0 || opts.BatchSize > procore.MaxSyncBatch {
+		opts.BatchSize = procore.MaxSyncBatch
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultFallbackConcurrency
+	}
+	if opts.InFlightTimeout <= 0 {
+		opts.InFlightTimeout = DefaultInFlightTimeout
+	}
+	ap := &applier{ctx: ctx, opts: opts, pc: opts.Procore, res: &ApplyResult{}}
+
+	var items []*applyItem
+	for i := range plan.Actions {
+		a := &plan.Actions[i]
+		if a.Approved && plan.CanApprove(a) {
+			items = append(items, &applyItem{a: a, res: ActionResult{Index: i}})
+		}
+	}
+	ap.total = len(items)
+	defer func() {
+		for _, it := range items {
+			ap.res.Results = append(ap.res.Results, it.res)
+			for _, m := range it.adds {
+				ap.res.Memberships = append(ap.res.Memberships, *m)
+			}
+		}
+	}()
+	if len(items) == 0 {
+		return ap.res, nil
+	}
+	for _, it := range items {
+		if it.a.Kind != roster.KindCreate {
+			continue
+		}
+		for _, pid := range opts.ProjectIDs {
+			m := &MembershipResult{ProjectID: pid, Address: it.a.Address, FirstName: it.a.FirstName, LastName: it.a.LastName}
+			if it.a.Member != nil {
+				m.EntraID = it.a.Member.ID
+			}
+			it.adds = append(it.adds, m)
+		}
+	}
+	if err := ap.recordIntents(items); err != nil {
+		return ap.res, err
+	}
+	// Runs after every return below (before the results are collected):
+	// memberships a cancel or an error kept from being sent get an outcome
+	// that the next run acts on.
+	defer func() {
+		why := "not sent: the apply was cancelled; the next run adds it"
+		if ctx.Err() == nil {
+			why = "not sent: the apply stopped early; the next run adds it"
+		}
+		ap.settleMemberships(items, why)
+	}()
+
+	fallback := false
+	for start := 0; start < len(items); start += opts.BatchSize {
+		batch := items[start:min(start+opts.BatchSize, len(items))]
+		if err := ctx.Err(); err != nil {
+			return ap.res, ap.cancelRest(items[start:], err)
+		}
+		var err error
+		if !fallback {
+			err = ap.syncBatch(batch)
+			if errors.Is(err, errSyncForbidden) {
+				fallback, ap.res.Fallback = true, true
+				err = nil
+			}
+		}
+		if fallback {
+			err = ap.fallback(batch)
+		}
+		if err != nil {
+			rest := items[min(start+opts.BatchSize, len(items)):]
+			if ctx.Err() != nil {
+				return ap.res, ap.cancelRest(rest, ctx.Err())
+			}
+			if jerr := ap.cancelRestWith(rest, "not sent: "+err.Error()); jerr != nil {
+				err = errors.Join(err, jerr)
+			}
+			return ap.res, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return ap.res, err
+	}
+	if err := ap.addNewUsersToProjects(items); err != nil {
+		return ap.res, err
+	}
+	return ap.res, nil
+}
+
+var errSyncForbidden = errors.New("sync endpoint refused (403)")
+
+// inFlight returns the context of a request that must finish even if the
+// run is cancelled: stopping halfway would leave its effect unknown.
+func (ap *applier) inFlight() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ap.ctx), ap.opts.InFlightTimeout)
+}
+
+// journalCtx is for journal writes, which must land even after a cancel,
+// or the journal would stop telling the truth.
+func (ap *applier) journalCtx() context.Context { return context.WithoutCancel(ap.ctx) }
+
+func (ap *applier) recordIntents(items []*applyItem) error {
+	if ap.opts.Journal == nil {
+		return nil
+	}
+	// The memberships are journaled (planned) in the same transaction as
+	// the creates: whatever happens after, the journal knows they are owed.
+	intents := make([]roster.Intent, 0, len(items))
+	for _, it := range items {
+		intents = append(intents, roster.IntentOf(it.a, roster.StatusPlanned))
+	}
+	for _, it := range items {
+		for _, m := range it.adds {
+			intents = append(intents, m.Intent(roster.StatusPlanned))
+		}
+	}
+	ids, err := ap.opts.Journal.RecordIntents(ap.journalCtx(), intents)
+	if err != nil {
+		return fmt.Errorf("apply: journal intents: %w", err)
+	}
+	if len(ids) != len(intents) {
+		return fmt.Errorf("apply: journal returned %d ids for %d intents", len(ids), len(intents))
+	}
+	for i, it := range items {
+		it.jid = ids[i]
+	}
+	k := len(items)
+	for _, it := range items {
+		for _, m := range it.adds {
+			m.JournalID = ids[k]
+			k++
+		}
+	}
+	return nil
+}
+
+func (ap *applier) markPending(items []*applyItem) error {
+	if ap.opts.Journal == nil {
+		return nil
+	}
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.jid
+	}
+	if err := ap.opts.Journal.MarkPending(ap.journalCtx(), ids); err != nil {
+		return fmt.Errorf("apply: journal %d intents as pending: %w", len(ids), err)
+	}
+	return nil
+}
+
+// record journals the items' outcomes in one transaction, then reports them.
+func (ap *applier) record(items []*applyItem) error {
+	if ap.opts.Journal != nil {
+		outs := make([]roster.Outcome, len(items))
+		for i, it := range items {
+			outs[i] = roster.Outcome{ID: it.jid, Status: it.res.Status, ProcoreID: it.res.ProcoreID, Error: it.res.Error, RequestID: it.res.RequestID}
+		}
+		if err := ap.opts.Journal.RecordOutcomes(ap.journalCtx(), outs); err != nil {
+			return fmt.Errorf("apply: journal %d outcomes: %w", len(outs), err)
+		}
+	}
+	for _, it := range items {
+		ap.emit(it)
+	}
+	return nil
+}
+
+func (ap *applier) emit(it *applyItem) {
+	ap.mu.Lock()
+	defer ap.mu.Unlock()
+	ap.done++
+	if ap.opts.Progress == nil {
+		return
+	}
+	ap.opts.Progress(ApplyEvent{
+		Index: it.res.Index, Kind: it.a.Kind, Address: it.a.Address, Status: it.res.Status,
+		ProcoreID: it.res.ProcoreID, Error: it.res.Error, Done: ap.done, Total: ap.total,
+		RateLimit: ap.pc.RateLimit(),
+	})
+}
+
+func (ap *applier) cancelRest(rest []*applyItem, cause error) error {
+	if err := ap.cancelRestWith(rest, ErrCancelledText); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
+}
+
+// cancelRestWith gives intents that were never sent the outcome skipped.
+func (ap *applier) cancelRestWith(rest []*applyItem, why string) error {
+	if len(rest) == 0 {
+		return nil
+	}
+	for _, it := range rest {
+		it.res.Status, it.res.Error = roster.StatusSkipped, why
+	}
+	return ap.record(rest)
+}

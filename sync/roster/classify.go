@@ -1,0 +1,182 @@
+package roster
+
+import "strings"
+
+// memberAction decides the one action of member i: classify says what
+// happens and to which Procore user, describe says why in an admin's words.
+func (d *differ) memberAction(i int32) Action {
+	m := &d.s.Members[i]
+	first, last, nameNote, nameFromAddr := memberNames(m, d.maddr[i].addr)
+	v := d.classify(i, first, last, nameFromAddr)
+	a := Action{Kind: v.kind, Member: m, Address: v.addr, FirstName: first, LastName: last}
+	if v.user >= 0 {
+		a.User = &d.s.Users[v.user]
+	}
+	a.Reason = d.describe(i, &v, first, last, nameNote)
+	return a
+}
+
+// rule is the rule of classify that decided a member's action; describe
+// words the reason after it.
+type rule uint8
+
+const (
+	// ruleExcluded: the member is not eligible (d.excluded says why).
+	ruleExcluded rule = iota
+	// ruleSharedAddress: several eligible members resolve to the member's
+	// address.
+	ruleSharedAddress
+	// ruleProcoreDuplicates: Procore holds several users under one of the
+	// member's addresses (verdict.slot).
+	ruleProcoreDuplicates
+	// ruleSharedUser: several eligible members have the address
+	// (verdict.slot) of one Procore user.
+	ruleSharedUser
+	// ruleSeveralMatches: the member's addresses and Entra id lead to
+	// different Procore users (d.matches).
+	ruleSeveralMatches
+	// ruleNew: no Procore user is this member.
+	ruleNew
+	// ruleOriginElsewhere: the only match is by origin_id, under an address
+	// that is none of the member's.
+	ruleOriginElsewhere
+	// ruleAnotherMember: the matched Procore user was created for another
+	// member (verdict.other).
+	ruleAnotherMember
+	// ruleMatched: one Procore user matched; the kind says what changes.
+	ruleMatched
+)
+
+// verdict is what classify decided for one member.
+type verdict struct {
+	kind Kind
+	rule rule
+	// addr is the address the action is about.
+	addr string
+	// user is the Procore user the action carries; -1 for none.
+	user int32
+	// slot is the address slot a conflict is about.
+	slot int32
+	// other is the member a matched user was created for (ruleAnotherMember).
+	other int32
+	// namesDiffer says the matched user's names are not the member's.
+	namesDiffer bool
+}
+
+// match is one Procore user a member's addresses or Entra id lead to.
+type match struct {
+	user int32
+	via  string // the member's address that found it; "" if only by origin_id
+}
+
+// classify decides member i's kind and the Procore user it is about. The
+// order of the checks is the contract: exclusion first, then every reason
+// to let the admin decide (conflicts), and only then create or match.
+func (d *differ) classify(i int32, first, last string, nameFromAddr bool) verdict {
+	ma := &d.maddr[i]
+	v := verdict{addr: ma.addr, user: -1, slot: ma.slot, other: -1}
+	var buf [1]int32
+
+	if d.excluded[i] != "" {
+		v.kind, v.rule = KindExcluded, ruleExcluded
+		// Show the Procore user the person already has, so the admin can
+		// see what the exclusion leaves in place.
+		if ma.addr != "" {
+			if us := d.usersAt(buf[:0], ma.slot); len(us) == 1 {
+				v.user = us[0]
+			}
+		}
+		return v
+	}
+	// Two eligible members behind one address: whichever was created, the
+	// other would match it next time. Only the admin can tell who is who.
+	v.kind = KindConflict
+	if len(d.owners(ma.slot)) > 1 {
+		v.rule = ruleSharedAddress
+		return v
+	}
+	if r, addr, slot := d.findMatches(i); r != ruleMatched {
+		v.rule, v.addr, v.slot = r, addr, slot
+		return v
+	}
+	switch len(d.matches) {
+	case 0:
+		v.kind, v.rule = KindCreate, ruleNew
+		return v
+	case 1:
+	default:
+		v.rule = ruleSeveralMatches
+		return v
+	}
+
+	x := d.matches[0]
+	u := &d.s.Users[x.user]
+	v.user = x.user
+	if x.via == "" {
+		v.rule, v.addr = ruleOriginElsewhere, d.userAddr[x.user]
+		return v
+	}
+	v.addr = x.via
+	if u.OriginID != "" && u.OriginID != d.s.Members[i].ID {
+		if o, ok := d.memberID[u.OriginID]; ok {
+			v.rule, v.other = ruleAnotherMember, o
+			return v
+		}
+	}
+	v.rule = ruleMatched
+	v.namesDiffer = !nameFromAddr && (strings.TrimSpace(u.FirstName) != first || strings.TrimSpace(u.LastName) != last)
+	switch {
+	case !u.IsActive && d.rules.Reactivate:
+		v.kind = KindReactivate
+	case !u.IsActive:
+		v.kind = KindExcluded
+	case v.namesDiffer && d.rules.UpdateNames:
+		v.kind = KindUpdate
+	default:
+		v.kind = KindInSync
+	}
+	return v
+}
+
+// findMatches collects in d.matches the Procore users member i's
+// addresses (primary first, then aliases) and Entra id lead to, each once.
+// It stops at the first address that is a conflict of its own and returns
+// its rule, address and slot; otherwise it returns ruleMatched.
+func (d *differ) findMatches(i int32) (rule, string, int32) {
+	m := &d.s.Members[i]
+	ma := &d.maddr[i]
+	d.matches = d.matches[:0]
+	var buf [1]int32
+	for j := -1; j < len(ma.aliases); j++ {
+		addr, slot := ma.addr, ma.slot
+		if j >= 0 {
+			addr, slot = ma.aliases[j], ma.aliasSlots[j]
+		}
+		us := d.usersAt(buf[:0], slot)
+		if len(us) > 1 {
+			return ruleProcoreDuplicates, addr, slot
+		}
+		if len(us) == 1 {
+			if len(d.owners(slot)) > 1 {
+				return ruleSharedUser, addr, slot
+			}
+			d.addMatch(us[0], addr)
+		}
+	}
+	if m.ID != "" && len(d.byOrigin) > 0 {
+		for _, u := range lookup(buf[:0], d.byOrigin, d.dupOrigin, m.ID) {
+			d.addMatch(u, "")
+		}
+	}
+	return ruleMatched, ma.addr, ma.slot
+}
+
+// addMatch adds Procore user u to d.matches unless it is there already.
+func (d *differ) addMatch(u int32, via string) {
+	for _, x := range d.matches {
+		if x.user == u {
+			return
+		}
+	}
+	d.matches = append(d.matches, match{u, via})
+}
