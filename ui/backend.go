@@ -7,7 +7,6 @@ package ui
 import (
 	"context"
 
-	"procsync/sync/provision"
 	"procsync/sync/roster"
 )
 
@@ -25,7 +24,7 @@ type Backend interface {
 	SignIn(ctx context.Context, provider string, out func(SignInEvent)) error
 	// Snapshot reads both directories (provision.TakeSnapshot), passing its
 	// progress events on as they come; the UI totals them.
-	Snapshot(ctx context.Context, progress func(provision.SnapshotProgress)) (*roster.Snapshot, error)
+	Snapshot(ctx context.Context, progress func(roster.SnapshotProgress)) (*roster.Snapshot, error)
 	// Plan computes the plan for a snapshot (roster.Diff with the config).
 	Plan(s *roster.Snapshot) roster.Plan
 	// Apply carries out the approved actions of p. Cancelling ctx must stop

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"procsync/sync/provision"
 	"procsync/sync/roster"
 )
 
@@ -80,16 +79,16 @@ func (f *fakeBackend) SignIn(ctx context.Context, provider string, out func(Sign
 	return nil
 }
 
-func (f *fakeBackend) Snapshot(ctx context.Context, progress func(provision.SnapshotProgress)) (*roster.Snapshot, error) {
+func (f *fakeBackend) Snapshot(ctx context.Context, progress func(roster.SnapshotProgress)) (*roster.Snapshot, error) {
 	f.mu.Lock()
 	f.snapshots++
 	f.mu.Unlock()
 	s := f.snap
-	progress(provision.SnapshotProgress{Kind: provision.ProgressGroups, Groups: len(s.Groups)})
-	progress(provision.SnapshotProgress{Kind: provision.ProgressMembers, Group: s.Groups[0].DisplayName, Read: 5, Total: -1})
-	progress(provision.SnapshotProgress{Kind: provision.ProgressMembers, Group: s.Groups[1].DisplayName, Read: 5, Total: 5})
-	progress(provision.SnapshotProgress{Kind: provision.ProgressMembers, Group: s.Groups[0].DisplayName, Read: 8, Total: 8})
-	progress(provision.SnapshotProgress{Kind: provision.ProgressProcore, Read: 5, Total: 8})
+	progress(roster.SnapshotProgress{Kind: roster.ProgressGroups, Groups: len(s.Groups)})
+	progress(roster.SnapshotProgress{Kind: roster.ProgressMembers, Group: s.Groups[0].DisplayName, Read: 5, Total: -1})
+	progress(roster.SnapshotProgress{Kind: roster.ProgressMembers, Group: s.Groups[1].DisplayName, Read: 5, Total: 5})
+	progress(roster.SnapshotProgress{Kind: roster.ProgressMembers, Group: s.Groups[0].DisplayName, Read: 8, Total: 8})
+	progress(roster.SnapshotProgress{Kind: roster.ProgressProcore, Read: 5, Total: 8})
 	f.mu.Lock()
 	gate := f.snapGate
 	f.mu.Unlock()

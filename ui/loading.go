@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"procsync/sync/roster"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"procsync/sync/provision"
 )
 
 // loadingScreen shows the snapshot's progress: it totals the progress
@@ -54,7 +54,7 @@ func (l *loadingScreen) FullHelp() [][]key.Binding { return l.keys.FullHelp() }
 // esc asks the root to cancel the read, q to quit.
 func (l *loadingScreen) Update(msg tea.Msg) (Component, tea.Cmd) {
 	switch msg := msg.(type) {
-	case provision.SnapshotProgress:
+	case roster.SnapshotProgress:
 		l.add(msg)
 	case spinFrameMsg:
 		l.frame = string(msg)
@@ -71,16 +71,16 @@ func (l *loadingScreen) Update(msg tea.Msg) (Component, tea.Cmd) {
 
 // add folds one progress event into the totals. Read counts are running
 // totals per group, so the latest value replaces the previous one.
-func (l *loadingScreen) add(ev provision.SnapshotProgress) {
+func (l *loadingScreen) add(ev roster.SnapshotProgress) {
 	switch ev.Kind {
-	case provision.ProgressGroups:
+	case roster.ProgressGroups:
 		l.groups = ev.Groups
-	case provision.ProgressMembers:
+	case roster.ProgressMembers:
 		l.groupRead[ev.Group] = ev.Read
 		if ev.Total >= 0 && ev.Read >= ev.Total {
 			l.groupDone[ev.Group] = true
 		}
-	case provision.ProgressProcore:
+	case roster.ProgressProcore:
 		l.procRead, l.procTotal = ev.Read, ev.Total
 	}
 }

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/charmbracelet/x/ansi"
+	"procsync/sync/roster"
 
-	"procsync/sync/provision"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // TestLoadingScreenAlone: the loading screen totals running counts per
@@ -17,12 +17,12 @@ func TestLoadingScreenAlone(t *testing.T) {
 	keys.setScreen(screenLoading, false)
 	out := &outbox{}
 	var c Component = newLoading(Context{Width: 120, Height: 34, Out: out}, &keys, "⣾")
-	for _, ev := range []provision.SnapshotProgress{
-		{Kind: provision.ProgressGroups, Groups: 2},
-		{Kind: provision.ProgressMembers, Group: "E3", Read: 999, Total: 1500},
-		{Kind: provision.ProgressMembers, Group: "E3", Read: 1500, Total: 1500},
-		{Kind: provision.ProgressMembers, Group: "F1", Read: 20, Total: -1},
-		{Kind: provision.ProgressProcore, Read: 1000, Total: 2500},
+	for _, ev := range []roster.SnapshotProgress{
+		{Kind: roster.ProgressGroups, Groups: 2},
+		{Kind: roster.ProgressMembers, Group: "E3", Read: 999, Total: 1500},
+		{Kind: roster.ProgressMembers, Group: "E3", Read: 1500, Total: 1500},
+		{Kind: roster.ProgressMembers, Group: "F1", Read: 20, Total: -1},
+		{Kind: roster.ProgressProcore, Read: 1000, Total: 2500},
 	} {
 		c, _ = c.Update(ev)
 	}

@@ -6,7 +6,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"procsync/sync/provision"
 	"procsync/sync/roster"
 )
 
@@ -19,7 +18,7 @@ func (m *model) startSnapshot() tea.Cmd {
 	m.screen = screenLoading
 	m.ld = newLoading(m.context(), &m.keys, m.spinFrame())
 	cmds := []tea.Cmd{m.start(screenLoading, func(ctx context.Context, p *pump) tea.Msg {
-		s, err := m.b.Snapshot(ctx, func(sp provision.SnapshotProgress) { p.push(sp) })
+		s, err := m.b.Snapshot(ctx, func(sp roster.SnapshotProgress) { p.push(sp) })
 		if err != nil {
 			return snapshotDone{err: err}
 		}
@@ -37,7 +36,7 @@ func (m *model) startSnapshot() tea.Cmd {
 // once the read is done, shows the review (or says why there is none).
 func (m *model) onSnapshotPump(msg pumpMsg) tea.Cmd {
 	for _, it := range msg.items {
-		m.ld.Update(it.(provision.SnapshotProgress))
+		m.ld.Update(it.(roster.SnapshotProgress))
 	}
 	d, ok := msg.done.(snapshotDone)
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"procsync/sync/provision"
+	"procsync/sync/roster"
 )
 
 // progressLine shows a headless run's progress on stderr, one line
@@ -26,18 +27,18 @@ func newProgressLine(w io.Writer, on bool) *progressLine {
 	return &progressLine{w: w, on: on, members: map[string]int{}, total: -1}
 }
 
-func (p *progressLine) snapshot(ev provision.SnapshotProgress) {
+func (p *progressLine) snapshot(ev roster.SnapshotProgress) {
 	if !p.on {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch ev.Kind {
-	case provision.ProgressGroups:
+	case roster.ProgressGroups:
 		p.groups = ev.Groups
-	case provision.ProgressMembers:
+	case roster.ProgressMembers:
 		p.members[ev.Group] = ev.Read
-	case provision.ProgressProcore:
+	case roster.ProgressProcore:
 		p.users, p.total = ev.Read, ev.Total
 	}
 	n := 0

@@ -168,7 +168,7 @@ func (b *tuiBackend) withLock(fn func() error) error {
 
 // Snapshot implements ui.Backend: it first reconciles what an interrupted
 // run left pending, then reads both directories.
-func (b *tuiBackend) Snapshot(ctx context.Context, progress func(provision.SnapshotProgress)) (*roster.Snapshot, error) {
+func (b *tuiBackend) Snapshot(ctx context.Context, progress func(roster.SnapshotProgress)) (*roster.Snapshot, error) {
 	if err := b.connect(ctx); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"procsync/auth"
 	"procsync/cmd/procsync/config"
-	"procsync/sync/provision"
 	"procsync/sync/roster"
 	"procsync/sync/sim"
 	"procsync/ui"
@@ -54,7 +53,7 @@ func TestTUIBackendAgainstSimulator(t *testing.T) {
 		t.Fatalf("after sign-in: graph %v, procore %v", g, p)
 	}
 
-	snap, err := b.Snapshot(ctx, func(provision.SnapshotProgress) {})
+	snap, err := b.Snapshot(ctx, func(roster.SnapshotProgress) {})
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
 	}

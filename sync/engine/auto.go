@@ -16,7 +16,7 @@ type AutoOptions struct {
 	DryRun bool
 	// SnapshotProgress and ApplyProgress, if set, get progress events (the
 	// command prints them to stderr when it is a terminal).
-	SnapshotProgress func(provision.SnapshotProgress)
+	SnapshotProgress func(roster.SnapshotProgress)
 	ApplyProgress    func(provision.ApplyEvent)
 }
 

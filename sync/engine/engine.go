@@ -201,7 +201,7 @@ func (e *Engine) Reconcile(ctx context.Context) (*provision.ReconcileResult, err
 }
 
 // Snapshot reads both directories completely.
-func (e *Engine) Snapshot(ctx context.Context, progress func(provision.SnapshotProgress)) (*roster.Snapshot, error) {
+func (e *Engine) Snapshot(ctx context.Context, progress func(roster.SnapshotProgress)) (*roster.Snapshot, error) {
 	if e.d.Graph == nil {
 		return nil, errors.New("engine: no Graph client")
 	}

@@ -43,7 +43,7 @@ type SnapshotOptions struct {
 	Concurrency int
 	// Progress, if set, receives progress events. Calls are serialised, so
 	// it need not be safe for concurrent use, but it must not block long.
-	Progress func(SnapshotProgress)
+	Progress func(roster.SnapshotProgress)
 	// Sequential reads everything one page at a time: groups one after the
 	// other, then the Procore directory (whose client should then be built
 	// with procore.WithConcurrency(1)). It is the seed flow's order, kept
@@ -58,31 +58,6 @@ type SnapshotOptions struct {
 // link is only known from the previous page), so groups are the unit of
 // parallelism.
 const DefaultGroupConcurrency = 8
-
-// ProgressKind says what a SnapshotProgress event is about.
-type ProgressKind string
-
-// The progress event kinds.
-const (
-	// ProgressGroups: the license groups are resolved; Groups says how many.
-	ProgressGroups ProgressKind = "groups"
-	// ProgressMembers: a page of one group's members was read.
-	ProgressMembers ProgressKind = "members"
-	// ProgressProcore: a page of the Procore directory was read.
-	ProgressProcore ProgressKind = "procore"
-)
-
-// SnapshotProgress is one progress event of TakeSnapshot.
-type SnapshotProgress struct {
-	Kind ProgressKind
-	// Groups is the number of groups resolved (ProgressGroups).
-	Groups int
-	// Group is the display name of the group being read (ProgressMembers).
-	Group string
-	// Read is the number of members of Group, or of Procore users, read so
-	// far; Total the number expected, -1 while unknown.
-	Read, Total int
-}
 
 // TakeSnapshot reads both sides: it resolves the license groups, then reads
 // the members of all of them (a bounded number at once) while it reads the
@@ -134,7 +109,7 @@ type snapshotReads struct {
 
 // progress reports p, one call at a time: the reads run concurrently and
 // the callback need not be safe for that.
-func (r *snapshotReads) progress(p SnapshotProgress) {
+func (r *snapshotReads) progress(p roster.SnapshotProgress) {
 	if r.opts.Progress == nil {
 		return
 	}
@@ -164,7 +139,7 @@ func (r *snapshotReads) run(ctx context.Context) error {
 func (r *snapshotReads) readProcore(ctx context.Context) error {
 	var err error
 	r.users, err = r.src.Procore.Users(ctx, func(read, total int) {
-		r.progress(SnapshotProgress{Kind: ProgressProcore, Read: read, Total: total})
+		r.progress(roster.SnapshotProgress{Kind: roster.ProgressProcore, Read: read, Total: total})
 	})
 	return err
 }
@@ -177,7 +152,7 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 		return err
 	}
 	r.groups = groups
-	r.progress(SnapshotProgress{Kind: ProgressGroups, Groups: len(groups)})
+	r.progress(roster.SnapshotProgress{Kind: roster.ProgressGroups, Groups: len(groups)})
 	r.members = make([][]graph.User, len(groups))
 	mg, mctx := errgroup.WithContext(ctx)
 	mg.SetLimit(conc)
@@ -185,7 +160,7 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 		mg.Go(func() error {
 			name := safetext.Line(grp.DisplayName)
 			ms, err := r.src.Graph.Members(mctx, grp.Group, r.opts.Nested, func(read, total int) {
-				r.progress(SnapshotProgress{Kind: ProgressMembers, Group: name, Read: read, Total: total})
+				r.progress(roster.SnapshotProgress{Kind: roster.ProgressMembers, Group: name, Read: read, Total: total})
 			})
 			r.members[i] = ms
 			return err

@@ -53,10 +53,10 @@ func TestSnapshotSanitisesDirectoryText(t *testing.T) {
 	ten.RecountSKUs()
 	srv := startSnapSim(t, sim.Options{Tenant: ten})
 
-	var progress []provision.SnapshotProgress
+	var progress []roster.SnapshotProgress
 	snap, err := provision.TakeSnapshot(context.Background(), simSources(t, srv.URL), provision.SnapshotOptions{
 		NamePrefixes: []string{"License – Microsoft"},
-		Progress:     func(p provision.SnapshotProgress) { progress = append(progress, p) },
+		Progress:     func(p roster.SnapshotProgress) { progress = append(progress, p) },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -214,10 +214,10 @@ func TestSnapshotComplete(t *testing.T) {
 	ten := snapTenant(4500, 500)
 	want := expectedMembers(ten, gE3, gE1, gF3)
 	srv := startSnapSim(t, sim.Options{Tenant: ten})
-	var events []provision.SnapshotProgress
+	var events []roster.SnapshotProgress
 	snap, err := provision.TakeSnapshot(context.Background(), simSources(t, srv.URL), provision.SnapshotOptions{
 		NamePrefixes: licensePrefixes,
-		Progress:     func(p provision.SnapshotProgress) { events = append(events, p) },
+		Progress:     func(p roster.SnapshotProgress) { events = append(events, p) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -289,11 +289,11 @@ func TestSnapshotComplete(t *testing.T) {
 	var sawGroups, sawProcoreTotal, sawMembersTotal bool
 	for _, e := range events {
 		switch e.Kind {
-		case provision.ProgressGroups:
+		case roster.ProgressGroups:
 			sawGroups = e.Groups == 3
-		case provision.ProgressMembers:
+		case roster.ProgressMembers:
 			sawMembersTotal = sawMembersTotal || (e.Group == gE3 && e.Read == 2500 && e.Total == 2500)
-		case provision.ProgressProcore:
+		case roster.ProgressProcore:
 			sawProcoreTotal = sawProcoreTotal || (e.Read == 5000 && e.Total == 5000)
 		}
 	}
