@@ -27,7 +27,7 @@ func TestHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, err := st.RecordIntents(ctx, id, []store.Intent{
+	ids, err := st.RecordIntents(ctx, id, []roster.Record{
 		{Kind: roster.KindCreate, Address: "ana@contoso.com", FirstName: "Ana", LastName: "Díaz", EntraID: "e-1"},
 		{Kind: roster.KindCreate, Address: "bo@contoso.com", FirstName: "Bo", LastName: "O'Brien", EntraID: "e-2"},
 		{Kind: roster.KindProjectAdd, Address: "ana@contoso.com", ProjectID: 7},
@@ -35,10 +35,10 @@ func TestHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RecordOutcomes(ctx, []store.ActionOutcome{
-		{ActionID: ids[0], Outcome: store.Outcome{Status: roster.StatusDone, ProcoreID: 5512}},
-		{ActionID: ids[1], Outcome: store.Outcome{Status: roster.StatusFailed, Error: "422 email_address\nhas already been taken", RequestID: "req-9"}},
-		{ActionID: ids[2], Outcome: store.Outcome{Status: roster.StatusDone}},
+	if err := st.RecordOutcomes(ctx, []roster.Record{
+		{ID: ids[0], Status: roster.StatusDone, ProcoreID: 5512},
+		{ID: ids[1], Status: roster.StatusFailed, Error: "422 email_address\nhas already been taken", RequestID: "req-9"},
+		{ID: ids[2], Status: roster.StatusDone},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -121,14 +121,14 @@ func TestHistoryNeverPrintsEscapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, err := st.RecordIntents(ctx, id, []store.Intent{
+	ids, err := st.RecordIntents(ctx, id, []roster.Record{
 		{Kind: roster.KindCreate, Address: "ana@contoso.com", FirstName: "Ana" + osc52, LastName: "Díaz" + osc8, EntraID: "e-1" + c1},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RecordOutcomes(ctx, []store.ActionOutcome{
-		{ActionID: ids[0], Outcome: store.Outcome{Status: roster.StatusFailed, Error: "422 " + osc8 + " taken", RequestID: "req" + c1}},
+	if err := st.RecordOutcomes(ctx, []roster.Record{
+		{ID: ids[0], Status: roster.StatusFailed, Error: "422 " + osc8 + " taken", RequestID: "req" + c1},
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -262,11 +262,11 @@ func listed(a *roster.Action) bool {
 
 // recordListed journals the listed actions that select picks with status.
 func (e *Engine) recordListed(ctx context.Context, runID int64, plan *roster.Plan, status roster.Status, reason string, pick func(*roster.Action) bool) error {
-	var in []roster.Intent
+	var in []roster.Record
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
 		if listed(a) && pick(a) {
-			x := roster.IntentOf(a, status)
+			x := roster.RecordOf(a, status)
 			if reason != "" {
 				x.Reason = reason
 			}

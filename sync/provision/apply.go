@@ -267,9 +267,9 @@ func (ap *applier) recordIntents(items []*applyItem) error {
 	}
 	// The memberships are journaled (planned) in the same transaction as
 	// the creates: whatever happens after, the journal knows they are owed.
-	intents := make([]roster.Intent, 0, len(items))
+	intents := make([]roster.Record, 0, len(items))
 	for _, it := range items {
-		intents = append(intents, roster.IntentOf(it.a, roster.StatusPlanned))
+		intents = append(intents, roster.RecordOf(it.a, roster.StatusPlanned))
 	}
 	for _, it := range items {
 		for _, m := range it.adds {
@@ -313,9 +313,9 @@ func (ap *applier) markPending(items []*applyItem) error {
 // record journals the items' outcomes in one transaction, then reports them.
 func (ap *applier) record(items []*applyItem) error {
 	if ap.opts.Journal != nil {
-		outs := make([]roster.Outcome, len(items))
+		outs := make([]roster.Record, len(items))
 		for i, it := range items {
-			outs[i] = roster.Outcome{ID: it.jid, Status: it.res.Status, ProcoreID: it.res.ProcoreID, Error: it.res.Error, RequestID: it.res.RequestID}
+			outs[i] = roster.Record{ID: it.jid, Status: it.res.Status, ProcoreID: it.res.ProcoreID, Error: it.res.Error, RequestID: it.res.RequestID}
 		}
 		if err := ap.opts.Journal.RecordOutcomes(ap.journalCtx(), outs); err != nil {
 			return fmt.Errorf("apply: journal %d outcomes: %w", len(outs), err)

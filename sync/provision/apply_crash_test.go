@@ -199,7 +199,7 @@ func checkReconciled(t *testing.T, s *sim.Sim, rec *provision.ReconcileResult, i
 	for _, u := range s.ProcoreUsers() {
 		byEmail[strings.ToLower(u.Email)] = u.ID
 	}
-	got := map[string]provision.Reconciled{}
+	got := map[string]roster.Record{}
 	for _, r := range rec.Resolved {
 		if _, dup := got[r.Address]; dup {
 			t.Errorf("%s resolved twice", r.Address)

@@ -115,7 +115,7 @@ func (ap *applier) verify(batch []*applyItem, cause error) error {
 		return fmt.Errorf("%w; checking the directory afterwards also failed (%v), so the next run reconciles these %d users", cause, err, len(batch))
 	}
 	for _, it := range batch {
-		if id, ok := dir.effect(roster.IntentOf(it.a, "")); ok {
+		if id, ok := dir.effect(roster.RecordOf(it.a, "")); ok {
 			it.res.Status, it.res.ProcoreID, it.res.Error = roster.StatusDone, id, ""
 		} else {
 			it.res.Status, it.res.Error, it.res.RequestID = roster.StatusFailed, cause.Error(), requestIDOf(cause)
@@ -164,7 +164,7 @@ func (ap *applier) fallback(batch []*applyItem) error {
 			}
 			var again []*applyItem
 			for _, it := range unknown {
-				if id, ok := dir.effect(roster.IntentOf(it.a, "")); ok {
+				if id, ok := dir.effect(roster.RecordOf(it.a, "")); ok {
 					it.unknown = false
 					it.res.Status, it.res.ProcoreID, it.res.Error = roster.StatusDone, id, ""
 				} else if ap.ctx.Err() == nil && round < fallbackRetries-1 {

@@ -287,9 +287,9 @@ func TestReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := st.Journal(run)
-	var intents []roster.Intent
+	var intents []roster.Record
 	for i := range plan.Actions {
-		intents = append(intents, roster.IntentOf(&plan.Actions[i], ""))
+		intents = append(intents, roster.RecordOf(&plan.Actions[i], ""))
 	}
 	if _, err := j.RecordIntents(context.Background(), intents); err != nil {
 		t.Fatal(err)
@@ -325,21 +325,21 @@ func TestIntentOf(t *testing.T) {
 	tests := []struct {
 		name string
 		a    roster.Action
-		want roster.Intent
+		want roster.Record
 	}{
 		{"create", roster.Action{Kind: roster.KindCreate, Address: "ana@contoso.com", FirstName: "Ana", LastName: "Diaz", Reason: "new",
 			Member: &roster.Member{ID: "e-1"}},
-			roster.Intent{Kind: roster.KindCreate, Address: "ana@contoso.com", EntraID: "e-1", FirstName: "Ana", LastName: "Diaz", Reason: "new"}},
+			roster.Record{Kind: roster.KindCreate, Address: "ana@contoso.com", EntraID: "e-1", FirstName: "Ana", LastName: "Diaz", Reason: "new"}},
 		{"reactivate keeps the Procore id", roster.Action{Kind: roster.KindReactivate, Address: "li@contoso.com", FirstName: "Li", LastName: "Wei",
 			Member: &roster.Member{ID: "e-2"}, User: &roster.ProcoreUser{ID: 4410, FirstName: "Li", LastName: "W."}},
-			roster.Intent{Kind: roster.KindReactivate, Address: "li@contoso.com", EntraID: "e-2", FirstName: "Li", LastName: "Wei", ProcoreID: 4410}},
+			roster.Record{Kind: roster.KindReactivate, Address: "li@contoso.com", EntraID: "e-2", FirstName: "Li", LastName: "Wei", ProcoreID: 4410}},
 		{"offboard takes the Procore names", roster.Action{Kind: roster.KindOffboard, Address: "old@contoso.com",
 			User: &roster.ProcoreUser{ID: 99, FirstName: "Old", LastName: "Timer"}},
-			roster.Intent{Kind: roster.KindOffboard, Address: "old@contoso.com", FirstName: "Old", LastName: "Timer", ProcoreID: 99}},
+			roster.Record{Kind: roster.KindOffboard, Address: "old@contoso.com", FirstName: "Old", LastName: "Timer", ProcoreID: 99}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := roster.IntentOf(&tt.a, ""); got != tt.want {
+			if got := roster.RecordOf(&tt.a, ""); got != tt.want {
 				t.Errorf("IntentOf = %+v, want %+v", got, tt.want)
 			}
 		})

@@ -31,15 +31,15 @@ type MembershipResult struct {
 }
 
 // Intent returns the journal intent of the membership with status.
-func (m *MembershipResult) Intent(status roster.Status) roster.Intent {
-	return roster.Intent{
+func (m *MembershipResult) Intent(status roster.Status) roster.Record {
+	return roster.Record{
 		Kind: roster.KindProjectAdd, Address: m.Address, EntraID: m.EntraID, FirstName: m.FirstName, LastName: m.LastName,
 		Reason: fmt.Sprintf("new user: add to project %d", m.ProjectID), ProcoreID: m.UserID, ProjectID: m.ProjectID, Status: status,
 	}
 }
 
-func (m *MembershipResult) outcome() roster.Outcome {
-	return roster.Outcome{ID: m.JournalID, Status: m.Status, ProcoreID: m.UserID, Error: m.Error, RequestID: m.RequestID}
+func (m *MembershipResult) outcome() roster.Record {
+	return roster.Record{ID: m.JournalID, Status: m.Status, ProcoreID: m.UserID, Error: m.Error, RequestID: m.RequestID}
 }
 
 func (m *MembershipResult) fail(msg, requestID string) {
@@ -49,8 +49,8 @@ func (m *MembershipResult) fail(msg, requestID string) {
 
 // membershipOutcomes returns the journal outcomes of memberships that
 // have a journal id and a status.
-func membershipOutcomes(ms []*MembershipResult) []roster.Outcome {
-	var out []roster.Outcome
+func membershipOutcomes(ms []*MembershipResult) []roster.Record {
+	var out []roster.Record
 	for _, m := range ms {
 		if m.JournalID != 0 && m.Status != "" {
 			out = append(out, m.outcome())

@@ -177,7 +177,7 @@ func TestMembershipReconcile(t *testing.T) {
 		{Address: a1, EntraID: plan.Actions[1].Member.ID, ProjectID: sim.ProjectHQ},                     // id unknown
 		ghost, // never created
 	}
-	var intents []roster.Intent
+	var intents []roster.Record
 	for _, m := range owed {
 		intents = append(intents, m.Intent(roster.StatusPlanned))
 	}

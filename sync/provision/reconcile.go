@@ -13,16 +13,11 @@ import (
 // pending whose effect is not in Procore.
 const InterruptedText = "interrupted; not applied — will be planned again"
 
-// Reconciled is one pending intent that Reconcile resolved.
-type Reconciled struct {
-	roster.Intent
-	Status    roster.Status
-	ProcoreID int64
-}
-
 // ReconcileResult says what Reconcile found.
 type ReconcileResult struct {
-	Resolved []Reconciled
+	// Resolved are the pending intents Reconcile settled, each with its
+	// outcome.
+	Resolved []roster.Record
 	// Memberships are the project memberships of earlier runs that
 	// Reconcile settled: added now or found already there (done), still
 	// failing (failed; the next run tries again), or no longer wanted
@@ -80,7 +75,7 @@ func Reconcile(ctx context.Context, j ReconcileJournal, pc *procore.Client, opts
 		return res, fmt.Errorf("reconcile: %w", err)
 	}
 	// Pending memberships are settled with the other open ones below.
-	var pending []roster.Intent
+	var pending []roster.Record
 	for _, in := range all {
 		if in.Kind != roster.KindProjectAdd {
 			pending = append(pending, in)
@@ -108,14 +103,15 @@ func Reconcile(ctx context.Context, j ReconcileJournal, pc *procore.Client, opts
 		dir = newDirectory(users)
 	}
 	for _, in := range pending {
-		o := roster.Outcome{ID: in.ID, Status: roster.StatusFailed, Error: InterruptedText}
+		o := roster.Record{ID: in.ID, Status: roster.StatusFailed, Error: InterruptedText}
 		if id, ok := dir.effect(in); ok {
-			o = roster.Outcome{ID: in.ID, Status: roster.StatusDone, ProcoreID: id}
+			o = roster.Record{ID: in.ID, Status: roster.StatusDone, ProcoreID: id}
 		}
 		if err := j.ResolvePending(ctx, o); err != nil {
 			return res, fmt.Errorf("reconcile %s %s: %w", in.Kind, in.Address, err)
 		}
-		res.Resolved = append(res.Resolved, Reconciled{Intent: in, Status: o.Status, ProcoreID: o.ProcoreID})
+		in.Settle(o)
+		res.Resolved = append(res.Resolved, in)
 	}
 	if err := reconcileMemberships(ctx, j, pc, dir, open, opts, res); err != nil {
 		return res, err
@@ -125,7 +121,7 @@ func Reconcile(ctx context.Context, j ReconcileJournal, pc *procore.Client, opts
 
 // reconcileMemberships retries the open memberships and journals their
 // outcomes in one transaction.
-func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.Client, dir *directory, open []roster.Intent, opts ReconcileOptions, res *ReconcileResult) error {
+func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.Client, dir *directory, open []roster.Record, opts ReconcileOptions, res *ReconcileResult) error {
 	if len(open) == 0 {
 		return nil
 	}
@@ -139,7 +135,7 @@ func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.C
 		}
 		ms[i] = m
 		if m.UserID == 0 && dir != nil {
-			m.UserID, _ = dir.effect(roster.Intent{Kind: roster.KindCreate, Address: in.Address, EntraID: in.EntraID})
+			m.UserID, _ = dir.effect(roster.Record{Kind: roster.KindCreate, Address: in.Address, EntraID: in.EntraID})
 		}
 		switch {
 		case !slices.Contains(opts.ProjectIDs, m.ProjectID):
@@ -188,7 +184,7 @@ func newDirectory(users []procore.User) *directory {
 
 // effect reports whether the intent's change is in the directory, and the
 // Procore id of the user it concerns.
-func (d *directory) effect(in roster.Intent) (int64, bool) {
+func (d *directory) effect(in roster.Record) (int64, bool) {
 	switch in.Kind {
 	case roster.KindCreate:
 		// origin_id is what procsync writes on every create; an address

@@ -7,11 +7,18 @@ package roster
 // interrupted stays open in the journal until a later run adds it.
 const KindProjectAdd Kind = "project_add"
 
-// Intent is one action as the journal records it.
-type Intent struct {
+// Record is one person's action as everything after the plan sees it: the
+// intent Apply journals before sending a request, the outcome it records
+// after, and the row the journal hands back to reconcile and history. It is
+// the one type for an action's life so that the journal, the report and the
+// faces never convert between copies that drift apart.
+//
+// An intent fills the who and what (Kind to ProjectID) and Status; an
+// outcome fills ID, Status, ProcoreID, Error and RequestID.
+type Record struct {
 	// ID is the journal's id; set by RecordIntents and by Unfinished.
 	ID int64
-	// RunID is the run the intent belongs to (set by Unfinished).
+	// RunID is the run the record belongs to (set when read back).
 	RunID     int64
 	Kind      Kind
 	Address   string
@@ -20,28 +27,25 @@ type Intent struct {
 	LastName  string
 	Reason    string
 	// ProcoreID is known at intent time for reactivate, update and offboard;
-	// for a create and a project_add it is filled in by the outcome.
+	// for a create and a project_add it is filled in by the outcome (an
+	// outcome's non-zero ProcoreID replaces the intent's).
 	ProcoreID int64
-	// ProjectID is the project of a KindProjectAdd intent; 0 otherwise.
+	// ProjectID is the project of a KindProjectAdd record; 0 otherwise.
 	ProjectID int64
-	// Status is StatusPlanned (approved and about to be sent, or listed
-	// only), StatusSkipped, or empty for pending.
+	// Status of an intent is StatusPlanned (approved and about to be sent,
+	// or listed only), StatusSkipped, or empty for pending; of an outcome
+	// StatusDone, StatusFailed or StatusSkipped.
 	Status Status
-}
-
-// Outcome is what happened to one journaled intent.
-type Outcome struct {
-	ID        int64
-	Status    Status
-	ProcoreID int64
-	// Error is operator-facing text; never a token or secret.
-	Error     string
+	// Error is operator-facing text; never a token or secret (the journal
+	// is read by `history`).
+	Error string
+	// RequestID is the service's request id, for support cases.
 	RequestID string
 }
 
-// IntentOf converts a plan action into a journal intent with status.
-func IntentOf(a *Action, status Status) Intent {
-	in := Intent{Kind: a.Kind, Address: a.Address, FirstName: a.FirstName, LastName: a.LastName, Reason: a.Reason, Status: status}
+// RecordOf converts a plan action into a journal intent with status.
+func RecordOf(a *Action, status Status) Record {
+	in := Record{Kind: a.Kind, Address: a.Address, FirstName: a.FirstName, LastName: a.LastName, Reason: a.Reason, Status: status}
 	if a.Member != nil {
 		in.EntraID = a.Member.ID
 	}
@@ -54,4 +58,14 @@ func IntentOf(a *Action, status Status) Intent {
 		}
 	}
 	return in
+}
+
+// Settle records outcome o on the intent r: its status, error and request
+// id, and its Procore id when o knows one (a create learns it only then).
+// The journal applies the same rule in SQL.
+func (r *Record) Settle(o Record) {
+	r.Status, r.Error, r.RequestID = o.Status, o.Error, o.RequestID
+	if o.ProcoreID != 0 {
+		r.ProcoreID = o.ProcoreID
+	}
 }

@@ -26,15 +26,8 @@ var (
 func (s *Store) Journal(runID int64) *Journal { return &Journal{s: s, runID: runID} }
 
 // RecordIntents implements provision.Journal.
-func (j *Journal) RecordIntents(ctx context.Context, intents []roster.Intent) ([]int64, error) {
-	in := make([]Intent, len(intents))
-	for i, x := range intents {
-		in[i] = Intent{
-			Kind: x.Kind, Address: x.Address, EntraID: x.EntraID, FirstName: x.FirstName, LastName: x.LastName,
-			Reason: x.Reason, ProcoreID: x.ProcoreID, ProjectID: x.ProjectID, Status: x.Status,
-		}
-	}
-	return j.s.RecordIntents(ctx, j.runID, in)
+func (j *Journal) RecordIntents(ctx context.Context, intents []roster.Record) ([]int64, error) {
+	return j.s.RecordIntents(ctx, j.runID, intents)
 }
 
 // MarkPending implements provision.Journal.
@@ -43,49 +36,35 @@ func (j *Journal) MarkPending(ctx context.Context, ids []int64) error {
 }
 
 // RecordOutcomes implements provision.Journal.
-func (j *Journal) RecordOutcomes(ctx context.Context, outcomes []roster.Outcome) error {
-	out := make([]ActionOutcome, len(outcomes))
-	for i, o := range outcomes {
-		out[i] = ActionOutcome{ActionID: o.ID, Outcome: outcomeOf(o)}
-	}
-	return j.s.RecordOutcomes(ctx, out)
+func (j *Journal) RecordOutcomes(ctx context.Context, outcomes []roster.Record) error {
+	return j.s.RecordOutcomes(ctx, outcomes)
 }
 
 // Unfinished implements provision.ReconcileJournal.
-func (j *Journal) Unfinished(ctx context.Context) ([]roster.Intent, error) {
+func (j *Journal) Unfinished(ctx context.Context) ([]roster.Record, error) {
 	ps, err := j.s.Unfinished(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return syncIntents(ps), nil
+	return records(ps), err
 }
 
 // OpenProjectAdds implements provision.ReconcileJournal.
-func (j *Journal) OpenProjectAdds(ctx context.Context) ([]roster.Intent, error) {
+func (j *Journal) OpenProjectAdds(ctx context.Context) ([]roster.Record, error) {
 	ps, err := j.s.OpenProjectAdds(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return syncIntents(ps), nil
+	return records(ps), err
 }
 
-func syncIntents(ps []PendingAction) []roster.Intent {
-	out := make([]roster.Intent, len(ps))
+// records drops the run details that only history shows.
+func records(ps []PendingAction) []roster.Record {
+	if ps == nil {
+		return nil
+	}
+	out := make([]roster.Record, len(ps))
 	for i, p := range ps {
-		out[i] = roster.Intent{
-			ID: p.ID, RunID: p.RunID, Kind: p.Kind, Address: p.Address, EntraID: p.EntraID,
-			FirstName: p.FirstName, LastName: p.LastName, Reason: p.Reason, ProcoreID: p.ProcoreID,
-			ProjectID: p.ProjectID, Status: p.Status,
-		}
+		out[i] = p.Record
 	}
 	return out
 }
 
 // ResolvePending implements provision.ReconcileJournal.
-func (j *Journal) ResolvePending(ctx context.Context, o roster.Outcome) error {
-	return j.s.ResolvePending(ctx, j.runID, o.ID, outcomeOf(o))
-}
-
-func outcomeOf(o roster.Outcome) Outcome {
-	return Outcome{Status: o.Status, ProcoreID: o.ProcoreID, Error: o.Error, RequestID: o.RequestID}
+func (j *Journal) ResolvePending(ctx context.Context, o roster.Record) error {
+	return j.s.ResolvePending(ctx, j.runID, o)
 }

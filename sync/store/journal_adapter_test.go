@@ -22,7 +22,7 @@ func TestJournalAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := st.Journal(run)
-	ids, err := j.RecordIntents(ctx, []roster.Intent{
+	ids, err := j.RecordIntents(ctx, []roster.Record{
 		{Kind: roster.KindCreate, Address: "ana@contoso.com", EntraID: "e1", Status: roster.StatusPlanned},
 		{Kind: roster.KindCreate, Address: "bo@contoso.com", EntraID: "e2", Status: roster.StatusPlanned},
 		{Kind: roster.KindReactivate, Address: "cy@contoso.com", ProcoreID: 7, Status: roster.StatusPlanned},
@@ -37,7 +37,7 @@ func TestJournalAdapter(t *testing.T) {
 	if err := j.MarkPending(ctx, ids[:2]); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.RecordOutcomes(ctx, []roster.Outcome{{ID: ids[0], Status: roster.StatusDone, ProcoreID: 41, RequestID: "r1"}}); err != nil {
+	if err := j.RecordOutcomes(ctx, []roster.Record{{ID: ids[0], Status: roster.StatusDone, ProcoreID: 41, RequestID: "r1"}}); err != nil {
 		t.Fatal(err)
 	}
 	left, err := j.Unfinished(ctx)
@@ -48,15 +48,15 @@ func TestJournalAdapter(t *testing.T) {
 	if _, err := st.BeginRun(ctx, store.RunInfo{Mode: store.ModeAuto}); err != nil {
 		t.Fatal(err)
 	}
-	if err := j2.ResolvePending(ctx, roster.Outcome{ID: ids[1], Status: roster.StatusFailed, Error: provision.InterruptedText}); err != nil {
+	if err := j2.ResolvePending(ctx, roster.Record{ID: ids[1], Status: roster.StatusFailed, Error: provision.InterruptedText}); err != nil {
 		t.Fatal(err)
 	}
 	// A second resolution of the same intent is refused.
-	if err := j2.ResolvePending(ctx, roster.Outcome{ID: ids[1], Status: roster.StatusDone}); !errors.Is(err, store.ErrNotFound) {
+	if err := j2.ResolvePending(ctx, roster.Record{ID: ids[1], Status: roster.StatusDone}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second resolve: %v, want ErrNotFound", err)
 	}
 	// A done action stays done.
-	if err := j.RecordOutcomes(ctx, []roster.Outcome{{ID: ids[0], Status: roster.StatusFailed}}); !errors.Is(err, store.ErrFinal) {
+	if err := j.RecordOutcomes(ctx, []roster.Record{{ID: ids[0], Status: roster.StatusFailed}}); !errors.Is(err, store.ErrFinal) {
 		t.Errorf("overwriting done: %v, want ErrFinal", err)
 	}
 	d, err := st.Run(ctx, run)

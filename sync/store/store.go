@@ -86,57 +86,12 @@ type RunInfo struct {
 	DryRun      bool
 }
 
-// Intent is one action as the journal records it before its request is sent.
-type Intent struct {
-	Kind      roster.Kind
-	Address   string
-	EntraID   string
-	FirstName string
-	LastName  string
-	Reason    string
-	// ProcoreID is the Procore user id: known at intent time for a
-	// reactivate, update or offboard (which helps reconciling), and filled in
-	// by the outcome for a create or a project_add.
-	ProcoreID int64
-	// ProjectID is the Procore project of a project_add action; 0 otherwise.
-	ProjectID int64
-	// Status is StatusPending (the default: a request is about to be sent),
-	// roster.StatusPlanned (listed but not applied: a dry run or not approved),
-	// or roster.StatusSkipped.
-	Status roster.Status
-}
-
-// Outcome is what happened to one action.
-type Outcome struct {
-	// Status is roster.StatusDone, StatusFailed or StatusSkipped.
-	Status roster.Status
-	// ProcoreID, when not zero, replaces the intent's Procore id.
-	ProcoreID int64
-	// Error is the operator-facing error text for a failed action. It must
-	// never hold a token or secret; the journal is read by `history`.
-	Error string
-	// RequestID is the service's request id, for support cases.
-	RequestID string
-	// At defaults to now.
-	At time.Time
-}
-
-// ActionOutcome pairs an action id with its outcome, for RecordOutcomes.
-type ActionOutcome struct {
-	ActionID int64
-	Outcome
-}
-
-// Action is one journal row. Its Intent's Status is the action's current
-// status (planned, pending, done, failed or skipped) and its ProcoreID the
-// latest known Procore user id.
+// Action is one journal row: the record (whose Status is the action's
+// current status: planned, pending, done, failed or skipped; and whose
+// ProcoreID is the latest known Procore user id) and when it happened.
 type Action struct {
-	ID    int64
-	RunID int64
-	Intent
-	IntentAt  time.Time
-	Error     string
-	RequestID string
+	roster.Record
+	IntentAt time.Time
 	// DoneAt is zero until there is an outcome.
 	DoneAt time.Time
 	// ResolvedByRun is the run that reconciled this action after its own run
@@ -349,7 +304,10 @@ func (s *Store) MarkInterrupted(ctx context.Context, except int64) ([]int64, err
 // RecordIntents writes a batch of intents for a run in one transaction and
 // returns their action ids in the same order. Apply calls it before sending
 // the batch's request: once it returns, a crash leaves the intents pending.
-func (s *Store) RecordIntents(ctx context.Context, runID int64, intents []Intent) (ids []int64, err error) {
+// An intent's Status is StatusPending (the default: a request is about to be
+// sent), roster.StatusPlanned (listed but not applied: a dry run or not
+// approved), or roster.StatusSkipped; its ID, Error and RequestID are ignored.
+func (s *Store) RecordIntents(ctx context.Context, runID int64, intents []roster.Record) (ids []int64, err error) {
 	if len(intents) == 0 {
 		return nil, nil
 	}
@@ -418,15 +376,17 @@ func (s *Store) MarkPending(ctx context.Context, actionIDs []int64) error {
 	})
 }
 
-// RecordOutcome records what happened to one action.
-func (s *Store) RecordOutcome(ctx context.Context, actionID int64, o Outcome) error {
-	return s.RecordOutcomes(ctx, []ActionOutcome{{ActionID: actionID, Outcome: o}})
+// RecordOutcome records what happened to action o.ID: its Status (done,
+// failed or skipped), Error, RequestID, and ProcoreID, which when not zero
+// replaces the intent's (roster.Record.Settle is the same rule).
+func (s *Store) RecordOutcome(ctx context.Context, o roster.Record) error {
+	return s.RecordOutcomes(ctx, []roster.Record{o})
 }
 
 // RecordOutcomes records the outcomes of a batch in one transaction: a sync
 // batch's results land together or not at all. An outcome may replace a
 // failed one (a later retry succeeded) but never a done one (ErrFinal).
-func (s *Store) RecordOutcomes(ctx context.Context, outcomes []ActionOutcome) error {
+func (s *Store) RecordOutcomes(ctx context.Context, outcomes []roster.Record) error {
 	if len(outcomes) == 0 {
 		return nil
 	}
@@ -439,7 +399,8 @@ func (s *Store) RecordOutcomes(ctx context.Context, outcomes []ActionOutcome) er
 // interrupted run, as found by reconciling it against Procore in run
 // resolvedBy. It fails with ErrNotFound if the action is no longer pending,
 // so that two reconcilers cannot both claim it.
-func (s *Store) ResolvePending(ctx context.Context, resolvedBy int64, actionID int64, o Outcome) error {
+func (s *Store) ResolvePending(ctx context.Context, resolvedBy int64, o roster.Record) error {
+	actionID := o.ID
 	return s.inTx(ctx, fmt.Sprintf("journal: resolve pending action %d", actionID), func(tx *sql.Tx) error {
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT status FROM actions WHERE id = ?`, actionID).Scan(&status)
@@ -449,11 +410,11 @@ func (s *Store) ResolvePending(ctx context.Context, resolvedBy int64, actionID i
 		if err != nil {
 			return err
 		}
-		return recordOutcomes(ctx, tx, []ActionOutcome{{ActionID: actionID, Outcome: o}}, resolvedBy)
+		return recordOutcomes(ctx, tx, []roster.Record{o}, resolvedBy)
 	})
 }
 
-func recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []ActionOutcome, resolvedBy int64) error {
+func recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []roster.Record, resolvedBy int64) error {
 	stmt, err := tx.PrepareContext(ctx, `UPDATE actions
 		SET status = ?, procore_id = CASE WHEN ? <> 0 THEN ? ELSE procore_id END, error = ?, request_id = ?, done_at = ?,
 		    resolved_by_run = COALESCE(?, resolved_by_run)
@@ -466,31 +427,27 @@ func recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []ActionOutcome, r
 	if resolvedBy != 0 {
 		resolved = resolvedBy
 	}
-	for _, ao := range outcomes {
-		o := ao.Outcome
+	now := formatTime(time.Now())
+	for _, o := range outcomes {
 		switch o.Status {
 		case roster.StatusDone, roster.StatusFailed, roster.StatusSkipped:
 		default:
-			return fmt.Errorf("action %d: outcome status %q is not done, failed or skipped", ao.ActionID, o.Status)
-		}
-		at := o.At
-		if at.IsZero() {
-			at = time.Now()
+			return fmt.Errorf("action %d: outcome status %q is not done, failed or skipped", o.ID, o.Status)
 		}
 		var id int64
-		err := stmt.QueryRowContext(ctx, string(o.Status), o.ProcoreID, o.ProcoreID, o.Error, o.RequestID, formatTime(at), resolved, ao.ActionID).Scan(&id)
+		err := stmt.QueryRowContext(ctx, string(o.Status), o.ProcoreID, o.ProcoreID, o.Error, o.RequestID, now, resolved, o.ID).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			var status string
-			switch err := tx.QueryRowContext(ctx, `SELECT status FROM actions WHERE id = ?`, ao.ActionID).Scan(&status); {
+			switch err := tx.QueryRowContext(ctx, `SELECT status FROM actions WHERE id = ?`, o.ID).Scan(&status); {
 			case errors.Is(err, sql.ErrNoRows):
-				return fmt.Errorf("action %d: %w", ao.ActionID, ErrNotFound)
+				return fmt.Errorf("action %d: %w", o.ID, ErrNotFound)
 			case err != nil:
-				return fmt.Errorf("action %d: %w", ao.ActionID, err)
+				return fmt.Errorf("action %d: %w", o.ID, err)
 			}
-			return fmt.Errorf("action %d is %s: %w", ao.ActionID, status, ErrFinal)
+			return fmt.Errorf("action %d is %s: %w", o.ID, status, ErrFinal)
 		}
 		if err != nil {
-			return fmt.Errorf("action %d: %w", ao.ActionID, err)
+			return fmt.Errorf("action %d: %w", o.ID, err)
 		}
 	}
 	return nil

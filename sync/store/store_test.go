@@ -60,13 +60,13 @@ func childCrash(dir string) {
 		fmt.Println("error:", err)
 		os.Exit(1)
 	}
-	ids, err := s.RecordIntents(ctx, run, []Intent{
+	ids, err := s.RecordIntents(ctx, run, []roster.Record{
 		{Kind: roster.KindCreate, Address: "a@contoso.com", EntraID: "e-a"},
 		{Kind: roster.KindCreate, Address: "b@contoso.com", EntraID: "e-b"},
 		{Kind: roster.KindCreate, Address: "c@contoso.com", EntraID: "e-c"},
 	})
 	if err == nil {
-		err = s.RecordOutcome(ctx, ids[0], Outcome{Status: roster.StatusDone, ProcoreID: 501})
+		err = s.RecordOutcome(ctx, roster.Record{ID: ids[0], Status: roster.StatusDone, ProcoreID: 501})
 	}
 	if err != nil {
 		fmt.Println("error:", err)
@@ -212,7 +212,7 @@ func TestIntentsAndOutcomes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, err := s.RecordIntents(ctx, run, []Intent{
+	ids, err := s.RecordIntents(ctx, run, []roster.Record{
 		{Kind: roster.KindCreate, Address: "ana@contoso.com", EntraID: "e1", FirstName: "Ana", LastName: "Diaz", Reason: "new member"},
 		{Kind: roster.KindCreate, Address: "bo@contoso.com", EntraID: "e2"},
 		{Kind: roster.KindReactivate, Address: "cy@contoso.com", EntraID: "e3", ProcoreID: 4410},
@@ -224,9 +224,9 @@ func TestIntentsAndOutcomes(t *testing.T) {
 	if len(ids) != 4 {
 		t.Fatalf("got %d ids, want 4", len(ids))
 	}
-	if err := s.RecordOutcomes(ctx, []ActionOutcome{
-		{ids[0], Outcome{Status: roster.StatusDone, ProcoreID: 5512, RequestID: "req-1"}},
-		{ids[1], Outcome{Status: roster.StatusFailed, Error: "procore: create user bo@contoso.com: 422 taken"}},
+	if err := s.RecordOutcomes(ctx, []roster.Record{
+		{ID: ids[0], Status: roster.StatusDone, ProcoreID: 5512, RequestID: "req-1"},
+		{ID: ids[1], Status: roster.StatusFailed, Error: "procore: create user bo@contoso.com: 422 taken"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -234,17 +234,19 @@ func TestIntentsAndOutcomes(t *testing.T) {
 	tests := []struct {
 		name    string
 		id      int64
-		o       Outcome
+		o       roster.Record
 		wantErr error // errAny: any error
 	}{
-		{"failed may become done after a retry", ids[1], Outcome{Status: roster.StatusDone, ProcoreID: 5513}, nil},
-		{"done is final", ids[0], Outcome{Status: roster.StatusFailed, Error: "x"}, ErrFinal},
-		{"unknown action", 99999, Outcome{Status: roster.StatusDone}, ErrNotFound},
-		{"pending is not an outcome", ids[2], Outcome{Status: StatusPending}, errAny},
+		{"failed may become done after a retry", ids[1], roster.Record{Status: roster.StatusDone, ProcoreID: 5513}, nil},
+		{"done is final", ids[0], roster.Record{Status: roster.StatusFailed, Error: "x"}, ErrFinal},
+		{"unknown action", 99999, roster.Record{Status: roster.StatusDone}, ErrNotFound},
+		{"pending is not an outcome", ids[2], roster.Record{Status: StatusPending}, errAny},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.RecordOutcome(ctx, tt.id, tt.o)
+			o := tt.o
+			o.ID = tt.id
+			err := s.RecordOutcome(ctx, o)
 			if tt.wantErr == errAny && err != nil {
 				return
 			}
@@ -255,7 +257,7 @@ func TestIntentsAndOutcomes(t *testing.T) {
 	}
 
 	// A bad intent in a batch must leave none of the batch behind.
-	if _, err := s.RecordIntents(ctx, run, []Intent{{Kind: roster.KindCreate, Address: "ok@contoso.com"}, {Kind: roster.KindCreate}}); err == nil {
+	if _, err := s.RecordIntents(ctx, run, []roster.Record{{Kind: roster.KindCreate, Address: "ok@contoso.com"}, {Kind: roster.KindCreate}}); err == nil {
 		t.Fatal("RecordIntents accepted an intent without an address")
 	}
 
@@ -295,7 +297,7 @@ func TestUnfinishedAndResolve(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, t.TempDir())
 	old, _ := s.BeginRun(ctx, RunInfo{Mode: ModeAuto, Fingerprint: "old"})
-	ids, err := s.RecordIntents(ctx, old, []Intent{
+	ids, err := s.RecordIntents(ctx, old, []roster.Record{
 		{Kind: roster.KindCreate, Address: "a@contoso.com"},
 		{Kind: roster.KindCreate, Address: "b@contoso.com"},
 		{Kind: roster.KindCreate, Address: "c@contoso.com", Status: roster.StatusPlanned},
@@ -303,7 +305,7 @@ func TestUnfinishedAndResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordOutcome(ctx, ids[0], Outcome{Status: roster.StatusDone}); err != nil {
+	if err := s.RecordOutcome(ctx, roster.Record{ID: ids[0], Status: roster.StatusDone}); err != nil {
 		t.Fatal(err)
 	}
 	// planned → pending makes c unfinished too.
@@ -331,13 +333,13 @@ func TestUnfinishedAndResolve(t *testing.T) {
 	if want := "b@contoso.com/old c@contoso.com/old"; strings.Join(got, " ") != want {
 		t.Fatalf("Unfinished = %v, want %s (done a must not be listed)", got, want)
 	}
-	if err := s.ResolvePending(ctx, cur, un[0].ID, Outcome{Status: roster.StatusDone, ProcoreID: 77}); err != nil {
+	if err := s.ResolvePending(ctx, cur, roster.Record{ID: un[0].ID, Status: roster.StatusDone, ProcoreID: 77}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ResolvePending(ctx, cur, un[0].ID, Outcome{Status: roster.StatusDone}); !errors.Is(err, ErrNotFound) {
+	if err := s.ResolvePending(ctx, cur, roster.Record{ID: un[0].ID, Status: roster.StatusDone}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second ResolvePending = %v, want ErrNotFound", err)
 	}
-	if err := s.ResolvePending(ctx, cur, un[1].ID, Outcome{Status: roster.StatusSkipped, Error: "not found in Procore; planned again"}); err != nil {
+	if err := s.ResolvePending(ctx, cur, roster.Record{ID: un[1].ID, Status: roster.StatusSkipped, Error: "not found in Procore; planned again"}); err != nil {
 		t.Fatal(err)
 	}
 	if un, err := s.Unfinished(ctx); err != nil || len(un) != 0 {
@@ -539,10 +541,10 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 	}
 }
 
-func benchIntents(n int) []Intent {
-	in := make([]Intent, n)
+func benchIntents(n int) []roster.Record {
+	in := make([]roster.Record, n)
 	for i := range in {
-		in[i] = Intent{Kind: roster.KindCreate, Address: fmt.Sprintf("user%05d@contoso.com", i), EntraID: fmt.Sprintf("e-%d", i), FirstName: "F", LastName: "L"}
+		in[i] = roster.Record{Kind: roster.KindCreate, Address: fmt.Sprintf("user%05d@contoso.com", i), EntraID: fmt.Sprintf("e-%d", i), FirstName: "F", LastName: "L"}
 	}
 	return in
 }
@@ -564,9 +566,9 @@ func BenchmarkRecordBatch1000(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		outs := make([]ActionOutcome, len(ids))
+		outs := make([]roster.Record, len(ids))
 		for i, id := range ids {
-			outs[i] = ActionOutcome{ActionID: id, Outcome: Outcome{Status: roster.StatusDone, ProcoreID: int64(i + 1)}}
+			outs[i] = roster.Record{ID: id, Status: roster.StatusDone, ProcoreID: int64(i + 1)}
 		}
 		if err := s.RecordOutcomes(ctx, outs); err != nil {
 			b.Fatal(err)
@@ -588,9 +590,9 @@ func BenchmarkUnfinished(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	outs := make([]ActionOutcome, 10000)
+	outs := make([]roster.Record, 10000)
 	for i := range outs {
-		outs[i] = ActionOutcome{ActionID: ids[i], Outcome: Outcome{Status: roster.StatusDone}}
+		outs[i] = roster.Record{ID: ids[i], Status: roster.StatusDone}
 	}
 	if err := s.RecordOutcomes(ctx, outs); err != nil {
 		b.Fatal(err)
@@ -607,11 +609,11 @@ func TestOutcomeKeepsKnownProcoreID(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, t.TempDir())
 	run, _ := s.BeginRun(ctx, RunInfo{Mode: ModeTUI})
-	ids, err := s.RecordIntents(ctx, run, []Intent{{Kind: roster.KindReactivate, Address: "li@contoso.com", ProcoreID: 4410}})
+	ids, err := s.RecordIntents(ctx, run, []roster.Record{{Kind: roster.KindReactivate, Address: "li@contoso.com", ProcoreID: 4410}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordOutcome(ctx, ids[0], Outcome{Status: roster.StatusFailed, Error: "procore: reactivate li@contoso.com: 403"}); err != nil {
+	if err := s.RecordOutcome(ctx, roster.Record{ID: ids[0], Status: roster.StatusFailed, Error: "procore: reactivate li@contoso.com: 403"}); err != nil {
 		t.Fatal(err)
 	}
 	d, _ := s.Run(ctx, run)
