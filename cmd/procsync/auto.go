@@ -72,7 +72,7 @@ func runAuto(ctx context.Context, opts *AutoOptions) error {
 
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
-		if err := enc.Encode(res); err != nil {
+		if err := enc.Encode(autoJSONOf(res)); err != nil {
 			return err
 		}
 	} else {
@@ -147,7 +147,7 @@ func printAutoSummary(w io.Writer, res *engine.AutoResult) {
 	}
 	for _, a := range res.Actions {
 		if a.Status == roster.StatusFailed {
-			fmt.Fprintf(w, "  failed %s %s: %s\n", a.Kind, a.Email, a.Error)
+			fmt.Fprintf(w, "  failed %s %s: %s\n", a.Kind, a.Address, a.Error)
 		}
 	}
 	if b := res.Brake; b != nil {

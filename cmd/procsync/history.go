@@ -246,18 +246,11 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// historyAction is actionJSON and what only the journal knows.
 type historyAction struct {
-	Kind      roster.Kind   `json:"kind"`
-	Email     string        `json:"email"`
-	FirstName string        `json:"first_name"`
-	LastName  string        `json:"last_name"`
-	EntraID   string        `json:"entra_id"`
-	ProcoreID int64         `json:"procore_id"`
-	Status    roster.Status `json:"status"`
-	Reason    string        `json:"reason"`
-	Error     string        `json:"error"`
-	RequestID string        `json:"request_id,omitempty"`
-	ProjectID int64         `json:"project_id,omitempty"`
+	actionJSON
+	RequestID string `json:"request_id,omitempty"`
+	ProjectID int64  `json:"project_id,omitempty"`
 }
 
 type historyRun struct {
@@ -290,9 +283,7 @@ func runJSON(r store.Run, actions []store.Action) historyRun {
 		h.Ended = &e
 	}
 	for _, a := range actions {
-		h.Actions = append(h.Actions, historyAction{Kind: a.Kind, Email: line(a.Address), FirstName: line(a.FirstName), LastName: line(a.LastName),
-			EntraID: line(a.EntraID), ProcoreID: a.ProcoreID, Status: a.Status, Reason: text(a.Reason), Error: text(a.Error), RequestID: line(a.RequestID),
-			ProjectID: a.ProjectID})
+		h.Actions = append(h.Actions, historyAction{actionJSON: actionJSONOf(&a.Record, line, text), RequestID: line(a.RequestID), ProjectID: a.ProjectID})
 	}
 	return h
 }

@@ -32,19 +32,6 @@ type PlanCounts struct {
 	Offboard   int `json:"offboard"`
 }
 
-// AutoAction is one action of `--auto --json`.
-type AutoAction struct {
-	Kind      roster.Kind   `json:"kind"`
-	Email     string        `json:"email"`
-	FirstName string        `json:"first_name"`
-	LastName  string        `json:"last_name"`
-	EntraID   string        `json:"entra_id"`
-	ProcoreID int64         `json:"procore_id"`
-	Status    roster.Status `json:"status"`
-	Reason    string        `json:"reason"`
-	Error     string        `json:"error"`
-}
-
 // AutoReport says where the report went.
 type AutoReport struct {
 	Sent bool     `json:"sent"`
@@ -89,13 +76,15 @@ func (e *DryRunBrakeError) Error() string {
 // Unwrap returns the BrakeError.
 func (e *DryRunBrakeError) Unwrap() error { return e.Brake }
 
-// AutoResult is the outcome of RunAuto. It marshals to exactly the
+// AutoResult is the outcome of RunAuto. cmd/procsync renders it as the
 // `--auto --json` object of DESIGN.md.
 type AutoResult struct {
-	DryRun  bool         `json:"dry_run"`
-	Plan    PlanCounts   `json:"plan"`
-	Actions []AutoAction `json:"actions"`
-	Report  AutoReport   `json:"report"`
+	DryRun bool       `json:"dry_run"`
+	Plan   PlanCounts `json:"plan"`
+	// Actions are the plan's actions but the ones in sync, each with what
+	// happened to it. cmd/procsync renders them for `--json`.
+	Actions []roster.Record `json:"-"`
+	Report  AutoReport      `json:"report"`
 	// Brake is set when a brake refused the run or would refuse it.
 	Brake *AutoBrake `json:"brake,omitempty"`
 	// ExitCode is the process exit code DESIGN.md assigns to the outcome.
@@ -113,7 +102,7 @@ const reportGrace = 15 * time.Second
 // caller holds the state lock. The result is never nil; its ExitCode is
 // set, and err is the run's error, if any.
 func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, error) {
-	res := &AutoResult{DryRun: opts.DryRun, Actions: []AutoAction{}, Report: AutoReport{To: nonNil(e.d.Report.To)}}
+	res := &AutoResult{DryRun: opts.DryRun, Actions: []roster.Record{}, Report: AutoReport{To: nonNil(e.d.Report.To)}}
 	fail := func(err error) (*AutoResult, error) {
 		res.ExitCode = ExitCode(err)
 		return res, err
@@ -214,16 +203,13 @@ func (res *AutoResult) fill(run *Run) {
 			continue
 		}
 		row := rowOf(a)
-		act := AutoAction{
-			Kind: a.Kind, Email: row.Email, FirstName: row.FirstName, LastName: row.LastName,
+		act := roster.Record{
+			Kind: a.Kind, Address: row.Email, FirstName: row.FirstName, LastName: row.LastName,
 			EntraID: row.EntraID, ProcoreID: row.ProcoreID, Status: roster.StatusPlanned, Reason: a.Reason,
 		}
 		if run.Apply != nil {
 			if r, ok := run.Apply.Result(i); ok {
-				act.Status, act.Error = r.Status, r.Error
-				if r.ProcoreID != 0 {
-					act.ProcoreID = r.ProcoreID
-				}
+				act.Settle(roster.Record{Status: r.Status, ProcoreID: r.ProcoreID, Error: r.Error, RequestID: r.RequestID})
 			}
 		}
 		if run.Held != nil && a.Approved {

@@ -125,9 +125,9 @@ func TestBigFirstRunReportArrives(t *testing.T) {
 					continue
 				}
 				if a.Status != roster.StatusDone {
-					t.Fatalf("create %s: %s %s", a.Email, a.Status, a.Error)
+					t.Fatalf("create %s: %s %s", a.Address, a.Status, a.Error)
 				}
-				created[strings.ToLower(a.Email)] = a.ProcoreID
+				created[strings.ToLower(a.Address)] = a.ProcoreID
 			}
 			if len(created) != n || len(f.srv.Sim.Created()) != n {
 				t.Fatalf("created %d of %d members (simulator: %d)", len(created), n, len(f.srv.Sim.Created()))
