@@ -58,7 +58,7 @@ func runAuto(ctx context.Context, opts *AutoOptions) error {
 	s := newSession(cfg, stateDir, tokens, log).withHints(opts.Hints())
 	defer s.close()
 	if err := s.connect(ctx, store.ModeAuto); err != nil {
-		return &ExitError{Code: engine.ExitCode(err), Err: err}
+		return &ExitError{Code: runExitCode(err), Err: err}
 	}
 	log.Info("run starting", "environment", s.environment(), "company", s.companyName, "approved_by", s.approvedBy, "dry_run", opts.DryRun)
 
@@ -78,7 +78,8 @@ func runAuto(ctx context.Context, opts *AutoOptions) error {
 	} else {
 		printAutoSummary(opts.IO.Out, res)
 	}
-	if res.ExitCode == exitOK {
+	code := autoExitCode(res, runErr)
+	if code == exitOK {
 		log.Info("run finished", "created", countStatus(res, roster.KindCreate, roster.StatusDone))
 		return nil
 	}
@@ -88,7 +89,7 @@ func runAuto(ctx context.Context, opts *AutoOptions) error {
 	if ctx.Err() != nil {
 		runErr = fmt.Errorf("interrupted: stopped after the request in flight; the journal is consistent and the next run resumes: %w", runErr)
 	}
-	return &ExitError{Code: res.ExitCode, Err: runErr}
+	return &ExitError{Code: code, Err: runErr}
 }
 
 func runID(res *engine.AutoResult) int64 {

@@ -87,8 +87,6 @@ type AutoResult struct {
 	Report  AutoReport      `json:"report"`
 	// Brake is set when a brake refused the run or would refuse it.
 	Brake *AutoBrake `json:"brake,omitempty"`
-	// ExitCode is the process exit code DESIGN.md assigns to the outcome.
-	ExitCode int `json:"-"`
 	// Run is the run as journaled; nil when the run failed before planning.
 	Run *Run `json:"-"`
 }
@@ -99,14 +97,11 @@ const reportGrace = 15 * time.Second
 
 // RunAuto is the headless run: reconcile, snapshot, plan, approve by the
 // --auto rule, brakes, apply (or only plan, for a dry run), report. The
-// caller holds the state lock. The result is never nil; its ExitCode is
-// set, and err is the run's error, if any.
+// caller holds the state lock. The result is never nil; err is the run's
+// error, if any (cmd/procsync maps both to an exit code).
 func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, error) {
 	res := &AutoResult{DryRun: opts.DryRun, Actions: []roster.Record{}, Report: AutoReport{To: nonNil(e.d.Report.To)}}
-	fail := func(err error) (*AutoResult, error) {
-		res.ExitCode = ExitCode(err)
-		return res, err
-	}
+	fail := func(err error) (*AutoResult, error) { return res, err }
 	var owed []provision.MembershipResult
 	if !opts.DryRun {
 		// A dry run writes nothing to Procore and leaves the journal's
@@ -183,10 +178,6 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 				runErr = rerr
 			}
 		}
-	}
-	res.ExitCode = ExitCode(runErr)
-	if runErr == nil && run.Failed() > 0 {
-		res.ExitCode = ExitFailed
 	}
 	return res, runErr
 }

@@ -10,10 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
-	"procsync/auth"
 	"procsync/sync/graph"
 	"procsync/sync/procore"
 	"procsync/sync/provision"
@@ -525,34 +523,4 @@ func (e *Engine) send(ctx context.Context, rr report.Run) error {
 		Subject: report.Subject(e.d.Report.Subject, rr), HTML: html, To: e.d.Report.To,
 		Attachments: []graph.Attachment{{Name: att.Name, ContentType: att.ContentType, Data: att.Data}},
 	})
-}
-
-// Exit codes of `procsync --auto`, as DESIGN.md defines them.
-const (
-	ExitOK     = 0
-	ExitFailed = 1
-	ExitUsage  = 2
-	ExitBrake  = 3
-	ExitAuth   = 4
-)
-
-// ExitCode maps a run error to the exit code of `procsync --auto`: 4 for a
-// missing or refused sign-in (including a 401 from either API), 3 for a
-// brake, 1 for anything else, 0 for none.
-func ExitCode(err error) int {
-	var be *BrakeError
-	var pe *procore.Error
-	var ge *graph.Error
-	switch {
-	case err == nil:
-		return ExitOK
-	case errors.Is(err, auth.ErrNotSignedIn):
-		return ExitAuth
-	case errors.As(err, &pe) && pe.Status == http.StatusUnauthorized,
-		errors.As(err, &ge) && ge.Status == http.StatusUnauthorized:
-		return ExitAuth
-	case errors.As(err, &be):
-		return ExitBrake
-	}
-	return ExitFailed
 }

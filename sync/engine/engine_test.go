@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/oauth2/clientcredentials"
 
-	"procsync/auth"
 	"procsync/sync/engine"
 	"procsync/sync/graph"
 	"procsync/sync/internal/httpx"
@@ -89,8 +88,8 @@ func TestRunAutoCreatesThenNothing(t *testing.T) {
 	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1})
 	ctx := context.Background()
 	res, err := f.engine(t).RunAuto(ctx, engine.AutoOptions{})
-	if err != nil || res.ExitCode != 0 {
-		t.Fatalf("first run: exit %d, %v", res.ExitCode, err)
+	if err != nil || failedOf(res) != 0 {
+		t.Fatalf("first run: %d failed, %v", failedOf(res), err)
 	}
 	if res.Plan.Create == 0 {
 		t.Fatal("the seeded tenant needs creates; the test proves nothing")
@@ -134,8 +133,8 @@ func TestRunAutoCreatesThenNothing(t *testing.T) {
 	t.Logf("first run: plan %+v, %d created", res.Plan, created)
 	writes := procoreWrites(f.srv.Sim)
 	res2, err := f.engine(t).RunAuto(ctx, engine.AutoOptions{})
-	if err != nil || res2.ExitCode != 0 {
-		t.Fatalf("second run: exit %d, %v", res2.ExitCode, err)
+	if err != nil || failedOf(res2) != 0 {
+		t.Fatalf("second run: %d failed, %v", failedOf(res2), err)
 	}
 	if res2.Plan.Create != 0 || procoreWrites(f.srv.Sim) != writes || len(f.srv.Sim.Mails()) != 1 || res2.Report.Sent {
 		t.Errorf("second run: plan %+v, %d new writes, %d mails", res2.Plan, procoreWrites(f.srv.Sim)-writes, len(f.srv.Sim.Mails()))
@@ -147,20 +146,16 @@ func TestRunAutoBrakeAndDryRun(t *testing.T) {
 		name   string
 		brakes engine.Brakes
 		dry    bool
-		exit   int
 		status roster.Status
 	}{
-		{"brake", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5, MaxReactivations: -1}, false, engine.ExitBrake, roster.StatusSkipped},
+		{"brake", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5, MaxReactivations: -1}, false, roster.StatusSkipped},
 		// A dry run reports what the real run would meet: exit 3 too
 		// (issue 17 item 1), with every action still only planned.
-		{"dry run", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5, MaxReactivations: -1}, true, engine.ExitBrake, roster.StatusPlanned},
+		{"dry run", engine.Brakes{MaxCreates: 1, MaxDeactivations: 5, MaxReactivations: -1}, true, roster.StatusPlanned},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, tc.brakes)
 			res, err := f.engine(t).RunAuto(context.Background(), engine.AutoOptions{DryRun: tc.dry})
-			if res.ExitCode != tc.exit {
-				t.Fatalf("exit %d (%v), want %d", res.ExitCode, err, tc.exit)
-			}
 			var be *engine.BrakeError
 			if !errors.As(err, &be) || !strings.Contains(err.Error(), "auto.max_creates") {
 				t.Errorf("err = %v, want a brake naming auto.max_creates", err)
@@ -191,25 +186,6 @@ func TestRunAutoBrakeAndDryRun(t *testing.T) {
 	}
 }
 
-func TestExitCode(t *testing.T) {
-	for _, tc := range []struct {
-		err  error
-		want int
-	}{
-		{nil, 0},
-		{errors.New("boom"), 1},
-		{&engine.BrakeError{Creates: 9, MaxCreates: 1}, 3},
-		{&procore.Error{Op: "list users", Status: 401}, 4},
-		{&graph.Error{Op: "list groups", Status: 401}, 4},
-		{&procore.Error{Op: "list users", Status: 500}, 1},
-		{fmt.Errorf("snapshot: %w", &auth.NotSignedInError{Provider: auth.Graph, Reason: "no stored sign-in"}), 4},
-	} {
-		if got := engine.ExitCode(tc.err); got != tc.want {
-			t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.want)
-		}
-	}
-}
-
 // TestRunAutoMembershipRetried: with bulk adds refused, the run creates the
 // users, reports the memberships not added and exits 1; the next run adds
 // them exactly once, reports them, and the first run's history says done.
@@ -218,8 +194,8 @@ func TestRunAutoMembershipRetried(t *testing.T) {
 	ctx := context.Background()
 	f.srv.Sim.FailAlways("procore", "bulk_add", http.StatusServiceUnavailable)
 	res, err := f.engine(t).RunAuto(ctx, engine.AutoOptions{})
-	if err == nil || res.ExitCode != engine.ExitFailed {
-		t.Fatalf("first run: exit %d, %v; want 1", res.ExitCode, err)
+	if err == nil {
+		t.Fatalf("first run: %d failed and no error; want the memberships not added", failedOf(res))
 	}
 	created := map[int64]bool{}
 	for _, a := range res.Actions {
@@ -241,8 +217,8 @@ func TestRunAutoMembershipRetried(t *testing.T) {
 
 	f.srv.Sim.ClearFaults()
 	res, err = f.engine(t).RunAuto(ctx, engine.AutoOptions{})
-	if err != nil || res.ExitCode != 0 {
-		t.Fatalf("second run: exit %d, %v", res.ExitCode, err)
+	if err != nil || failedOf(res) != 0 {
+		t.Fatalf("second run: %d failed, %v", failedOf(res), err)
 	}
 	members := f.srv.Sim.ProjectUsers(sim.ProjectHQ)
 	for id := range created {
@@ -307,4 +283,12 @@ func TestReportRunKeepsProcoreIDOfFailedAction(t *testing.T) {
 	if r := rr.Rows[0]; r.Status != roster.StatusFailed || r.ProcoreID != 4410 || r.Error == "" {
 		t.Errorf("row = %+v, want failed with Procore id 4410 and the error", r)
 	}
+}
+
+// failedOf is how many of res's actions failed; -1 without a run.
+func failedOf(res *engine.AutoResult) int {
+	if res.Run == nil {
+		return -1
+	}
+	return res.Run.Failed()
 }

@@ -44,8 +44,8 @@ func BenchmarkRun(b *testing.B) {
 				b.StartTimer()
 				res, err := eng.RunAuto(context.Background(), engine.AutoOptions{})
 				b.StopTimer()
-				if err != nil || res.ExitCode != engine.ExitOK {
-					b.Fatalf("RunAuto: exit %d, %v", res.ExitCode, err)
+				if err != nil || failedOf(res) != 0 {
+					b.Fatalf("RunAuto: %d failed, %v", failedOf(res), err)
 				}
 				tl = timelineOf(srv.Sim.Requests())
 				srv.Close()
