@@ -90,7 +90,7 @@ var initFields = []initField{
 	{"graph.client_id", "--graph-client-id", "Graph app registration client id (a GUID)",
 		func(o *InitOptions) string { return o.GraphClientID },
 		func(o *InitOptions, s string) error {
-			if !isGUID(s) {
+			if !config.IsGUID(s) {
 				return fmt.Errorf("%q is not a GUID: copy the Application (client) ID from the app registration's Overview page", s)
 			}
 			o.GraphClientID = s
@@ -177,27 +177,6 @@ func existsError(path string) error {
 	return &FlagError{Err: fmt.Errorf("init: %s already exists; use --force to overwrite it", path)}
 }
 
-// isGUID reports whether s has the 8-4-4-4-12 hex form of an Entra
-// application (client) id.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // askEnvironment asks which Procore environment to use unless
 // --environment was given; an empty answer keeps the default.
 func askEnvironment(opts *InitOptions, in *bufio.Reader) error {
@@ -253,7 +232,7 @@ func checkInit(opts *InitOptions) []string {
 		return []string{"missing " + strings.Join(missing, ", ") + why}
 	}
 	var out []string
-	if !isGUID(opts.GraphClientID) {
+	if !config.IsGUID(opts.GraphClientID) {
 		out = append(out, fmt.Sprintf("invalid --graph-client-id: %q is not a GUID: copy the Application (client) ID from the app registration's Overview page", opts.GraphClientID))
 	}
 	_, err := config.Parse(config.Commented(initValues(opts)), "config")

@@ -319,10 +319,7 @@ func runStatus(ctx context.Context, opts *StatusOptions) error {
 // ("production", "sandbox", …), followed by where the hosts really are when
 // that says more (a simulator, a proxy).
 func procoreEnvironmentLabel(cfg *config.Config, where string) string {
-	label := cfg.Procore.Environment
-	if cfg.Procore.IsProduction() && label != "production" && label != "federal" {
-		label = "production"
-	}
+	label := cfg.Procore.Label()
 	switch where {
 	case "", "production", "sandbox", "monthly sandbox", "federal":
 		return label

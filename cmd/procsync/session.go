@@ -84,13 +84,7 @@ func (s *session) withHints(flags string) *session {
 // IsProduction, which also looks at the hosts: the TUI's typed
 // confirmation, the explorer's write switch and the report's subject
 // follow this name, so a sandbox label over a live host reads production.
-func (s *session) environment() string {
-	env := s.cfg.Procore.Environment
-	if s.cfg.Procore.IsProduction() && env != "production" && env != "federal" {
-		return "production"
-	}
-	return env
-}
+func (s *session) environment() string { return s.cfg.Procore.Label() }
 
 // connect obtains both token sources (an auth.ErrNotSignedIn error says
 // which `procsync login` to run), builds the clients, finds out who

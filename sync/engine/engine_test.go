@@ -38,28 +38,48 @@ func newFixture(t *testing.T, brakes engine.Brakes) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	f := simFixture(t, srv, graph.WithRetry(fast), procore.WithRetry(fast))
+	f.d.Apply = engine.ApplySettings{ProjectIDs: []int64{sim.ProjectHQ}, PermissionTemplateID: sim.TemplateStandard, IsEmployee: true}
+	f.d.Brakes = brakes
+	return f
+}
+
+// simFixture wires an engine to srv as `procsync --auto` is wired with
+// app-only credentials: both clients (with the given options), a journal
+// in a fresh state directory, a report mailed to it@contoso.com, no
+// brakes. Callers change what their test is about.
+func simFixture(tb testing.TB, srv *sim.Server, gopt graph.Option, popt procore.Option) *fixture {
+	tb.Helper()
 	gc := clientcredentials.Config{
 		ClientID: sim.GraphClientID, ClientSecret: sim.GraphClientSecret,
 		TokenURL: srv.URL + "/identity/" + sim.TenantID + "/oauth2/v2.0/token",
 		Scopes:   []string{"https://graph.microsoft.com/.default"},
 	}
 	pcc := clientcredentials.Config{ClientID: sim.ProcoreClientID, ClientSecret: sim.ProcoreClientSecret, TokenURL: srv.URL + "/procore-login/oauth/token"}
-	dir := t.TempDir()
+	dir := tb.TempDir()
 	st, err := store.Open(dir)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	tb.Cleanup(func() { st.Close() })
+	var gopts []graph.Option
+	var popts []procore.Option
+	if gopt != nil {
+		gopts = append(gopts, gopt)
+	}
+	if popt != nil {
+		popts = append(popts, popt)
+	}
 	return &fixture{srv: srv, st: st, dir: dir, d: engine.Deps{
-		Graph:    graph.New(gc.Client(context.Background()), srv.URL+"/graph", graph.WithRetry(fast)),
-		Procore:  procore.New(pcc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID, procore.WithRetry(fast)),
+		Graph:    graph.New(gc.Client(context.Background()), srv.URL+"/graph", gopts...),
+		Procore:  procore.New(pcc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID, popts...),
 		Store:    st,
 		Rules:    roster.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
 		Snapshot: provision.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
-		Apply:    engine.ApplySettings{ProjectIDs: []int64{sim.ProjectHQ}, PermissionTemplateID: sim.TemplateStandard, IsEmployee: true},
+		Apply:    engine.ApplySettings{IsEmployee: true},
 		Report: engine.ReportSettings{To: []string{"it@contoso.com"}, From: sim.AdminUPN, Subject: "procsync test",
 			Send: "changes", AppOnly: true},
-		Brakes:      brakes,
+		Brakes:      engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1},
 		Environment: "production", CompanyName: sim.CompanyName, CompanyID: sim.CompanyID,
 		ApprovedBy: sim.GraphClientID, Mode: store.ModeAuto, StateDir: dir,
 	}}

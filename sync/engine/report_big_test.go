@@ -11,15 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/oauth2/clientcredentials"
-
 	"procsync/sync/engine"
 	"procsync/sync/graph"
 	"procsync/sync/procore"
-	"procsync/sync/provision"
 	"procsync/sync/roster"
 	"procsync/sync/sim"
-	"procsync/sync/store"
 )
 
 // bigFixture is newFixture for a tenant of members license-group members,
@@ -36,31 +32,7 @@ func bigFixture(t *testing.T, members int) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	gc := clientcredentials.Config{
-		ClientID: sim.GraphClientID, ClientSecret: sim.GraphClientSecret,
-		TokenURL: srv.URL + "/identity/" + sim.TenantID + "/oauth2/v2.0/token",
-		Scopes:   []string{"https://graph.microsoft.com/.default"},
-	}
-	pcc := clientcredentials.Config{ClientID: sim.ProcoreClientID, ClientSecret: sim.ProcoreClientSecret, TokenURL: srv.URL + "/procore-login/oauth/token"}
-	dir := t.TempDir()
-	st, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return &fixture{srv: srv, st: st, dir: dir, d: engine.Deps{
-		Graph:    graph.New(gc.Client(context.Background()), srv.URL+"/graph", graph.WithRetry(fast)),
-		Procore:  procore.New(pcc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID, procore.WithRetry(fast)),
-		Store:    st,
-		Rules:    roster.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
-		Snapshot: provision.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
-		Apply:    engine.ApplySettings{IsEmployee: true},
-		Report: engine.ReportSettings{To: []string{"it@contoso.com"}, From: sim.AdminUPN, Subject: "procsync test",
-			Send: "changes", AppOnly: true},
-		Brakes:      engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1},
-		Environment: "production", CompanyName: sim.CompanyName, CompanyID: sim.CompanyID,
-		ApprovedBy: sim.GraphClientID, Mode: store.ModeAuto, StateDir: dir,
-	}}
+	return simFixture(t, srv, graph.WithRetry(fast), procore.WithRetry(fast))
 }
 
 // attachmentCSV returns the CSV records a mail's one attachment carries,

@@ -2,21 +2,15 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2/clientcredentials"
-
 	"procsync/sync/engine"
-	"procsync/sync/graph"
-	"procsync/sync/procore"
-	"procsync/sync/provision"
-	"procsync/sync/roster"
 	"procsync/sync/sim"
-	"procsync/sync/store"
 )
 
 // runLatency is the round trip BenchmarkRun adds to every request: about
@@ -36,7 +30,7 @@ const runLatency = 20 * time.Millisecond
 //	requests      requests sent
 func BenchmarkRun(b *testing.B) {
 	for _, n := range []int{20000, 100000} {
-		b.Run(strings.TrimSuffix(strings.TrimSuffix(itoa(n), "000"), "")+"k", func(b *testing.B) {
+		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
 			var tl timeline
 			for range b.N {
 				b.StopTimer()
@@ -61,52 +55,17 @@ func BenchmarkRun(b *testing.B) {
 	}
 }
 
-func itoa(n int) string {
-	const digits = "0123456789"
-	if n == 0 {
-		return "0"
-	}
-	var out []byte
-	for ; n > 0; n /= 10 {
-		out = append([]byte{digits[n%10]}, out...)
-	}
-	return string(out)
-}
-
 // benchEngine starts a simulated tenant of n members with latency and
 // returns it with an engine wired like `procsync --auto` (app-only, no
-// brakes, the report mailed).
+// brakes, the report mailed) and the production clients' default options.
 func benchEngine(b *testing.B, n int) (*sim.Server, *engine.Engine) {
 	b.Helper()
 	srv, err := sim.Start(sim.Options{Seed: 18, Members: n, Latency: runLatency})
 	if err != nil {
 		b.Fatal(err)
 	}
-	gc := clientcredentials.Config{
-		ClientID: sim.GraphClientID, ClientSecret: sim.GraphClientSecret,
-		TokenURL: srv.URL + "/identity/" + sim.TenantID + "/oauth2/v2.0/token",
-		Scopes:   []string{"https://graph.microsoft.com/.default"},
-	}
-	pcc := clientcredentials.Config{ClientID: sim.ProcoreClientID, ClientSecret: sim.ProcoreClientSecret, TokenURL: srv.URL + "/procore-login/oauth/token"}
-	dir := b.TempDir()
-	st, err := store.Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	eng, err := engine.New(engine.Deps{
-		Graph:    graph.New(gc.Client(context.Background()), srv.URL+"/graph"),
-		Procore:  procore.New(pcc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID),
-		Store:    st,
-		Rules:    roster.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
-		Snapshot: provision.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},
-		Apply:    engine.ApplySettings{IsEmployee: true},
-		Report: engine.ReportSettings{To: []string{"it@contoso.com"}, From: sim.AdminUPN, Subject: "procsync bench",
-			Send: "changes", AppOnly: true},
-		Brakes:      engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1},
-		Environment: "production", CompanyName: sim.CompanyName, CompanyID: sim.CompanyID,
-		ApprovedBy: sim.GraphClientID, Mode: store.ModeAuto, StateDir: dir,
-	})
+	f := simFixture(b, srv, nil, nil)
+	eng, err := engine.New(f.d)
 	if err != nil {
 		b.Fatal(err)
 	}

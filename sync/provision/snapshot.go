@@ -68,11 +68,11 @@ const DefaultGroupConcurrency = 8
 // returns that error and no snapshot, because a partial read would look
 // like missing users and produce wrong creates or offboards.
 //
-// Every string from either directory is passed through safetext.Line here,
-// once, as it is read: names, addresses, titles and group names reach the
-// plan, the TUI, `history` and the report, and an escape sequence in a
-// display name (OSC 52 writes the clipboard, OSC 8 hides a link) must
-// never reach an operator's terminal.
+// Every string from Graph is passed through safetext.Line here, once, as it
+// is read (the Procore client cleans its own answers): names, addresses,
+// titles and group names reach the plan, the TUI, `history` and the
+// report, and an escape sequence in a display name (OSC 52 writes the
+// clipboard, OSC 8 hides a link) must never reach an operator's terminal.
 func TakeSnapshot(ctx context.Context, src Sources, opts SnapshotOptions) (*roster.Snapshot, error) {
 	if src.Graph == nil || src.Procore == nil {
 		return nil, errors.New("snapshot: both a Graph and a Procore client are required")
@@ -298,22 +298,23 @@ func memberFromGraph(u graph.User) *roster.Member {
 	}
 }
 
-// userFromProcore copies a Procore user into the snapshot, sanitising
-// every string (see TakeSnapshot).
+// userFromProcore copies a Procore user into the snapshot. The Procore
+// client has already cleaned its strings as it read them (procore's
+// sanitize.go), so they are not cleaned a second time here.
 func userFromProcore(u procore.User) roster.ProcoreUser {
 	p := roster.ProcoreUser{
 		ID:         u.ID,
-		FirstName:  safetext.Line(u.FirstName),
-		LastName:   safetext.Line(u.LastName),
-		Email:      safetext.Line(u.EmailAddress),
+		FirstName:  u.FirstName,
+		LastName:   u.LastName,
+		Email:      u.EmailAddress,
 		IsActive:   u.IsActive,
 		IsEmployee: u.IsEmployee,
-		JobTitle:   safetext.Line(u.JobTitle),
-		EmployeeID: safetext.Line(string(u.EmployeeID)),
-		OriginID:   safetext.Line(string(u.OriginID)),
+		JobTitle:   u.JobTitle,
+		EmployeeID: string(u.EmployeeID),
+		OriginID:   string(u.OriginID),
 	}
 	if u.Vendor != nil {
-		p.Vendor = &roster.Vendor{ID: u.Vendor.ID, Name: safetext.Line(u.Vendor.Name)}
+		p.Vendor = &roster.Vendor{ID: u.Vendor.ID, Name: u.Vendor.Name}
 	}
 	if u.CreatedAt != nil {
 		p.CreatedAt = *u.CreatedAt

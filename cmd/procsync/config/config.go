@@ -214,6 +214,17 @@ func (p Procore) IsProduction() bool {
 	return !IsSandboxURL(p.APIURL()) || !IsSandboxURL(p.LoginURL())
 }
 
+// Label is the environment to show and record: the label, except that a
+// config whose hosts make it production (IsProduction) is "production"
+// whatever its label says.
+func (p Procore) Label() string {
+	e := p.environment()
+	if p.IsProduction() && e != "production" && e != "federal" {
+		return "production"
+	}
+	return e
+}
+
 func (p Procore) environment() string {
 	if p.Environment == "" {
 		return DefaultEnvironment

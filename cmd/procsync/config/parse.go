@@ -179,7 +179,7 @@ func suggest(k toml.Key) string {
 		default:
 			continue
 		}
-		d := distance(strings.ToLower(k[len(k)-1]), cand)
+		d := Distance(strings.ToLower(k[len(k)-1]), cand)
 		if d < bestD || (d == bestD && best != "" && cand < best) {
 			best, bestD = cand, d
 		}
@@ -187,9 +187,10 @@ func suggest(k toml.Key) string {
 	return best
 }
 
-// distance is the Levenshtein distance, for typo suggestions only; long
-// inputs are cut short since no key is longer than 30 bytes.
-func distance(a, b string) int {
+// Distance is the Levenshtein distance, for typo suggestions only (config
+// keys here, command-line flags in cmd/procsync); long inputs are cut short
+// since no key or flag is longer than 30 bytes.
+func Distance(a, b string) int {
 	if len(a) > 64 {
 		return len(a)
 	}

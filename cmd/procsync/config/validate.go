@@ -38,7 +38,7 @@ func (p *parser) validate(c *Config) {
 		}
 	}
 	for i, s := range c.Groups.IDs {
-		if !isGUID(s) {
+		if !IsGUID(s) {
 			p.add(key("groups.ids"), "entry %d (%q) is not a group object id (a GUID)", i+1, s)
 		}
 	}
@@ -175,7 +175,9 @@ func validDomain(s string) bool {
 	return strings.Contains(s, ".") && validTenant(s) && !strings.Contains(s, "..")
 }
 
-func isGUID(s string) bool {
+// IsGUID reports whether s has the 8-4-4-4-12 hex form of an Entra tenant
+// or application id.
+func IsGUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}
