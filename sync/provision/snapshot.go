@@ -214,8 +214,15 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 // ResolveGroups returns the license groups that opts' NamePrefixes, SKUs and
 // GroupIDs select, as TakeSnapshot resolves them; the sandbox explorer
 // lists them so that it shows exactly the groups a sync reads.
+// Their names and ids are cleaned with safetext.Line, as the snapshot cleans
+// them, since the explorer shows them on the operator's terminal.
 func ResolveGroups(ctx context.Context, gc *graph.Client, opts SnapshotOptions) ([]graph.MatchedGroup, error) {
-	return resolveGroups(ctx, gc, opts)
+	gs, err := resolveGroups(ctx, gc, opts)
+	for i := range gs {
+		g := &gs[i]
+		g.ID, g.DisplayName, g.MatchedBy = safetext.Line(g.ID), safetext.Line(g.DisplayName), safetext.Line(g.MatchedBy)
+	}
+	return gs, err
 }
 
 // resolveGroups unites the groups selected by prefix, SKU and id, keeping

@@ -53,8 +53,19 @@ func TestSnapshotSanitisesDirectoryText(t *testing.T) {
 	ten.RecountSKUs()
 	srv := startSnapSim(t, sim.Options{Tenant: ten})
 
+	// The explorer lists the groups through ResolveGroups, on the
+	// operator's terminal too.
+	src := simSources(t, srv.URL)
+	groups, err := provision.ResolveGroups(context.Background(), src.Graph, provision.SnapshotOptions{NamePrefixes: []string{"License – Microsoft"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fmt.Sprintf("%+v", groups); hasControl(s) >= 0 || len(groups) != 1 {
+		t.Errorf("ResolveGroups keeps a control character or lost the group: %q", s)
+	}
+
 	var progress []roster.SnapshotProgress
-	snap, err := provision.TakeSnapshot(context.Background(), simSources(t, srv.URL), provision.SnapshotOptions{
+	snap, err := provision.TakeSnapshot(context.Background(), src, provision.SnapshotOptions{
 		NamePrefixes: []string{"License – Microsoft"},
 		Progress:     func(p roster.SnapshotProgress) { progress = append(progress, p) },
 	})
