@@ -103,7 +103,7 @@ func (a *applyScreen) FullHelp() [][]key.Binding { return a.keys.FullHelp() }
 // Update implements Component: progress events, and keys.
 func (a *applyScreen) Update(msg tea.Msg) (Component, tea.Cmd) {
 	switch msg := msg.(type) {
-	case []ApplyEvent:
+	case []roster.ApplyProgress:
 		a.add(msg)
 	case tea.KeyPressMsg:
 		switch {
@@ -120,7 +120,7 @@ func (a *applyScreen) Update(msg tea.Msg) (Component, tea.Cmd) {
 
 // add folds a batch of progress events in, and follows the last row
 // written unless the admin moved the cursor.
-func (a *applyScreen) add(evs []ApplyEvent) {
+func (a *applyScreen) add(evs []roster.ApplyProgress) {
 	last := -1
 	for _, ev := range evs {
 		if ev.RateLimitLimit > 0 {
@@ -154,7 +154,13 @@ func (a *applyScreen) partialResult() *ApplyResult {
 		if st == roster.StatusPlanned {
 			st = roster.StatusSkipped
 		}
-		res.Results = append(res.Results, ActionResult{Action: a.plan.Actions[pi], Status: st, ProcoreID: a.procoreID[i], Error: a.errs[i]})
+		r := roster.RecordOf(&a.plan.Actions[pi], st)
+		r.Index = pi
+		if a.procoreID[i] != 0 {
+			r.ProcoreID = a.procoreID[i]
+		}
+		r.Error = a.errs[i]
+		res.Results = append(res.Results, r)
 	}
 	return res
 }

@@ -23,7 +23,7 @@ func (m *model) startApply() tea.Cmd {
 	m.screen = screenApply
 	m.layout()
 	return m.start(screenApply, func(ctx context.Context, pu *pump) tea.Msg {
-		res, err := m.b.Apply(ctx, &p, func(ev ApplyEvent) { pu.push(ev) })
+		res, err := m.b.Apply(ctx, &p, func(ev roster.ApplyProgress) { pu.push(ev) })
 		return applyDone{res: res, err: err}
 	})
 }
@@ -31,9 +31,9 @@ func (m *model) startApply() tea.Cmd {
 // onApplyPump passes progress to the apply screen and, once the apply
 // returns, shows the report.
 func (m *model) onApplyPump(msg pumpMsg) tea.Cmd {
-	evs := make([]ApplyEvent, len(msg.items))
+	evs := make([]roster.ApplyProgress, len(msg.items))
 	for i, it := range msg.items {
-		evs[i] = it.(ApplyEvent)
+		evs[i] = it.(roster.ApplyProgress)
 	}
 	m.ap.Update(evs)
 	d, ok := msg.done.(applyDone)

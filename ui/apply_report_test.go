@@ -44,7 +44,7 @@ func TestApplyScreenAlone(t *testing.T) {
 			first = i
 		}
 	}
-	a.Update([]ApplyEvent{{Index: first, Status: roster.StatusDone, ProcoreID: 4242, RateLimitRemaining: 3590, RateLimitLimit: 3600}})
+	a.Update([]roster.ApplyProgress{{Record: roster.Record{Index: first, Status: roster.StatusDone, ProcoreID: 4242}, RateLimitRemaining: 3590, RateLimitLimit: 3600}})
 	v := ansi.Strip(a.View())
 	for _, want := range []string{"Applying 2 actions to Contoso Construction", "1 / 2", "✓ 1 done", "Procore #4242", "3,590 / 3,600 requests left"} {
 		if !strings.Contains(v, want) {

@@ -29,7 +29,7 @@ type Backend interface {
 	Plan(s *roster.Snapshot) roster.Plan
 	// Apply carries out the approved actions of p. Cancelling ctx must stop
 	// after the request in flight and still return the partial result.
-	Apply(ctx context.Context, p *roster.Plan, progress func(ApplyEvent)) (*ApplyResult, error)
+	Apply(ctx context.Context, p *roster.Plan, progress func(roster.ApplyProgress)) (*ApplyResult, error)
 	// SendReport mails the report of r to the configured recipients.
 	SendReport(ctx context.Context, r *ApplyResult) error
 	// OpenReport opens the HTML report of r in the browser.
@@ -40,6 +40,10 @@ type Backend interface {
 	// The sign-in screen says so before the admin starts, since the only
 	// fix is to quit, export it and start again.
 	SignInNeeds(provider string) string
+	// History reads the journal for the History screen: the per-day counts
+	// of the last days days up to today, counted in the machine's time
+	// zone, and the runs of those days, newest first, with their actions.
+	History(ctx context.Context, days int) (*roster.History, error)
 }
 
 // Provider names accepted by Backend.SignIn.
@@ -126,32 +130,13 @@ type SignInEvent struct {
 	Submit func(code string)
 }
 
-// ApplyEvent reports the outcome of one action, or a budget update when
-// Index is negative.
-type ApplyEvent struct {
-	// Index is the action's index in the applied plan's Actions.
-	Index     int
-	Status    roster.Status
-	ProcoreID int64
-	// Error is the operator-facing error for a failed action.
-	Error string
-	// RateLimitRemaining and RateLimitLimit are Procore's request budget as
-	// last reported by its headers; 0/0 means unknown.
-	RateLimitRemaining int
-	RateLimitLimit     int
-}
-
-// ActionResult is one applied action's outcome.
-type ActionResult struct {
-	Action    roster.Action
-	Status    roster.Status
-	ProcoreID int64
-	Error     string
-}
-
 // ApplyResult is the outcome of Apply, and the input of the report.
 type ApplyResult struct {
-	Results []ActionResult
+	// Results are the approved actions' outcomes in plan order; each
+	// record's Index is its action's in the applied plan.
+	Results []roster.Record
+	// RunID is the journal's run: the backend's handle for its report.
+	RunID int64
 	// Cancelled is set when the run stopped early on request.
 	Cancelled bool
 	// Text is the plain-text report; when empty the UI renders its own table.

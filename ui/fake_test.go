@@ -111,7 +111,7 @@ func (f *fakeBackend) Plan(s *roster.Snapshot) roster.Plan {
 	return p
 }
 
-func (f *fakeBackend) Apply(ctx context.Context, p *roster.Plan, progress func(ApplyEvent)) (*ApplyResult, error) {
+func (f *fakeBackend) Apply(ctx context.Context, p *roster.Plan, progress func(roster.ApplyProgress)) (*ApplyResult, error) {
 	f.mu.Lock()
 	f.applies++
 	f.mu.Unlock()
@@ -132,8 +132,8 @@ func (f *fakeBackend) Apply(ctx context.Context, p *roster.Plan, progress func(A
 			break
 		}
 		n++
-		ev := ApplyEvent{Index: i, Status: roster.StatusDone, ProcoreID: int64(5500 + n),
-			RateLimitRemaining: 3600 - 2*n, RateLimitLimit: 3600}
+		ev := roster.ApplyProgress{Record: roster.RecordOf(&a, roster.StatusDone), RateLimitRemaining: 3600 - 2*n, RateLimitLimit: 3600}
+		ev.Index, ev.ProcoreID = i, int64(5500+n)
 		if strings.HasPrefix(a.Address, "zoe") {
 			ev.Status, ev.ProcoreID = roster.StatusFailed, 0
 			ev.Error = "procore: create user " + a.Address + ": 422 email_address has already been taken (request 7f3c01)"
@@ -142,7 +142,7 @@ func (f *fakeBackend) Apply(ctx context.Context, p *roster.Plan, progress func(A
 		f.mu.Lock()
 		f.applied = append(f.applied, a)
 		f.mu.Unlock()
-		res.Results = append(res.Results, ActionResult{Action: a, Status: ev.Status, ProcoreID: ev.ProcoreID, Error: ev.Error})
+		res.Results = append(res.Results, ev.Record)
 	}
 	return res, nil
 }

@@ -38,7 +38,7 @@ func (s secretFake) SignInNeeds(p string) string {
 // engine's context.Canceled on would.
 type cancelErrFake struct{ *fakeBackend }
 
-func (c cancelErrFake) Apply(ctx context.Context, p *roster.Plan, progress func(ApplyEvent)) (*ApplyResult, error) {
+func (c cancelErrFake) Apply(ctx context.Context, p *roster.Plan, progress func(roster.ApplyProgress)) (*ApplyResult, error) {
 	res, err := c.fakeBackend.Apply(ctx, p, progress)
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("apply: %w", ctx.Err())

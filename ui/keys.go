@@ -17,6 +17,8 @@ type KeyMap struct {
 	// Explore opens the sandbox explorer; enabled only when the program
 	// has an explorer backend.
 	Explore key.Binding
+	// History opens the History screen: the journal's runs.
+	History key.Binding
 	// QuitYes and QuitNo answer the quit prompt, shown when quitting would
 	// discard approvals or an unsent report.
 	QuitYes, QuitNo key.Binding
@@ -51,6 +53,7 @@ func DefaultKeyMap() KeyMap {
 		Open:       b(k("o"), h("o", "open html")),
 		Done:       b(k("enter", "r"), h("enter", "back to review")),
 		Explore:    b(k("e"), h("e", "explorer")),
+		History:    b(k("h"), h("h", "history")),
 		QuitYes:    b(k("y"), h("y", "quit")),
 		QuitNo:     b(k("n", "esc"), h("n", "stay")),
 	}
@@ -62,7 +65,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.Pane1, &k.Pane2, &k.Pane3,
 		&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.Filter, &k.Back,
 		&k.Toggle, &k.All, &k.None, &k.Detail, &k.Refresh, &k.Apply, &k.SignIn, &k.Confirm,
-		&k.Send, &k.Open, &k.Done, &k.Explore, &k.QuitYes, &k.QuitNo,
+		&k.Send, &k.Open, &k.Done, &k.Explore, &k.History, &k.QuitYes, &k.QuitNo,
 		&k.FilterDone, &k.FilterUp, &k.FilterDown,
 	}
 }
@@ -102,7 +105,7 @@ func (k *KeyMap) setScreen(s screenID, typing bool) {
 		}
 		on(&k.Quit, &k.NextPane, &k.PrevPane, &k.Pane1, &k.Pane2, &k.Pane3, &k.Up, &k.Down,
 			&k.Top, &k.Bottom, &k.PageUp, &k.PageDown, &k.Filter, &k.Back, &k.Toggle, &k.All,
-			&k.None, &k.Detail, &k.Refresh, &k.Apply, &k.Explore)
+			&k.None, &k.Detail, &k.Refresh, &k.Apply, &k.Explore, &k.History)
 	case screenConfirm:
 		on(&k.Confirm, &k.Back)
 	case screenApply:
@@ -128,7 +131,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	// Help and quit come first so that a narrow footer never hides them.
 	return []key.Binding{
 		k.QuitYes, k.QuitNo, k.Help, k.Quit, k.SignIn, k.Confirm, k.Toggle, k.All, k.None, k.Apply,
-		k.Explore, k.Filter, k.Detail, k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh,
+		k.Explore, k.History, k.Filter, k.Detail, k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh,
 	}
 }
 
@@ -138,7 +141,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.Pane1, k.Pane2, k.Pane3},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Filter, k.Back, k.Toggle, k.All, k.None, k.Detail},
-		{k.SignIn, k.Confirm, k.Refresh, k.Apply, k.Send, k.Open, k.Done, k.Explore},
+		{k.SignIn, k.Confirm, k.Refresh, k.Apply, k.Send, k.Open, k.Done, k.Explore, k.History},
 		{k.Help, k.Quit, k.ForceQuit, k.QuitYes, k.QuitNo},
 	}
 }

@@ -118,6 +118,7 @@ const (
 	screenApply
 	screenReport
 	screenExplorer
+	screenHistory
 )
 
 // model is the root model: it owns the screens' state and routes messages.
@@ -152,6 +153,7 @@ type model struct {
 	ap *applyScreen
 	rp *reportScreen
 	ex *explorer
+	hi *historyScreen
 
 	// quitAfterOp quits once the running operation returns: a second
 	// ctrl+c during apply still lets the request in flight finish.
@@ -290,6 +292,12 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		return m.status.set(levelInfo, "report opened in the browser")
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
+	case historyLoadedMsg:
+		if m.hi != nil {
+			_, cmd := m.hi.Update(msg)
+			return cmd
+		}
+		return nil
 	}
 	// Anything else answers a command of the explorer's: it keeps its
 	// state while the review is shown, so it hears its answers there too.
@@ -320,6 +328,9 @@ func (m *model) openExplorer() tea.Cmd {
 func (m *model) helpKeys() help.KeyMap {
 	if m.screen == screenExplorer && m.ex != nil && m.qp == nil {
 		return m.ex
+	}
+	if m.screen == screenHistory && m.hi != nil && m.qp == nil {
+		return m.hi
 	}
 	return &m.keys
 }
@@ -375,7 +386,13 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if m.screen == screenReview && !m.typing() && key.Matches(k, m.keys.Explore) {
 		return m.openExplorer()
 	}
+	if m.screen == screenReview && !m.typing() && key.Matches(k, m.keys.History) {
+		return m.openHistory()
+	}
 	switch m.screen {
+	case screenHistory:
+		_, cmd := m.hi.Update(k)
+		return cmd
 	case screenExplorer:
 		_, cmd := m.ex.Update(k)
 		return cmd
@@ -458,6 +475,9 @@ func (m *model) layout() {
 	if m.ex != nil {
 		m.ex.SetSize(m.w, m.bodyHeight())
 	}
+	if m.hi != nil {
+		m.hi.SetSize(m.w, m.bodyHeight())
+	}
 }
 
 // context is what the screens share: the header and the body's size.
@@ -511,6 +531,8 @@ func (m *model) View() tea.View {
 		body = m.rp.View()
 	case m.screen == screenExplorer:
 		body = m.ex.View()
+	case m.screen == screenHistory:
+		body = m.hi.View()
 	}
 	bl := strings.Split(body, "\n")
 	for i := 0; i < bh; i++ {

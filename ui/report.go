@@ -159,8 +159,8 @@ func reportText(res *ApplyResult, approved int) string {
 		if r.Status == roster.StatusDone && r.ProcoreID != 0 {
 			tail = fmt.Sprint(r.ProcoreID)
 		}
-		fmt.Fprintf(&b, "%-32s %-14s %-16s %-11s %-8s %s\n", r.Action.Address, r.Action.FirstName, r.Action.LastName,
-			kindLabel(r.Action.Kind), r.Status, tail)
+		fmt.Fprintf(&b, "%-32s %-14s %-16s %-11s %-8s %s\n", r.Address, r.FirstName, r.LastName,
+			kindLabel(r.Kind), r.Status, tail)
 	}
 	return b.String()
 }

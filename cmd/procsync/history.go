@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"procsync/internal/safetext"
+	"procsync/sync/report"
 	"procsync/sync/roster"
 	"procsync/sync/store"
 )
@@ -33,12 +36,20 @@ type HistoryOptions struct {
 	StateDir func() (string, error)
 
 	JSON  bool
+	CSV   bool
 	RunID int64
+	// Limit caps the runs listed; 0 lists them all (the default with
+	// --since).
 	Limit int
+	// Since, when set, lists only the runs started since then.
+	Since sinceFlag
+	// Now is the clock --since durations count back from; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
-// NewCmdHistory builds `procsync history [--json] [--run ID]`. runF, when
-// not nil, replaces runHistory (tests).
+// NewCmdHistory builds `procsync history [--since WHEN] [--json|--csv]
+// [--run ID]`. runF, when not nil, replaces runHistory (tests).
 func NewCmdHistory(f *Factory, runF func(context.Context, *HistoryOptions) error) *cobra.Command {
 	opts := &HistoryOptions{IO: f.IO, StateDir: f.StateDir}
 	cmd := &cobra.Command{
@@ -47,12 +58,42 @@ func NewCmdHistory(f *Factory, runF func(context.Context, *HistoryOptions) error
 		Long: `List the last runs recorded in the journal (<state dir>/journal.db): when,
 in which mode, who approved, the plan counts, what was applied and the outcome.
 With --run ID, list that run's actions one by one, with Procore ids, errors and
-the service's request ids.`,
+the service's request ids.
+
+--since lists every run started since a date (2026-11-01, midnight on this
+machine's clock), a time (2026-11-01T08:00:00Z) or a duration back from now
+(7d, 36h, 90m); --limit still caps the list when given.
+
+--csv prints the same rows as CSV for a spreadsheet: one line per run, or with
+--run ID one per action, after a header row. Cells a spreadsheet would run as a
+formula (starting with = + - @) are prefixed with a single quote. --json and
+--csv cannot be combined.`,
 		Example: `  procsync history
+  procsync history --since 7d
+  procsync history --since 2026-11-01 --csv > runs.csv
   procsync history --run 12
+  procsync history --run 12 --csv > run-12.csv
   procsync history --json`,
 		Args: noArgs,
+		// The flag groups are checked here, before cobra would, so that a
+		// clash is a usage error (exit 2) that says what to do.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			f := cmd.Flags()
+			switch {
+			case f.Changed("json") && f.Changed("csv"):
+				return flagErrorf("--json and --csv cannot be combined: pick one output format")
+			case f.Changed("since") && f.Changed("run"):
+				return flagErrorf("--since lists runs and --run shows one run: use one or the other")
+			}
+			if err := cmd.ValidateFlagGroups(); err != nil {
+				return &FlagError{Err: err}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Since.set() && !cmd.Flags().Changed("limit") {
+				opts.Limit = 0
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -60,9 +101,68 @@ the service's request ids.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON instead of a table")
+	cmd.Flags().BoolVar(&opts.CSV, "csv", false, "print CSV (RFC 4180, with a header row) instead of a table")
 	cmd.Flags().Int64Var(&opts.RunID, "run", 0, "show one run's actions")
-	cmd.Flags().IntVar(&opts.Limit, "limit", 20, "how many runs to list")
+	cmd.Flags().IntVar(&opts.Limit, "limit", 20, "how many runs to list (all with --since, unless given)")
+	cmd.Flags().Var(&opts.Since, "since", "list the runs started since a date (2026-11-01), a time (2026-11-01T08:00:00Z) or a duration ago (7d, 36h)")
+	cmd.MarkFlagsMutuallyExclusive("json", "csv")
+	cmd.MarkFlagsMutuallyExclusive("since", "run")
 	return cmd
+}
+
+// sinceFlag is --since: an absolute time, or a duration counted back from
+// the moment the command runs.
+type sinceFlag struct {
+	raw string
+	at  time.Time
+	ago time.Duration
+}
+
+// sinceForms names what --since accepts, for its error.
+const sinceForms = "want a date (2026-11-01), a time (2026-11-01T08:00:00Z) or a duration back from now (7d, 36h, 90m)"
+
+// String implements pflag.Value.
+func (f *sinceFlag) String() string { return f.raw }
+
+// Type implements pflag.Value; it is what --help shows as the argument.
+func (f *sinceFlag) Type() string { return "DATE|DURATION" }
+
+// Set implements pflag.Value. A date alone is midnight on this machine's
+// clock, the start of the day the admin means.
+func (f *sinceFlag) Set(s string) error {
+	s = strings.TrimSpace(s)
+	*f = sinceFlag{raw: s}
+	if t, err := time.ParseInLocation(time.DateOnly, s, time.Local); err == nil {
+		f.at = t
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		f.at = t
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+	}
+	if err != nil || d <= 0 {
+		*f = sinceFlag{}
+		return errors.New(sinceForms)
+	}
+	f.ago = d
+	return nil
+}
+
+func (f *sinceFlag) set() bool { return !f.at.IsZero() || f.ago > 0 }
+
+// resolve is the time --since means when the command runs at now; zero when
+// it was not given.
+func (f *sinceFlag) resolve(now time.Time) time.Time {
+	if f.ago > 0 {
+		return now.Add(-f.ago)
+	}
+	return f.at
 }
 
 // runHistory lists the journal's runs, or one run's actions.
@@ -91,15 +191,25 @@ func runHistory(ctx context.Context, opts *HistoryOptions) error {
 		if err != nil {
 			return err
 		}
-		if opts.JSON {
+		switch {
+		case opts.JSON:
 			return writeJSON(out, runJSON(d.Run, d.Actions))
+		case opts.CSV:
+			return writeActionsCSV(out, d.Actions)
 		}
 		printRun(out, d)
 		return nil
 	}
-	runs, err := st.Runs(ctx, opts.Limit)
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	runs, err := st.RunsSince(ctx, opts.Since.resolve(now()), opts.Limit)
 	if err != nil {
 		return err
+	}
+	if opts.CSV {
+		return writeRunsCSV(out, runs)
 	}
 	if opts.JSON {
 		list := make([]any, 0, len(runs))
@@ -109,6 +219,10 @@ func runHistory(ctx context.Context, opts *HistoryOptions) error {
 		return writeJSON(out, list)
 	}
 	if len(runs) == 0 {
+		if opts.Since.set() {
+			fmt.Fprintf(out, "No runs since %s in %s.\n", fmtTime(opts.Since.resolve(now())), st.Path())
+			return nil
+		}
 		fmt.Fprintf(out, "No runs yet in %s.\n%s", st.Path(), demoHint)
 		return nil
 	}
@@ -123,6 +237,8 @@ func noHistory(w io.Writer, path string, opts *HistoryOptions) error {
 		return noRun(opts.RunID, path)
 	case opts.JSON:
 		return writeJSON(w, []any{})
+	case opts.CSV:
+		return writeRunsCSV(w, nil)
 	}
 	_, err := fmt.Fprintf(w, "No runs yet in %s.\n%s", path, demoHint)
 	return err
@@ -286,4 +402,83 @@ func runJSON(r store.Run, actions []store.Action) historyRun {
 		h.Actions = append(h.Actions, historyAction{actionJSON: actionJSONOf(&a.Record, line, text), RequestID: line(a.RequestID), ProjectID: a.ProjectID})
 	}
 	return h
+}
+
+// The CSV columns of `history --csv` (runs) and `history --run ID --csv`
+// (one run's actions). Times are RFC 3339 in UTC, counts are numbers, so a
+// spreadsheet sorts and sums them as they are.
+var (
+	runsCSVHeader = []string{"run", "started", "ended", "mode", "dry_run", "approved_by", "environment", "company_id",
+		"fingerprint", "outcome", "plan", "done", "failed", "skipped", "pending", "planned",
+		"project_memberships_done", "project_memberships_failed", "error"}
+	actionsCSVHeader = []string{"run", "action", "kind", "email", "first_name", "last_name", "entra_id", "procore_id",
+		"project_id", "status", "reason", "error", "request_id", "intent_at", "done_at"}
+)
+
+// writeRunsCSV writes one CSV line per run; text from the journal is
+// cleaned like the table's (safetext), the error keeping its line breaks.
+func writeRunsCSV(w io.Writer, runs []store.Run) error {
+	line, text := safetext.Line, safetext.Text
+	rows := make([][]string, 0, len(runs))
+	for _, r := range runs {
+		plan := countsLine(r.Counts)
+		if plan == "-" {
+			plan = ""
+		}
+		n := func(m map[roster.Status]int, s roster.Status) string { return strconv.Itoa(m[s]) }
+		rows = append(rows, []string{strconv.FormatInt(r.ID, 10), csvTime(r.Started), csvTime(r.Ended), string(r.Mode),
+			strconv.FormatBool(r.DryRun), line(r.ApprovedBy), line(r.Environment), strconv.FormatInt(r.CompanyID, 10), line(r.Fingerprint),
+			line(string(r.Outcome)), plan, n(r.Applied, roster.StatusDone), n(r.Applied, roster.StatusFailed),
+			n(r.Applied, roster.StatusSkipped), n(r.Applied, store.StatusPending), n(r.Applied, roster.StatusPlanned),
+			n(r.Memberships, roster.StatusDone), n(r.Memberships, roster.StatusFailed), text(r.Error)})
+	}
+	return writeCSV(w, runsCSVHeader, rows)
+}
+
+// writeActionsCSV writes one CSV line per action, cleaned as writeRunsCSV's.
+func writeActionsCSV(w io.Writer, actions []store.Action) error {
+	line, text := safetext.Line, safetext.Text
+	rows := make([][]string, 0, len(actions))
+	for _, a := range actions {
+		id := func(n int64) string {
+			if n == 0 {
+				return ""
+			}
+			return strconv.FormatInt(n, 10)
+		}
+		rows = append(rows, []string{strconv.FormatInt(a.RunID, 10), strconv.FormatInt(a.ID, 10), line(string(a.Kind)), line(a.Address),
+			line(a.FirstName), line(a.LastName), line(a.EntraID), id(a.ProcoreID), id(a.ProjectID), line(string(a.Status)),
+			text(a.Reason), text(a.Error), line(a.RequestID), csvTime(a.IntentAt), csvTime(a.DoneAt)})
+	}
+	return writeCSV(w, actionsCSVHeader, rows)
+}
+
+// writeCSV writes header and rows as RFC 4180 CSV (encoding/csv quotes
+// what needs it). report.SafeCell defuses every cell a spreadsheet would
+// run as a formula, as the report's CSV does.
+func writeCSV(w io.Writer, header []string, rows [][]string) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return fmt.Errorf("history: write CSV: %w", err)
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			row[i] = report.SafeCell(c)
+		}
+		if err := cw.Write(row); err != nil {
+			return fmt.Errorf("history: write CSV: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("history: write CSV: %w", err)
+	}
+	return nil
+}
+
+func csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }

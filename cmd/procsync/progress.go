@@ -5,7 +5,6 @@ import (
 	"io"
 	"sync"
 
-	"procsync/sync/provision"
 	"procsync/sync/roster"
 )
 
@@ -52,15 +51,15 @@ func (p *progressLine) snapshot(ev roster.SnapshotProgress) {
 	p.print(fmt.Sprintf("reading: %d license groups, %d members, Procore users %d/%s", p.groups, n, p.users, total))
 }
 
-func (p *progressLine) apply(ev provision.ApplyEvent) {
+func (p *progressLine) apply(ev roster.ApplyProgress) {
 	if !p.on {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	line := fmt.Sprintf("applying: %d/%d  %s %s %s", ev.Done, ev.Total, ev.Status, ev.Kind, ev.Address)
-	if ev.RateLimit.Known {
-		line += fmt.Sprintf("  (Procore budget %d/%d)", ev.RateLimit.Remaining, ev.RateLimit.Limit)
+	if ev.RateLimitLimit > 0 {
+		line += fmt.Sprintf("  (Procore budget %d/%d)", ev.RateLimitRemaining, ev.RateLimitLimit)
 	}
 	p.print(line)
 }

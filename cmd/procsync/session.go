@@ -142,6 +142,7 @@ func (s *session) connect(ctx context.Context, mode store.Mode) error {
 			ProjectIDs:           s.cfg.Procore.ProjectIDs,
 			PermissionTemplateID: s.cfg.Procore.PermissionTemplateID,
 			IsEmployee:           s.cfg.Procore.IsEmployee,
+			InFlight:             s.cfg.Procore.BatchesInFlight,
 		},
 		Report: engine.ReportSettings{
 			To: s.cfg.Report.To, From: s.cfg.Report.From, Subject: s.cfg.Report.Subject,

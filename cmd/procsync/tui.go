@@ -12,7 +12,6 @@ import (
 	"procsync/auth"
 	"procsync/cmd/procsync/config"
 	"procsync/sync/engine"
-	"procsync/sync/provision"
 	"procsync/sync/roster"
 	"procsync/sync/store"
 	"procsync/ui"
@@ -34,14 +33,16 @@ type tuiBackend struct {
 	// be first to need the session.
 	connectMu sync.Mutex
 
-	mu      sync.Mutex
-	runs    map[*ui.ApplyResult]*engine.Run
-	reports map[*ui.ApplyResult]*engine.ReportOutcome
+	mu sync.Mutex
+	// runs and reports are the applied runs by journal run id
+	// (ui.ApplyResult.RunID), for sending a report later.
+	runs    map[int64]*engine.Run
+	reports map[int64]*engine.ReportOutcome
 }
 
 func newTUIBackend(s *session, opener func(string) error, noBrowser, demo bool) *tuiBackend {
 	return &tuiBackend{s: s, opener: opener, noBrowser: noBrowser, demo: demo,
-		runs: map[*ui.ApplyResult]*engine.Run{}, reports: map[*ui.ApplyResult]*engine.ReportOutcome{}}
+		runs: map[int64]*engine.Run{}, reports: map[int64]*engine.ReportOutcome{}}
 }
 
 // Header implements ui.Backend.
@@ -189,14 +190,11 @@ func (b *tuiBackend) Plan(snap *roster.Snapshot) roster.Plan {
 // Apply implements ui.Backend: the approved actions go through the engine
 // (journal first), and the report is saved at once; sending is the admin's
 // choice on the report screen.
-func (b *tuiBackend) Apply(ctx context.Context, p *roster.Plan, progress func(ui.ApplyEvent)) (*ui.ApplyResult, error) {
+func (b *tuiBackend) Apply(ctx context.Context, p *roster.Plan, progress func(roster.ApplyProgress)) (*ui.ApplyResult, error) {
 	var run *engine.Run
 	var applyErr error
 	err := b.withLock(func() error {
-		run, applyErr = b.s.engine.Apply(ctx, p, func(ev provision.ApplyEvent) {
-			progress(ui.ApplyEvent{Index: ev.Index, Status: ev.Status, ProcoreID: ev.ProcoreID, Error: ev.Error,
-				RateLimitRemaining: ev.RateLimit.Remaining, RateLimitLimit: ev.RateLimit.Limit})
-		})
+		run, applyErr = b.s.engine.Apply(ctx, p, progress)
 		return nil
 	})
 	if err != nil {
@@ -205,18 +203,16 @@ func (b *tuiBackend) Apply(ctx context.Context, p *roster.Plan, progress func(ui
 	if run == nil {
 		return nil, applyErr
 	}
-	res := &ui.ApplyResult{Cancelled: ctx.Err() != nil, Recipients: b.s.cfg.Report.To}
+	res := &ui.ApplyResult{Cancelled: ctx.Err() != nil, Recipients: b.s.cfg.Report.To, RunID: run.ID}
 	if run.Apply != nil {
-		for _, r := range run.Apply.Results {
-			res.Results = append(res.Results, ui.ActionResult{Action: p.Actions[r.Index], Status: r.Status, ProcoreID: r.ProcoreID, Error: r.Error})
-		}
+		res.Results = run.Apply.Results
 	}
 	rep, rerr := b.s.engine.SaveReport(run)
 	if rep != nil {
 		res.HTMLPath = rep.Path
 	}
 	b.mu.Lock()
-	b.runs[res], b.reports[res] = run, rep
+	b.runs[run.ID], b.reports[run.ID] = run, rep
 	b.mu.Unlock()
 	if applyErr != nil && !errors.Is(applyErr, context.Canceled) {
 		return res, applyErr
@@ -227,7 +223,7 @@ func (b *tuiBackend) Apply(ctx context.Context, p *roster.Plan, progress func(ui
 // SendReport implements ui.Backend.
 func (b *tuiBackend) SendReport(ctx context.Context, r *ui.ApplyResult) error {
 	b.mu.Lock()
-	run, rep := b.runs[r], b.reports[r]
+	run, rep := b.runs[r.RunID], b.reports[r.RunID]
 	b.mu.Unlock()
 	if run == nil || rep == nil {
 		return errors.New("report: this run's report was not saved; nothing to send")

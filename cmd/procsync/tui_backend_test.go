@@ -69,7 +69,7 @@ func TestTUIBackendAgainstSimulator(t *testing.T) {
 		t.Fatalf("the plan has %d creates, want at least 3", len(approved))
 	}
 	events := 0
-	res, err := b.Apply(ctx, &plan, func(ui.ApplyEvent) { events++ })
+	res, err := b.Apply(ctx, &plan, func(roster.ApplyProgress) { events++ })
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -78,7 +78,7 @@ func TestTUIBackendAgainstSimulator(t *testing.T) {
 	}
 	for _, r := range res.Results {
 		if r.Status != roster.StatusDone {
-			t.Errorf("%s: %s %s", r.Action.Address, r.Status, r.Error)
+			t.Errorf("%s: %s %s", r.Address, r.Status, r.Error)
 		}
 	}
 	if got := len(srv.Sim.Created()); got != 3 {

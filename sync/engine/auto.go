@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"procsync/sync/provision"
 	"procsync/sync/roster"
 )
 
@@ -17,7 +16,7 @@ type AutoOptions struct {
 	// SnapshotProgress and ApplyProgress, if set, get progress events (the
 	// command prints them to stderr when it is a terminal).
 	SnapshotProgress func(roster.SnapshotProgress)
-	ApplyProgress    func(provision.ApplyEvent)
+	ApplyProgress    func(roster.ApplyProgress)
 }
 
 // PlanCounts are the plan's counts per kind, in DESIGN.md's key order;
@@ -102,7 +101,7 @@ const reportGrace = 15 * time.Second
 func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, error) {
 	res := &AutoResult{DryRun: opts.DryRun, Actions: []roster.Record{}, Report: AutoReport{To: nonNil(e.d.Report.To)}}
 	fail := func(err error) (*AutoResult, error) { return res, err }
-	var owed []provision.MembershipResult
+	var owed []roster.Record
 	if !opts.DryRun {
 		// A dry run writes nothing to Procore and leaves the journal's
 		// pending intents to the next real run.
@@ -155,7 +154,6 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 		}
 	}
 	res.Run = run
-	res.fill(run)
 	if ctx.Err() == nil || run.ID != 0 {
 		// The report goes out even after a failed apply: the failures
 		// need a person. After a cancel (SIGTERM from a scheduler) what
@@ -179,6 +177,8 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 			}
 		}
 	}
+	// Last: the report waits for nothing it does not need.
+	res.fill(run)
 	return res, runErr
 }
 
@@ -193,14 +193,10 @@ func (res *AutoResult) fill(run *Run) {
 		if a.Kind == roster.KindInSync {
 			continue
 		}
-		row := rowOf(a)
-		act := roster.Record{
-			Kind: a.Kind, Address: row.Email, FirstName: row.FirstName, LastName: row.LastName,
-			EntraID: row.EntraID, ProcoreID: row.ProcoreID, Status: roster.StatusPlanned, Reason: a.Reason,
-		}
+		act := roster.RecordOf(a, roster.StatusPlanned)
 		if run.Apply != nil {
 			if r, ok := run.Apply.Result(i); ok {
-				act.Settle(roster.Record{Status: r.Status, ProcoreID: r.ProcoreID, Error: r.Error, RequestID: r.RequestID})
+				act.Settle(r)
 			}
 		}
 		if run.Held != nil && a.Approved {

@@ -28,7 +28,16 @@ type ApplySettings struct {
 	IsEmployee           bool
 	// Concurrency bounds the per-user fallback; 0 is provision's default.
 	Concurrency int
+	// InFlight bounds the sync batches and project bulk adds sent at
+	// once (procore.batches_in_flight); 0 is DefaultInFlight.
+	InFlight int
 }
+
+// DefaultInFlight is how many write batches are in flight at once when the
+// config does not say: measured with BenchmarkRun, four hide the journal's
+// and the JSON's time behind the network, and four requests stay well
+// inside Procore's spike limit, whose pacing (httpx) still applies to each.
+const DefaultInFlight = 4
 
 // ReportSettings say who gets the report and when.
 type ReportSettings struct {
@@ -148,7 +157,7 @@ type Run struct {
 	// Owed are the project memberships of earlier runs that Reconcile
 	// settled before this run (added, or still failing); the report lists
 	// them, since their own run's report said they were not added.
-	Owed []provision.MembershipResult
+	Owed []roster.Record
 	// Err is the run-level error, if any.
 	Err error
 }
@@ -258,19 +267,22 @@ func listed(a *roster.Action) bool {
 	return a.Kind != roster.KindInSync && a.Kind != roster.KindExcluded
 }
 
-// recordListed journals the listed actions that select picks with status.
-func (e *Engine) recordListed(ctx context.Context, runID int64, plan *roster.Plan, status roster.Status, reason string, pick func(*roster.Action) bool) error {
+// listedRecords returns the listed actions that pick picks, as journal
+// records with status.
+func listedRecords(plan *roster.Plan, status roster.Status, pick func(*roster.Action) bool) []roster.Record {
 	var in []roster.Record
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
 		if listed(a) && pick(a) {
-			x := roster.RecordOf(a, status)
-			if reason != "" {
-				x.Reason = reason
-			}
-			in = append(in, x)
+			in = append(in, roster.RecordOf(a, status))
 		}
 	}
+	return in
+}
+
+// recordListed journals the listed actions that pick picks with status.
+func (e *Engine) recordListed(ctx context.Context, runID int64, plan *roster.Plan, status roster.Status, pick func(*roster.Action) bool) error {
+	in := listedRecords(plan, status, pick)
 	if len(in) == 0 {
 		return nil
 	}
@@ -281,7 +293,7 @@ func (e *Engine) recordListed(ctx context.Context, runID int64, plan *roster.Pla
 // Apply applies the plan's approved actions in a new journal run: the
 // actions not approved are journaled as planned, the approved ones through
 // provision.Apply. The returned Run is complete even when err is not nil.
-func (e *Engine) Apply(ctx context.Context, plan *roster.Plan, progress func(provision.ApplyEvent)) (*Run, error) {
+func (e *Engine) Apply(ctx context.Context, plan *roster.Plan, progress func(roster.ApplyProgress)) (*Run, error) {
 	jctx := context.WithoutCancel(ctx)
 	id, started, err := e.begin(jctx, plan, false)
 	run := &Run{ID: id, Started: started, Plan: plan}
@@ -289,14 +301,18 @@ func (e *Engine) Apply(ctx context.Context, plan *roster.Plan, progress func(pro
 		run.Err = err
 		return run, err
 	}
-	err = e.recordListed(jctx, id, plan, roster.StatusPlanned, "", func(a *roster.Action) bool { return !a.Approved })
-	if err == nil {
-		run.Apply, err = provision.Apply(ctx, plan, provision.ApplyOptions{
-			Procore: e.d.Procore, Journal: e.d.Store.Journal(id),
-			ProjectIDs: e.d.Apply.ProjectIDs, PermissionTemplateID: e.d.Apply.PermissionTemplateID,
-			IsEmployee: e.d.Apply.IsEmployee, Concurrency: e.d.Apply.Concurrency, Progress: progress,
-		})
+	inFlight := e.d.Apply.InFlight
+	if inFlight <= 0 {
+		inFlight = DefaultInFlight
 	}
+	// The rows not applied are journaled by Apply once its first request
+	// is on its way: nothing waits on them.
+	run.Apply, err = provision.Apply(ctx, plan, provision.ApplyOptions{
+		Procore: e.d.Procore, Journal: e.d.Store.Journal(id),
+		ProjectIDs: e.d.Apply.ProjectIDs, PermissionTemplateID: e.d.Apply.PermissionTemplateID,
+		IsEmployee: e.d.Apply.IsEmployee, Concurrency: e.d.Apply.Concurrency, Progress: progress,
+		InFlight: inFlight, Listed: listedRecords(plan, roster.StatusPlanned, func(a *roster.Action) bool { return !a.Approved }),
+	})
 	if err == nil && run.Apply != nil && len(run.Apply.ProjectErrors) > 0 {
 		err = fmt.Errorf("apply: %d project memberships not added (first: %s)", len(run.Apply.ProjectErrors), run.Apply.ProjectErrors[0])
 	}
@@ -322,7 +338,7 @@ func (e *Engine) DryRun(ctx context.Context, plan *roster.Plan) (*Run, error) {
 	id, started, err := e.begin(ctx, plan, true)
 	run := &Run{ID: id, Started: started, Plan: plan, DryRun: true}
 	if err == nil {
-		err = e.recordListed(ctx, id, plan, roster.StatusPlanned, "", func(*roster.Action) bool { return true })
+		err = e.recordListed(ctx, id, plan, roster.StatusPlanned, func(*roster.Action) bool { return true })
 	}
 	if err == nil {
 		err = e.d.Store.FinishRun(ctx, id, store.RunDone, nil)
@@ -337,10 +353,10 @@ func (e *Engine) Refuse(ctx context.Context, plan *roster.Plan, brake *BrakeErro
 	id, started, err := e.begin(ctx, plan, false)
 	run := &Run{ID: id, Started: started, Plan: plan, Held: brake}
 	if err == nil {
-		err = e.recordListed(ctx, id, plan, roster.StatusPlanned, "", func(a *roster.Action) bool { return !a.Approved })
+		err = e.recordListed(ctx, id, plan, roster.StatusPlanned, func(a *roster.Action) bool { return !a.Approved })
 	}
 	if err == nil {
-		err = e.recordListed(ctx, id, plan, roster.StatusSkipped, "", func(a *roster.Action) bool { return a.Approved })
+		err = e.recordListed(ctx, id, plan, roster.StatusSkipped, func(a *roster.Action) bool { return a.Approved })
 	}
 	if err == nil {
 		err = e.d.Store.FinishRun(ctx, id, store.RunRefused, brake)
@@ -366,6 +382,13 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 		ApprovedBy: run.approvedBy(e.d.ApprovedBy), Environment: e.d.Environment, CompanyName: e.d.CompanyName,
 		CompanyID: e.d.CompanyID, Fingerprint: run.Plan.Fingerprint, DryRun: run.DryRun, Plan: run.Plan.Counts,
 	}
+	// The report's line about the runs before this one; without it the
+	// report is still whole, so a journal that cannot say is only logged.
+	recent, err := e.d.Store.RecentRuns(context.Background(), report.RecentRuns, run.ID)
+	if err != nil {
+		e.d.Logger.Warn("report: the earlier runs for the report's summary line", "error", err)
+	}
+	rr.Recent = recent
 	switch {
 	case run.Err == nil || run.Held != nil:
 	case errors.Is(run.Err, context.Canceled):
@@ -402,7 +425,7 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 		rr.Held = run.Held.brake()
 		rr.Held.Rows = held
 	}
-	var ms []provision.MembershipResult
+	var ms []roster.Record
 	ms = append(ms, run.Owed...)
 	if run.Apply != nil {
 		ms = append(ms, run.Apply.Memberships...)
@@ -413,11 +436,7 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 			// is no longer configured: nothing is owed.
 			continue
 		}
-		rr.Rows = append(rr.Rows, report.Row{
-			Kind: roster.KindProjectAdd, Email: m.Address, FirstName: m.FirstName, LastName: m.LastName, EntraID: m.EntraID,
-			ProcoreID: m.UserID, Status: m.Status, Reason: fmt.Sprintf("new user: add to project %d", m.ProjectID),
-			Error: m.Error, ProjectID: m.ProjectID,
-		})
+		rr.Rows = append(rr.Rows, report.RowOf(m))
 	}
 	return rr
 }
@@ -430,55 +449,60 @@ func (r *Run) approvedBy(who string) string {
 }
 
 func rowOf(a *roster.Action) report.Row {
-	row := report.Row{Kind: a.Kind, Email: a.Address, FirstName: a.FirstName, LastName: a.LastName, Reason: a.Reason, Status: roster.StatusPlanned}
-	if a.Member != nil {
-		row.EntraID = a.Member.ID
-	}
-	if a.User != nil {
-		row.ProcoreID = a.User.ID
-		if row.FirstName == "" && row.LastName == "" {
-			row.FirstName, row.LastName = a.User.FirstName, a.User.LastName
-		}
-	}
-	return row
+	return report.RowOf(roster.RecordOf(a, roster.StatusPlanned))
 }
 
 // Report saves the run's report under <state>/reports, sends it through
 // Graph when the send mode says so, and records it in the journal. A failed
-// send is returned as an error and also recorded.
+// send is returned as an error and also recorded. The report is rendered
+// once, and the mail goes out while the files are written.
 func (e *Engine) Report(ctx context.Context, run *Run) (*ReportOutcome, error) {
 	rr := e.ReportRun(run)
-	out, err := e.saveReport(rr)
+	rend, err := report.Render(rr)
 	if err != nil {
-		return out, err
+		return &ReportOutcome{To: e.d.Report.To}, err
 	}
-	if report.ShouldSend(e.d.Report.Send, rr) && len(e.d.Report.To) > 0 {
-		return out, e.sendReport(ctx, run, rr, out)
+	if !report.ShouldSend(e.d.Report.Send, rr) || len(e.d.Report.To) == 0 {
+		out, err := e.saveReport(rend)
+		if err != nil {
+			return out, err
+		}
+		return out, e.recordReport(ctx, run, out)
 	}
-	return out, e.recordReport(ctx, run, out)
+	sent := make(chan error, 1)
+	go func() { sent <- e.send(ctx, rend) }()
+	out, saveErr := e.saveReport(rend)
+	out.SendErr = <-sent
+	out.Sent = out.SendErr == nil
+	err = e.recordReport(ctx, run, out)
+	return out, errors.Join(out.SendErr, saveErr, err)
 }
 
 // SaveReport saves the run's report (HTML and CSV) under <state>/reports
 // without sending it: the TUI saves at once and sends when the admin asks.
 func (e *Engine) SaveReport(run *Run) (*ReportOutcome, error) {
-	return e.saveReport(e.ReportRun(run))
+	rend, err := report.Render(e.ReportRun(run))
+	if err != nil {
+		return &ReportOutcome{To: e.d.Report.To}, err
+	}
+	return e.saveReport(rend)
 }
 
-func (e *Engine) saveReport(rr report.Run) (*ReportOutcome, error) {
+func (e *Engine) saveReport(rend *report.Rendered) (*ReportOutcome, error) {
 	out := &ReportOutcome{To: e.d.Report.To}
 	var err error
-	out.Path, out.CSVPath, err = report.Save(report.Dir(e.d.StateDir), rr)
+	out.Path, out.CSVPath, err = rend.Save(report.Dir(e.d.StateDir))
 	return out, err
 }
 
 // SendReport sends a saved report through Graph whatever the send mode,
 // and records the attempt in the journal.
 func (e *Engine) SendReport(ctx context.Context, run *Run, out *ReportOutcome) error {
-	return e.sendReport(ctx, run, e.ReportRun(run), out)
-}
-
-func (e *Engine) sendReport(ctx context.Context, run *Run, rr report.Run, out *ReportOutcome) error {
-	out.SendErr = e.send(ctx, rr)
+	rend, err := report.Render(e.ReportRun(run))
+	if err == nil {
+		err = e.send(ctx, rend)
+	}
+	out.SendErr = err
 	out.Sent = out.SendErr == nil
 	if err := e.recordReport(ctx, run, out); err != nil {
 		return errors.Join(out.SendErr, err)
@@ -497,7 +521,7 @@ func (e *Engine) recordReport(ctx context.Context, run *Run, out *ReportOutcome)
 	return e.d.Store.RecordReport(context.WithoutCancel(ctx), rec)
 }
 
-func (e *Engine) send(ctx context.Context, rr report.Run) error {
+func (e *Engine) send(ctx context.Context, rend *report.Rendered) error {
 	if e.d.Graph == nil {
 		return errors.New("report: no Graph client to send the mail")
 	}
@@ -511,16 +535,16 @@ func (e *Engine) send(ctx context.Context, rr report.Run) error {
 	// The mail carries a cut HTML (the first rows of each table) and the
 	// complete list as an attachment: a big first run's full HTML would
 	// pass Graph's 4 MB request limit. The saved HTML stays complete.
-	html, err := report.MailHTML(rr)
+	html, err := rend.MailHTML()
 	if err != nil {
 		return err
 	}
-	att, err := report.MailAttachment(rr, graph.MaxInlineAttachment)
+	att, err := rend.Attachment(graph.MaxInlineAttachment)
 	if err != nil {
 		return err
 	}
 	return e.d.Graph.SendMail(ctx, from, graph.Message{
-		Subject: report.Subject(e.d.Report.Subject, rr), HTML: html, To: e.d.Report.To,
+		Subject: report.Subject(e.d.Report.Subject, rend.Run), HTML: html, To: e.d.Report.To,
 		Attachments: []graph.Attachment{{Name: att.Name, ContentType: att.ContentType, Data: att.Data}},
 	})
 }

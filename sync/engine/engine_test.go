@@ -293,7 +293,7 @@ func TestReportRunKeepsProcoreIDOfFailedAction(t *testing.T) {
 		Kind: roster.KindReactivate, Address: "li@contoso.com", FirstName: "Li", LastName: "Wei",
 		User: &roster.ProcoreUser{ID: 4410}, Approved: true,
 	}}}
-	run := &engine.Run{Plan: plan, Apply: &provision.ApplyResult{Results: []provision.ActionResult{
+	run := &engine.Run{Plan: plan, Apply: &provision.ApplyResult{Results: []roster.Record{
 		{Index: 0, Status: roster.StatusFailed, Error: "procore: reactivate li@contoso.com: 403"},
 	}}}
 	rr := f.engine(t).ReportRun(run)
@@ -311,4 +311,30 @@ func failedOf(res *engine.AutoResult) int {
 		return -1
 	}
 	return res.Run.Failed()
+}
+
+// TestReportNamesEarlierRuns: the mailed report sums up the runs before it
+// in one line, from the journal.
+func TestReportNamesEarlierRuns(t *testing.T) {
+	f := newFixture(t, engine.Brakes{MaxCreates: -1, MaxDeactivations: -1, MaxReactivations: -1})
+	f.d.Report.Send = "always"
+	ctx := context.Background()
+	first, err := f.engine(t).RunAuto(ctx, engine.AutoOptions{})
+	if err != nil || first.Plan.Create == 0 {
+		t.Fatalf("first run: %+v, %v", first.Plan, err)
+	}
+	if _, err := f.engine(t).RunAuto(ctx, engine.AutoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mails := f.srv.Sim.Mails()
+	if len(mails) != 2 {
+		t.Fatalf("%d mails, want 2", len(mails))
+	}
+	if strings.Contains(mails[0].Content, "Last 1 run") {
+		t.Error("the first run's report names an earlier run")
+	}
+	want := fmt.Sprintf("Last 1 run (UTC): %s auto: %d created", first.Run.Started.UTC().Format("2 Jan 15:04"), first.Plan.Create)
+	if !strings.Contains(mails[1].Content, want) {
+		t.Errorf("the second run's report does not say %q", want)
+	}
 }

@@ -27,44 +27,65 @@ const runLatency = 20 * time.Millisecond
 //	read-write-s  last read answer → first write request (plan, brakes, intents)
 //	batch-gap-ms  the longest local gap between consecutive users/sync batches
 //	write-mail-s  last write answer → the mail request
+//	floor-s       chain-s + one users/sync round trip + the mail's round
+//	              trip, all measured in the same run (issue 18's baseline)
+//	x-floor       wall time / floor-s
 //	requests      requests sent
 func BenchmarkRun(b *testing.B) {
 	for _, n := range []int{20000, 100000} {
-		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
-			var tl timeline
-			for range b.N {
-				b.StopTimer()
-				srv, eng := benchEngine(b, n)
-				b.StartTimer()
-				res, err := eng.RunAuto(context.Background(), engine.AutoOptions{})
-				b.StopTimer()
-				if err != nil || failedOf(res) != 0 {
-					b.Fatalf("RunAuto: %d failed, %v", failedOf(res), err)
-				}
-				tl = timelineOf(srv.Sim.Requests())
-				srv.Close()
-				b.StartTimer()
-			}
-			b.ReportMetric(tl.chain.Seconds(), "chain-s")
-			b.ReportMetric(tl.readToWrite.Seconds(), "read-write-s")
-			b.ReportMetric(float64(tl.batchGap)/float64(time.Millisecond), "batch-gap-ms")
-			b.ReportMetric(tl.writeToMail.Seconds(), "write-mail-s")
-			b.ReportMetric(float64(tl.requests), "requests")
-			b.ReportMetric(float64(tl.creates), "creates")
-		})
+		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) { benchRun(b, n, 0) })
 	}
+}
+
+// BenchmarkRunInFlight is BenchmarkRun at 20,000 members with 1, 2, 4 and
+// 8 write batches in flight: how engine.DefaultInFlight was chosen.
+func BenchmarkRunInFlight(b *testing.B) {
+	for _, k := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprintf("in-flight=%d", k), func(b *testing.B) { benchRun(b, 20000, k) })
+	}
+}
+
+func benchRun(b *testing.B, n, inFlight int) {
+	var tl timeline
+	var wall time.Duration
+	for range b.N {
+		b.StopTimer()
+		srv, eng := benchEngine(b, n, inFlight)
+		b.StartTimer()
+		start := time.Now()
+		res, err := eng.RunAuto(context.Background(), engine.AutoOptions{})
+		wall = time.Since(start)
+		b.StopTimer()
+		if err != nil || failedOf(res) != 0 {
+			b.Fatalf("RunAuto: %d failed, %v", failedOf(res), err)
+		}
+		tl = timelineOf(srv.Sim.Requests())
+		srv.Close()
+		b.StartTimer()
+	}
+	floor := tl.chain + tl.writeRTT + tl.mailRTT
+	b.ReportMetric(tl.chain.Seconds(), "chain-s")
+	b.ReportMetric(tl.readToWrite.Seconds(), "read-write-s")
+	b.ReportMetric(float64(tl.batchGap)/float64(time.Millisecond), "batch-gap-ms")
+	b.ReportMetric(tl.writeToMail.Seconds(), "write-mail-s")
+	b.ReportMetric(floor.Seconds(), "floor-s")
+	b.ReportMetric(wall.Seconds()/floor.Seconds(), "x-floor")
+	b.ReportMetric(float64(tl.requests), "requests")
+	b.ReportMetric(float64(tl.creates), "creates")
 }
 
 // benchEngine starts a simulated tenant of n members with latency and
 // returns it with an engine wired like `procsync --auto` (app-only, no
-// brakes, the report mailed) and the production clients' default options.
-func benchEngine(b *testing.B, n int) (*sim.Server, *engine.Engine) {
+// brakes, the report mailed) and the production clients' default options;
+// inFlight > 0 sets the write batches in flight.
+func benchEngine(b *testing.B, n, inFlight int) (*sim.Server, *engine.Engine) {
 	b.Helper()
 	srv, err := sim.Start(sim.Options{Seed: 18, Members: n, Latency: runLatency})
 	if err != nil {
 		b.Fatal(err)
 	}
 	f := simFixture(b, srv, nil, nil)
+	f.d.Apply.InFlight = inFlight
 	eng, err := engine.New(f.d)
 	if err != nil {
 		b.Fatal(err)
@@ -75,7 +96,9 @@ func benchEngine(b *testing.B, n int) (*sim.Server, *engine.Engine) {
 // timeline is a run's phases as the server saw them.
 type timeline struct {
 	chain, readToWrite, batchGap, writeToMail time.Duration
-	requests, creates                         int
+	// writeRTT is the quickest users/sync request, mailRTT the mail's.
+	writeRTT, mailRTT time.Duration
+	requests, creates int
 }
 
 func isWrite(r sim.Request) bool {
@@ -117,6 +140,9 @@ func timelineOf(reqs []sim.Request) timeline {
 				lastWrite = r.End
 			}
 			if strings.HasSuffix(r.Path, "/users/sync") {
+				if d := r.End.Sub(r.Time); tl.writeRTT == 0 || d < tl.writeRTT {
+					tl.writeRTT = d
+				}
 				tl.creates += strings.Count(r.Body, `"origin_id"`)
 				if !prevSync.IsZero() && r.Time.Sub(prevSync) > tl.batchGap {
 					tl.batchGap = r.Time.Sub(prevSync)
@@ -125,6 +151,7 @@ func timelineOf(reqs []sim.Request) timeline {
 			}
 		case r.Service == sim.ServiceGraph && r.Method == http.MethodPost && strings.Contains(r.Path, "sendMail") && mail.IsZero():
 			mail = r.Time
+			tl.mailRTT = r.End.Sub(r.Time)
 		}
 	}
 	for _, c := range chains {

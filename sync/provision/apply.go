@@ -32,12 +32,21 @@ type ApplyOptions struct {
 	// Concurrency bounds the one-POST-per-user fallback; 0 means
 	// DefaultFallbackConcurrency.
 	Concurrency int
+	// InFlight bounds the sync batches (and project bulk adds) sent at
+	// once; 0 means 1, one after another. Each batch's intents are still
+	// journaled before its request, and the next batch's while it is in
+	// flight.
+	InFlight int
+	// Listed are records journaled alongside the apply as they are: the
+	// plan's rows it does not send (planned). Nothing waits on them, so
+	// they are written once the first request is on its way.
+	Listed []roster.Record
 	// InFlightTimeout bounds a request that cancellation lets finish;
 	// 0 means DefaultInFlightTimeout.
 	InFlightTimeout time.Duration
 	// Progress, if set, gets one event per action outcome. Calls are
 	// serialised; it must not block long.
-	Progress func(ApplyEvent)
+	Progress func(roster.ApplyProgress)
 }
 
 // DefaultFallbackConcurrency is how many single-user POSTs the fallback
@@ -51,55 +60,29 @@ const DefaultInFlightTimeout = 2 * time.Minute
 // answer was lost or refused for the moment, after checking the directory.
 const fallbackRetries = 3
 
-// ApplyEvent reports one action's outcome while Apply runs.
-type ApplyEvent struct {
-	// Index is the action's index in Plan.Actions.
-	Index     int
-	Kind      roster.Kind
-	Address   string
-	Status    roster.Status
-	ProcoreID int64
-	Error     string
-	// Done of Total approved actions have an outcome.
-	Done, Total int
-	// RateLimit is Procore's budget as last announced.
-	RateLimit procore.RateLimit
-}
-
-// ActionResult is the outcome of one approved action.
-type ActionResult struct {
-	// Index is the action's index in Plan.Actions.
-	Index     int
-	Status    roster.Status
-	ProcoreID int64
-	// Error is why the action failed or was skipped; for a done create it
-	// may say that adding the user to a project failed.
-	Error     string
-	RequestID string
-}
-
 // ApplyResult is what Apply did.
 type ApplyResult struct {
-	// Results hold one entry per approved action, in plan order.
-	Results []ActionResult
+	// Results hold one outcome per approved action, in plan order, with
+	// the action's Index.
+	Results []roster.Record
 	// Fallback is set when the sync endpoint was refused (403) and users
 	// were written one request each.
 	Fallback bool
 	// ProjectErrors lists project memberships that could not be added.
 	ProjectErrors []string
-	// Memberships are the new users' project memberships, one per created
-	// user and configured project, in plan order. Each one is journaled as a
-	// KindProjectAdd intent; a failed one stays open in the journal and the
-	// next run's Reconcile adds it.
-	Memberships []MembershipResult
+	// Memberships are the new users' project memberships (KindProjectAdd,
+	// ProcoreID the user), one per created user and configured project, in
+	// plan order. Each one is journaled as an intent; a failed one stays
+	// open in the journal and the next run's Reconcile adds it.
+	Memberships []roster.Record
 }
 
-// Result returns the result for plan action i, if it was approved.
-func (r *ApplyResult) Result(i int) (ActionResult, bool) {
+// Result returns the outcome of plan action i, if it was approved.
+func (r *ApplyResult) Result(i int) (roster.Record, bool) {
 	// Results are in plan order, so sorted by Index.
-	k, ok := slices.BinarySearchFunc(r.Results, i, func(x ActionResult, i int) int { return cmp.Compare(x.Index, i) })
+	k, ok := slices.BinarySearchFunc(r.Results, i, func(x roster.Record, i int) int { return cmp.Compare(x.Index, i) })
 	if !ok {
-		return ActionResult{}, false
+		return roster.Record{}, false
 	}
 	return r.Results[k], true
 }
@@ -118,15 +101,17 @@ func (r *ApplyResult) Counts() map[roster.Status]int {
 const ErrCancelledText = "cancelled"
 
 type applyItem struct {
-	a   *roster.Action
-	jid int64
-	res ActionResult
+	a *roster.Action
+	// res is the outcome; its ID is the intent's journal id.
+	res roster.Record
 	// unknown is set when a request failed in a way that may or may not
 	// have taken effect; the directory decides.
 	unknown bool
 	// adds are a create's project memberships, journaled with the intents
 	// so that no crash can lose them.
-	adds []*MembershipResult
+	adds []*membership
+	// journaled is set once the intent (and its adds) are in the journal.
+	journaled bool
 }
 
 type applier struct {
@@ -138,6 +123,19 @@ type applier struct {
 	done  int
 	total int
 	res   *ApplyResult
+	// stopErr is why no further batch is sent (under mu).
+	stopErr error
+
+	// jmu serialises the journal's writes: batches in flight record their
+	// outcomes while the next batch's intents are written, and SQLite
+	// takes one writer at a time anyway (a Go mutex waits without the
+	// busy handler's sleeps).
+	jmu sync.Mutex
+	// listed counts the opts.Listed already journaled (coordinator only).
+	listed int
+	// fbmu makes batches that fall back to one POST per user do so one
+	// batch at a time, so that opts.Concurrency bounds the POSTs.
+	fbmu sync.Mutex
 }
 
 // Apply carries out the plan's approved actions. Creates, reactivations,
@@ -165,13 +163,18 @@ func Apply(ctx context.Context, plan *roster.Plan, opts ApplyOptions) (*ApplyRes
 	if opts.InFlightTimeout <= 0 {
 		opts.InFlightTimeout = DefaultInFlightTimeout
 	}
+	if opts.InFlight <= 0 {
+		opts.InFlight = 1
+	}
 	ap := &applier{ctx: ctx, opts: opts, pc: opts.Procore, res: &ApplyResult{}}
 
 	var items []*applyItem
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
 		if a.Approved && plan.CanApprove(a) {
-			items = append(items, &applyItem{a: a, res: ActionResult{Index: i}})
+			res := roster.RecordOf(a, "")
+			res.Index = i
+			items = append(items, &applyItem{a: a, res: res})
 		}
 	}
 	ap.total = len(items)
@@ -179,27 +182,30 @@ func Apply(ctx context.Context, plan *roster.Plan, opts ApplyOptions) (*ApplyRes
 		for _, it := range items {
 			ap.res.Results = append(ap.res.Results, it.res)
 			for _, m := range it.adds {
-				ap.res.Memberships = append(ap.res.Memberships, *m)
+				ap.res.Memberships = append(ap.res.Memberships, m.Record)
 			}
 		}
 	}()
 	if len(items) == 0 {
-		return ap.res, nil
+		return ap.res, ap.recordListed(len(opts.Listed))
 	}
 	for _, it := range items {
 		if it.a.Kind != roster.KindCreate {
 			continue
 		}
 		for _, pid := range opts.ProjectIDs {
-			m := &MembershipResult{ProjectID: pid, Address: it.a.Address, FirstName: it.a.FirstName, LastName: it.a.LastName}
-			if it.a.Member != nil {
-				m.EntraID = it.a.Member.ID
-			}
-			it.adds = append(it.adds, m)
+			it.adds = append(it.adds, newMembership(it.a, pid))
 		}
 	}
-	if err := ap.recordIntents(items); err != nil {
-		return ap.res, err
+	var batches [][]*applyItem
+	for start := 0; start < len(items); start += opts.BatchSize {
+		batches = append(batches, items[start:min(start+opts.BatchSize, len(items))])
+	}
+	// Only the first batch's intents stand between the plan and the first
+	// request; the others are journaled while earlier batches are in
+	// flight.
+	if err := ap.recordIntents(batches[0]); err != nil {
+		return ap.res, errors.Join(err, ap.recordListed(len(opts.Listed)))
 	}
 	// Runs after every return below (before the results are collected):
 	// memberships a cancel or an error kept from being sent get an outcome
@@ -212,33 +218,8 @@ func Apply(ctx context.Context, plan *roster.Plan, opts ApplyOptions) (*ApplyRes
 		ap.settleMemberships(items, why)
 	}()
 
-	fallback := false
-	for start := 0; start < len(items); start += opts.BatchSize {
-		batch := items[start:min(start+opts.BatchSize, len(items))]
-		if err := ctx.Err(); err != nil {
-			return ap.res, ap.cancelRest(items[start:], err)
-		}
-		var err error
-		if !fallback {
-			err = ap.syncBatch(batch)
-			if errors.Is(err, errSyncForbidden) {
-				fallback, ap.res.Fallback = true, true
-				err = nil
-			}
-		}
-		if fallback {
-			err = ap.fallback(batch)
-		}
-		if err != nil {
-			rest := items[min(start+opts.BatchSize, len(items)):]
-			if ctx.Err() != nil {
-				return ap.res, ap.cancelRest(rest, ctx.Err())
-			}
-			if jerr := ap.cancelRestWith(rest, "not sent: "+err.Error()); jerr != nil {
-				err = errors.Join(err, jerr)
-			}
-			return ap.res, err
-		}
+	if err := ap.sendBatches(batches); err != nil {
+		return ap.res, err
 	}
 	if err := ctx.Err(); err != nil {
 		return ap.res, err
@@ -262,9 +243,11 @@ func (ap *applier) inFlight() (context.Context, context.CancelFunc) {
 func (ap *applier) journalCtx() context.Context { return context.WithoutCancel(ap.ctx) }
 
 func (ap *applier) recordIntents(items []*applyItem) error {
-	if ap.opts.Journal == nil {
+	if ap.opts.Journal == nil || len(items) == 0 {
 		return nil
 	}
+	ap.jmu.Lock()
+	defer ap.jmu.Unlock()
 	// The memberships are journaled (planned) in the same transaction as
 	// the creates: whatever happens after, the journal knows they are owed.
 	intents := make([]roster.Record, 0, len(items))
@@ -273,7 +256,9 @@ func (ap *applier) recordIntents(items []*applyItem) error {
 	}
 	for _, it := range items {
 		for _, m := range it.adds {
-			intents = append(intents, m.Intent(roster.StatusPlanned))
+			in := m.Record
+			in.Status = roster.StatusPlanned
+			intents = append(intents, in)
 		}
 	}
 	ids, err := ap.opts.Journal.RecordIntents(ap.journalCtx(), intents)
@@ -284,12 +269,12 @@ func (ap *applier) recordIntents(items []*applyItem) error {
 		return fmt.Errorf("apply: journal returned %d ids for %d intents", len(ids), len(intents))
 	}
 	for i, it := range items {
-		it.jid = ids[i]
+		it.res.ID, it.journaled = ids[i], true
 	}
 	k := len(items)
 	for _, it := range items {
 		for _, m := range it.adds {
-			m.JournalID = ids[k]
+			m.ID = ids[k]
 			k++
 		}
 	}
@@ -302,8 +287,10 @@ func (ap *applier) markPending(items []*applyItem) error {
 	}
 	ids := make([]int64, len(items))
 	for i, it := range items {
-		ids[i] = it.jid
+		ids[i] = it.res.ID
 	}
+	ap.jmu.Lock()
+	defer ap.jmu.Unlock()
 	if err := ap.opts.Journal.MarkPending(ap.journalCtx(), ids); err != nil {
 		return fmt.Errorf("apply: journal %d intents as pending: %w", len(ids), err)
 	}
@@ -315,9 +302,12 @@ func (ap *applier) record(items []*applyItem) error {
 	if ap.opts.Journal != nil {
 		outs := make([]roster.Record, len(items))
 		for i, it := range items {
-			outs[i] = roster.Record{ID: it.jid, Status: it.res.Status, ProcoreID: it.res.ProcoreID, Error: it.res.Error, RequestID: it.res.RequestID}
+			outs[i] = it.res
 		}
-		if err := ap.opts.Journal.RecordOutcomes(ap.journalCtx(), outs); err != nil {
+		ap.jmu.Lock()
+		err := ap.opts.Journal.RecordOutcomes(ap.journalCtx(), outs)
+		ap.jmu.Unlock()
+		if err != nil {
 			return fmt.Errorf("apply: journal %d outcomes: %w", len(outs), err)
 		}
 	}
@@ -334,11 +324,9 @@ func (ap *applier) emit(it *applyItem) {
 	if ap.opts.Progress == nil {
 		return
 	}
-	ap.opts.Progress(ApplyEvent{
-		Index: it.res.Index, Kind: it.a.Kind, Address: it.a.Address, Status: it.res.Status,
-		ProcoreID: it.res.ProcoreID, Error: it.res.Error, Done: ap.done, Total: ap.total,
-		RateLimit: ap.pc.RateLimit(),
-	})
+	rl := ap.pc.RateLimit()
+	ap.opts.Progress(roster.ApplyProgress{Record: it.res, Done: ap.done, Total: ap.total,
+		RateLimitRemaining: rl.Remaining, RateLimitLimit: rl.Limit})
 }
 
 func (ap *applier) cancelRest(rest []*applyItem, cause error) error {
@@ -348,10 +336,20 @@ func (ap *applier) cancelRest(rest []*applyItem, cause error) error {
 	return cause
 }
 
-// cancelRestWith gives intents that were never sent the outcome skipped.
+// cancelRestWith gives intents that were never sent the outcome skipped,
+// journaling first those whose batch had not been journaled yet.
 func (ap *applier) cancelRestWith(rest []*applyItem, why string) error {
 	if len(rest) == 0 {
 		return nil
+	}
+	var unjournaled []*applyItem
+	for _, it := range rest {
+		if !it.journaled {
+			unjournaled = append(unjournaled, it)
+		}
+	}
+	if err := ap.recordIntents(unjournaled); err != nil {
+		return err
 	}
 	for _, it := range rest {
 		it.res.Status, it.res.Error = roster.StatusSkipped, why

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,8 +27,10 @@ const (
 	crashChildEnv = "PROCSYNC_APPLY_CRASH_CHILD"
 	crashURLEnv   = "PROCSYNC_APPLY_CRASH_URL"
 	crashDirEnv   = "PROCSYNC_APPLY_CRASH_DIR"
-	crashUsers    = 300
-	crashBatch    = 25
+	// crashInFlightEnv sets the child's ApplyOptions.InFlight.
+	crashInFlightEnv = "PROCSYNC_APPLY_CRASH_IN_FLIGHT"
+	crashUsers       = 300
+	crashBatch       = 25
 )
 
 // TestApplyCrashChild is the child half of TestApplySIGKILLThenRerun: it
@@ -47,7 +50,8 @@ func TestApplyCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = provision.Apply(context.Background(), createPlan(crashUsers), provision.ApplyOptions{Procore: pc, Journal: st.Journal(run), BatchSize: crashBatch})
+	inFlight, _ := strconv.Atoi(os.Getenv(crashInFlightEnv))
+	_, err = provision.Apply(context.Background(), createPlan(crashUsers), provision.ApplyOptions{Procore: pc, Journal: st.Journal(run), BatchSize: crashBatch, InFlight: inFlight})
 	t.Fatalf("the child finished (%v) before it was killed", err)
 }
 
@@ -77,29 +81,7 @@ func TestApplySIGKILLThenRerun(t *testing.T) {
 // crashTrial kills the child while batch skip+1 is in flight; lands says
 // whether that request then takes effect.
 func crashTrial(t *testing.T, skip int, lands bool) {
-	srv, pc := applySim(t, sim.Options{Seed: 6, Members: 20})
-	srv.Sim.Hold(sim.HoldRule{Service: sim.ServiceProcore, Method: http.MethodPatch, PathContains: "/users/sync", Skip: skip})
-	t.Cleanup(srv.Sim.Release)
-	dir := t.TempDir()
-
-	cmd := exec.Command(os.Args[0], "-test.run=^TestApplyCrashChild$", "-test.v")
-	cmd.Env = append(os.Environ(), crashChildEnv+"=1", crashURLEnv+"="+srv.URL, crashDirEnv+"="+dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	held, ok := srv.Sim.Held(ctx)
-	cancel()
-	if !ok {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatalf("sync request %d never reached the simulator", skip+1)
-	}
-	// The kill lands while the request is in flight, by construction.
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
+	srv, pc, dir, held := killWhileHeld(t, skip, 0)
 	inFlight := syncAddresses(t, held.Body)
 	if !lands {
 		// Faults act after the hold, so the released request is refused
@@ -123,7 +105,7 @@ func crashTrial(t *testing.T, skip int, lands bool) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ctx = context.Background()
+	ctx := context.Background()
 	if _, err := st.MarkInterrupted(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +138,39 @@ func crashTrial(t *testing.T, skip int, lands bool) {
 	if got := len(srv.Sim.Created()); got != crashUsers {
 		t.Errorf("simulator created %d users, want %d", got, crashUsers)
 	}
+}
+
+// killWhileHeld starts the child apply (with inFlight batches at once)
+// against a new simulator that holds sync request skip+1, and kills it
+// with SIGKILL while that request is held. It returns the simulator, its
+// client, the child's state directory and the held request.
+func killWhileHeld(t *testing.T, skip, inFlight int) (*sim.Server, *procore.Client, string, sim.Request) {
+	t.Helper()
+	srv, pc := applySim(t, sim.Options{Seed: 6, Members: 20})
+	srv.Sim.Hold(sim.HoldRule{Service: sim.ServiceProcore, Method: http.MethodPatch, PathContains: "/users/sync", Skip: skip})
+	t.Cleanup(srv.Sim.Release)
+	dir := t.TempDir()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestApplyCrashChild$", "-test.v")
+	cmd.Env = append(os.Environ(), crashChildEnv+"=1", crashURLEnv+"="+srv.URL, crashDirEnv+"="+dir,
+		crashInFlightEnv+"="+strconv.Itoa(inFlight))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	held, ok := srv.Sim.Held(ctx)
+	cancel()
+	if !ok {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("sync request %d never reached the simulator", skip+1)
+	}
+	// The kill lands while the request is in flight, by construction.
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	return srv, pc, dir, held
 }
 
 // syncAddresses lists the addresses of a sync request body.

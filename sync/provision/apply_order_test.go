@@ -150,6 +150,12 @@ func (w *journalWitness) report(min map[string]int) {
 // witnessedApply applies a plan of n creates with project memberships
 // while a journalWitness watches every write.
 func witnessedApply(t *testing.T, n int, setup func(*sim.Sim)) *journalWitness {
+	return witnessedApplyInFlight(t, n, 1, setup)
+}
+
+// witnessedApplyInFlight is witnessedApply with inFlight sync batches sent
+// at once.
+func witnessedApplyInFlight(t *testing.T, n, inFlight int, setup func(*sim.Sim)) *journalWitness {
 	w := &journalWitness{t: t, checks: map[string]int{}}
 	srv, pc := applySim(t, sim.Options{Seed: 3, Members: 10, OnRequest: func(r *http.Request) { w.onRequest(r) }})
 	w.srv = srv
@@ -165,7 +171,7 @@ func witnessedApply(t *testing.T, n int, setup func(*sim.Sim)) *journalWitness {
 		setup(srv.Sim)
 	}
 	res, err := provision.Apply(context.Background(), createPlan(n), provision.ApplyOptions{
-		Procore: pc, Journal: st.Journal(runID), BatchSize: 20, ProjectIDs: []int64{sim.ProjectHQ},
+		Procore: pc, Journal: st.Journal(runID), BatchSize: 20, ProjectIDs: []int64{sim.ProjectHQ}, InFlight: inFlight,
 	})
 	if err != nil {
 		t.Fatal(err)

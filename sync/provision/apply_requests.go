@@ -61,15 +61,12 @@ func requestIDOf(err error) string {
 	return ""
 }
 
-// syncBatch sends one batch to the sync endpoint and reads back each
-// user's entity or error.
+// syncBatch sends one batch, already journaled as pending, to the sync
+// endpoint and reads back each user's entity or error.
 func (ap *applier) syncBatch(batch []*applyItem) error {
 	entries := make([]procore.SyncUser, len(batch))
 	for i, it := range batch {
 		entries[i] = ap.syncEntry(it.a)
-	}
-	if err := ap.markPending(batch); err != nil {
-		return err
 	}
 	rctx, cancel := ap.inFlight()
 	out, err := ap.pc.SyncUsers(rctx, entries)

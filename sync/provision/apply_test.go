@@ -143,7 +143,7 @@ func TestApplyCreates1200InTwoSyncRequests(t *testing.T) {
 	res, err := provision.Apply(context.Background(), plan, provision.ApplyOptions{
 		Procore: pc, Journal: st.Journal(run), IsEmployee: true,
 		ProjectIDs: []int64{sim.ProjectOHare}, PermissionTemplateID: sim.TemplateStandard,
-		Progress: func(ev provision.ApplyEvent) {
+		Progress: func(ev roster.ApplyProgress) {
 			events++
 			if ev.Total != 1200 || ev.Done != events {
 				t.Fatalf("event %d: done %d of %d", events, ev.Done, ev.Total)
@@ -233,7 +233,7 @@ func TestApplyCancelThenRerun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	res, err := provision.Apply(ctx, plan, provision.ApplyOptions{
 		Procore: pc, Journal: st.Journal(run), BatchSize: 100,
-		Progress: func(ev provision.ApplyEvent) {
+		Progress: func(ev roster.ApplyProgress) {
 			if ev.Done == 100 {
 				cancel() // after the first batch
 			}

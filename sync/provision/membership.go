@@ -4,56 +4,54 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"procsync/sync/procore"
 	"procsync/sync/roster"
 )
 
-// MembershipResult is the outcome of one project membership of a user
-// procsync created: the user added to one configured project.
-type MembershipResult struct {
-	// JournalID is the KindProjectAdd intent's id; 0 without a journal.
-	JournalID int64
-	UserID    int64
-	ProjectID int64
-	Address   string
-	FirstName string
-	LastName  string
-	EntraID   string
-	// Status is done (added, or already a member), failed (a later run
-	// retries it) or skipped (the user was not created, or the project is
-	// no longer configured).
-	Status    roster.Status
-	Error     string
-	RequestID string
+// membership is one project membership of a user procsync created (the
+// user added to one configured project) while it is added: a
+// KindProjectAdd record whose ID is its journal intent's and whose
+// ProcoreID is the user's. Its Status is done (added, or already a member),
+// failed (a later run retries it) or skipped (the user was not created, or
+// the project is no longer configured).
+type membership struct {
+	roster.Record
 	// recorded is set once Apply has journaled the outcome.
 	recorded bool
 }
 
-// Intent returns the journal intent of the membership with status.
-func (m *MembershipResult) Intent(status roster.Status) roster.Record {
-	return roster.Record{
-		Kind: roster.KindProjectAdd, Address: m.Address, EntraID: m.EntraID, FirstName: m.FirstName, LastName: m.LastName,
-		Reason: fmt.Sprintf("new user: add to project %d", m.ProjectID), ProcoreID: m.UserID, ProjectID: m.ProjectID, Status: status,
+// newMembership is the membership of the user a create makes in project.
+func newMembership(a *roster.Action, project int64) *membership {
+	m := &membership{Record: roster.Record{
+		Kind: roster.KindProjectAdd, Address: a.Address, FirstName: a.FirstName, LastName: a.LastName,
+		Reason: membershipReason(project), ProjectID: project,
+	}}
+	if a.Member != nil {
+		m.EntraID = a.Member.ID
 	}
+	return m
 }
 
-func (m *MembershipResult) outcome() roster.Record {
-	return roster.Record{ID: m.JournalID, Status: m.Status, ProcoreID: m.UserID, Error: m.Error, RequestID: m.RequestID}
+func membershipReason(project int64) string {
+	return fmt.Sprintf("new user: add to project %d", project)
 }
 
-func (m *MembershipResult) fail(msg, requestID string) {
+func (m *membership) fail(msg, requestID string) {
 	m.Status, m.RequestID = roster.StatusFailed, requestID
-	m.Error = fmt.Sprintf("procore: add %s (user %d) to project %d: %s", m.Address, m.UserID, m.ProjectID, msg)
+	m.Error = fmt.Sprintf("procore: add %s (user %d) to project %d: %s", m.Address, m.ProcoreID, m.ProjectID, msg)
 }
 
 // membershipOutcomes returns the journal outcomes of memberships that
 // have a journal id and a status.
-func membershipOutcomes(ms []*MembershipResult) []roster.Record {
+func membershipOutcomes(ms []*membership) []roster.Record {
 	var out []roster.Record
 	for _, m := range ms {
-		if m.JournalID != 0 && m.Status != "" {
-			out = append(out, m.outcome())
+		if m.ID != 0 && m.Status != "" {
+			out = append(out, m.Record)
 		}
 	}
 	return out
@@ -61,15 +59,15 @@ func membershipOutcomes(ms []*MembershipResult) []roster.Record {
 
 type membershipKey struct{ user, project int64 }
 
-// addMemberships adds users to projects in bulk requests and sets each
-// membership's Status from Procore's answer: "success" is done, "failure"
-// is failed with the reason the client gives (a later run retries it).
-// Only a membership the answer does not mention is settled by reading the
-// project's directory. With checkFirst the projects' directories are read
-// first and members are done without a request (a retry whose earlier
-// attempt landed). Failures are per membership; nothing here stops the
-// caller.
-func addMemberships(ctx context.Context, pc *procore.Client, ms []*MembershipResult, templateID int64, checkFirst bool) {
+// addMemberships adds users to projects in bulk requests, up to inFlight
+// at once, and sets each membership's Status from Procore's answer:
+// "success" is done, "failure" is failed with the reason the client gives
+// (a later run retries it). Only a membership the answer does not mention
+// is settled by reading the project's directory. With checkFirst the
+// projects' directories are read first and members are done without a
+// request (a retry whose earlier attempt landed). Failures are per
+// membership; nothing here stops the caller.
+func addMemberships(ctx context.Context, pc *procore.Client, ms []*membership, templateID int64, checkFirst bool, inFlight int) {
 	if len(ms) == 0 {
 		return
 	}
@@ -77,57 +75,80 @@ func addMemberships(ctx context.Context, pc *procore.Client, ms []*MembershipRes
 	if checkFirst {
 		todo = markMembers(ctx, pc, ms)
 	}
-	byKey := make(map[membershipKey]*MembershipResult, len(todo))
+	byKey := make(map[membershipKey]*membership, len(todo))
 	for _, m := range todo {
-		byKey[membershipKey{m.UserID, m.ProjectID}] = m
+		byKey[membershipKey{m.ProcoreID, m.ProjectID}] = m
 	}
-	var unsure []*MembershipResult
+	var (
+		g      errgroup.Group
+		mu     sync.Mutex
+		unsure []*membership
+	)
+	g.SetLimit(max(inFlight, 1))
 	for start := 0; start < len(todo); start += maxBulkAdd {
 		part := todo[start:min(start+maxBulkAdd, len(todo))]
-		as := make([]procore.ProjectAssignment, len(part))
-		for i, m := range part {
-			as[i] = procore.ProjectAssignment{UserID: m.UserID, ProjectID: m.ProjectID, PermissionTemplateID: templateID}
-		}
-		res, err := pc.BulkAddToProjects(ctx, as)
-		if err != nil {
-			for _, m := range part {
-				m.fail(err.Error(), requestIDOf(err))
+		g.Go(func() error {
+			// Each membership is in one part only, so parts set their
+			// own without a lock; only unsure is shared.
+			if u := addPart(ctx, pc, part, byKey, templateID); len(u) > 0 {
+				mu.Lock()
+				unsure = append(unsure, u...)
+				mu.Unlock()
 			}
-			continue
-		}
-		reqID := ""
-		if len(res.RequestIDs) > 0 {
-			reqID = res.RequestIDs[0]
-		}
-		for _, a := range res.Added {
-			if m := byKey[membershipKey{a.UserID, a.ProjectID}]; m != nil {
-				m.Status, m.Error, m.RequestID = roster.StatusDone, "", ""
-			}
-		}
-		for _, f := range res.Failed {
-			if m := byKey[membershipKey{f.UserID, f.ProjectID}]; m != nil {
-				m.fail(f.Reason, reqID)
-			}
-		}
-		for _, a := range res.Unanswered {
-			if m := byKey[membershipKey{a.UserID, a.ProjectID}]; m != nil {
-				m.fail("Procore answered the bulk add without an entry for this membership", reqID)
-				unsure = append(unsure, m)
-			}
-		}
+			return nil
+		})
 	}
+	_ = g.Wait()
 	if len(unsure) > 0 {
 		markMembers(ctx, pc, unsure)
 	}
+}
+
+// addPart sends one bulk add and settles its memberships from the answer.
+// It returns those the answer did not mention.
+func addPart(ctx context.Context, pc *procore.Client, part []*membership, byKey map[membershipKey]*membership, templateID int64) []*membership {
+	as := make([]procore.ProjectAssignment, len(part))
+	for i, m := range part {
+		as[i] = procore.ProjectAssignment{UserID: m.ProcoreID, ProjectID: m.ProjectID, PermissionTemplateID: templateID}
+	}
+	res, err := pc.BulkAddToProjects(ctx, as)
+	if err != nil {
+		for _, m := range part {
+			m.fail(err.Error(), requestIDOf(err))
+		}
+		return nil
+	}
+	reqID := ""
+	if len(res.RequestIDs) > 0 {
+		reqID = res.RequestIDs[0]
+	}
+	for _, a := range res.Added {
+		if m := byKey[membershipKey{a.UserID, a.ProjectID}]; m != nil {
+			m.Status, m.Error, m.RequestID = roster.StatusDone, "", ""
+		}
+	}
+	for _, f := range res.Failed {
+		if m := byKey[membershipKey{f.UserID, f.ProjectID}]; m != nil {
+			m.fail(f.Reason, reqID)
+		}
+	}
+	var unsure []*membership
+	for _, a := range res.Unanswered {
+		if m := byKey[membershipKey{a.UserID, a.ProjectID}]; m != nil {
+			m.fail("Procore answered the bulk add without an entry for this membership", reqID)
+			unsure = append(unsure, m)
+		}
+	}
+	return unsure
 }
 
 // markMembers reads the directory of each project in ms once and marks
 // done the memberships that already exist. It returns the others. A
 // project whose directory cannot be read leaves its memberships as they
 // are: sending the add again is harmless.
-func markMembers(ctx context.Context, pc *procore.Client, ms []*MembershipResult) []*MembershipResult {
+func markMembers(ctx context.Context, pc *procore.Client, ms []*membership) []*membership {
 	members := map[int64]map[int64]bool{}
-	var rest []*MembershipResult
+	var rest []*membership
 	for _, m := range ms {
 		set, seen := members[m.ProjectID]
 		if !seen {
@@ -140,7 +161,7 @@ func markMembers(ctx context.Context, pc *procore.Client, ms []*MembershipResult
 			}
 			members[m.ProjectID] = set
 		}
-		if set[m.UserID] {
+		if set[m.ProcoreID] {
 			m.Status, m.Error, m.RequestID = roster.StatusDone, "", ""
 			continue
 		}
@@ -154,11 +175,11 @@ func markMembers(ctx context.Context, pc *procore.Client, ms []*MembershipResult
 // membership that fails stays open in the journal for the next run; the
 // returned error is only the journal's.
 func (ap *applier) addNewUsersToProjects(items []*applyItem) error {
-	var send []*MembershipResult
+	var send []*membership
 	for _, it := range items {
 		for _, m := range it.adds {
 			if it.res.Status == roster.StatusDone && it.res.ProcoreID != 0 {
-				m.UserID = it.res.ProcoreID
+				m.ProcoreID = it.res.ProcoreID
 				send = append(send, m)
 			}
 		}
@@ -169,13 +190,13 @@ func (ap *applier) addNewUsersToProjects(items []*applyItem) error {
 	if ap.opts.Journal != nil {
 		ids := make([]int64, len(send))
 		for i, m := range send {
-			ids[i] = m.JournalID
+			ids[i] = m.ID
 		}
 		if err := ap.opts.Journal.MarkPending(ap.journalCtx(), ids); err != nil {
 			return fmt.Errorf("apply: journal %d project memberships as pending: %w", len(ids), err)
 		}
 	}
-	addMemberships(ap.ctx, ap.pc, send, ap.opts.PermissionTemplateID, false)
+	addMemberships(ap.ctx, ap.pc, send, ap.opts.PermissionTemplateID, false, ap.opts.InFlight)
 	return ap.recordMemberships(items)
 }
 
@@ -189,7 +210,7 @@ func (ap *applier) settleMemberships(items []*applyItem, why string) {
 				continue
 			}
 			if it.res.Status == roster.StatusDone && it.res.ProcoreID != 0 {
-				m.UserID = it.res.ProcoreID
+				m.ProcoreID = it.res.ProcoreID
 				m.Status, m.Error = roster.StatusFailed, why
 			} else {
 				m.Status, m.Error = roster.StatusSkipped, "not added: the user was not created"
@@ -204,7 +225,7 @@ func (ap *applier) settleMemberships(items []*applyItem, why string) {
 // recordMemberships journals the memberships that have an outcome not yet
 // journaled, and notes the failures on the result and on their create.
 func (ap *applier) recordMemberships(items []*applyItem) error {
-	var out []*MembershipResult
+	var out []*membership
 	for _, it := range items {
 		var failed []string
 		for _, m := range it.adds {

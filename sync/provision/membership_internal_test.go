@@ -80,11 +80,11 @@ func TestAddMembershipsBulkAnswer(t *testing.T) {
 		{14, 2, roster.StatusDone, ""},
 		{14, 1, roster.StatusFailed, "permission template"},
 	}
-	var ms []*MembershipResult
+	var ms []*membership
 	for _, tt := range tests {
-		ms = append(ms, &MembershipResult{UserID: tt.user, ProjectID: tt.project, Address: fmt.Sprintf("u%d@contoso.com", tt.user)})
+		ms = append(ms, &membership{Record: roster.Record{Kind: roster.KindProjectAdd, ProcoreID: tt.user, ProjectID: tt.project, Address: fmt.Sprintf("u%d@contoso.com", tt.user)}})
 	}
-	addMemberships(context.Background(), pc, ms, 0, false)
+	addMemberships(context.Background(), pc, ms, 0, false, 1)
 	for i, tt := range tests {
 		m := ms[i]
 		if m.Status != tt.want || !strings.Contains(m.Error, tt.errHas) {

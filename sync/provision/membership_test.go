@@ -2,6 +2,7 @@ package provision_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -101,7 +102,7 @@ func TestMembershipRetriedUntilAdded(t *testing.T) {
 		t.Fatalf("%d memberships in the result, want %d", len(res.Memberships), len(ids)*len(projects))
 	}
 	for _, m := range res.Memberships {
-		if m.Status != roster.StatusFailed || !strings.Contains(m.Error, "503") || m.UserID != ids[m.Address] {
+		if m.Status != roster.StatusFailed || !strings.Contains(m.Error, "503") || m.ProcoreID != ids[m.Address] {
 			t.Errorf("membership %+v: want failed with the 503", m)
 		}
 	}
@@ -170,16 +171,17 @@ func TestMembershipReconcile(t *testing.T) {
 	if _, on := srv.Sim.ProjectUsers(sim.ProjectHQ)[ids[a0]]; on {
 		t.Fatalf("%s on HQ before the test", a0)
 	}
-	ghost := &provision.MembershipResult{Address: "ghost@contoso.com", EntraID: "00000000-0000-4000-8000-999999999999", ProjectID: sim.ProjectHQ}
-	owed := []*provision.MembershipResult{
-		{Address: a0, EntraID: plan.Actions[0].Member.ID, UserID: ids[a0], ProjectID: sim.ProjectOHare}, // already a member
-		{Address: a0, EntraID: plan.Actions[0].Member.ID, UserID: ids[a0], ProjectID: 42},               // no longer configured
-		{Address: a1, EntraID: plan.Actions[1].Member.ID, ProjectID: sim.ProjectHQ},                     // id unknown
-		ghost, // never created
+	add := roster.KindProjectAdd
+	owed := []roster.Record{
+		{Kind: add, Address: a0, EntraID: plan.Actions[0].Member.ID, ProcoreID: ids[a0], ProjectID: sim.ProjectOHare},        // already a member
+		{Kind: add, Address: a0, EntraID: plan.Actions[0].Member.ID, ProcoreID: ids[a0], ProjectID: 42},                      // no longer configured
+		{Kind: add, Address: a1, EntraID: plan.Actions[1].Member.ID, ProjectID: sim.ProjectHQ},                               // id unknown
+		{Kind: add, Address: "ghost@contoso.com", EntraID: "00000000-0000-4000-8000-999999999999", ProjectID: sim.ProjectHQ}, // never created
 	}
 	var intents []roster.Record
 	for _, m := range owed {
-		intents = append(intents, m.Intent(roster.StatusPlanned))
+		m.Status, m.Reason = roster.StatusPlanned, fmt.Sprintf("new user: add to project %d", m.ProjectID)
+		intents = append(intents, m)
 	}
 	if _, err := st.Journal(run).RecordIntents(ctx, intents); err != nil {
 		t.Fatal(err)
@@ -204,8 +206,8 @@ func TestMembershipReconcile(t *testing.T) {
 	}
 	for i, w := range want {
 		m := rec.Memberships[i]
-		if m.Status != w.status || m.UserID != w.user || !strings.Contains(m.Error, w.errHas) {
-			t.Errorf("membership %d (%s, project %d): %s user %d %q; want %s user %d %q", i, m.Address, m.ProjectID, m.Status, m.UserID, m.Error, w.status, w.user, w.errHas)
+		if m.Status != w.status || m.ProcoreID != w.user || !strings.Contains(m.Error, w.errHas) {
+			t.Errorf("membership %d (%s, project %d): %s user %d %q; want %s user %d %q", i, m.Address, m.ProjectID, m.Status, m.ProcoreID, m.Error, w.status, w.user, w.errHas)
 		}
 	}
 	if _, ok := srv.Sim.ProjectUsers(sim.ProjectHQ)[ids[a1]]; !ok {

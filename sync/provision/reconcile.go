@@ -22,12 +22,12 @@ type ReconcileResult struct {
 	// Reconcile settled: added now or found already there (done), still
 	// failing (failed; the next run tries again), or no longer wanted
 	// (skipped).
-	Memberships []MembershipResult
+	Memberships []roster.Record
 }
 
 // MembershipsNotAdded returns the memberships that are still failing.
-func (r *ReconcileResult) MembershipsNotAdded() []MembershipResult {
-	var out []MembershipResult
+func (r *ReconcileResult) MembershipsNotAdded() []roster.Record {
+	var out []roster.Record
 	for _, m := range r.Memberships {
 		if m.Status == roster.StatusFailed {
 			out = append(out, m)
@@ -125,26 +125,24 @@ func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.C
 	if len(open) == 0 {
 		return nil
 	}
-	ms := make([]*MembershipResult, len(open))
-	var send []*MembershipResult
+	ms := make([]*membership, len(open))
+	var send []*membership
 	var ids []int64
 	for i, in := range open {
-		m := &MembershipResult{
-			JournalID: in.ID, UserID: in.ProcoreID, ProjectID: in.ProjectID, Address: in.Address,
-			FirstName: in.FirstName, LastName: in.LastName, EntraID: in.EntraID,
-		}
+		m := &membership{Record: in}
+		m.Status, m.Error, m.RequestID = "", "", ""
 		ms[i] = m
-		if m.UserID == 0 && dir != nil {
-			m.UserID, _ = dir.effect(roster.Record{Kind: roster.KindCreate, Address: in.Address, EntraID: in.EntraID})
+		if m.ProcoreID == 0 && dir != nil {
+			m.ProcoreID, _ = dir.effect(roster.Record{Kind: roster.KindCreate, Address: in.Address, EntraID: in.EntraID})
 		}
 		switch {
 		case !slices.Contains(opts.ProjectIDs, m.ProjectID):
 			m.Status, m.Error = roster.StatusSkipped, fmt.Sprintf("not added: project %d is no longer in procore.project_ids", m.ProjectID)
-		case m.UserID == 0:
+		case m.ProcoreID == 0:
 			m.Status, m.Error = roster.StatusSkipped, "not added: the user was not created"
 		default:
 			send = append(send, m)
-			ids = append(ids, m.JournalID)
+			ids = append(ids, m.ID)
 		}
 	}
 	// Pending while the request is out, like any write; failed ones stay
@@ -152,12 +150,12 @@ func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.C
 	if err := j.MarkPending(ctx, ids); err != nil {
 		return fmt.Errorf("reconcile: journal %d project memberships as pending: %w", len(ids), err)
 	}
-	addMemberships(ctx, pc, send, opts.PermissionTemplateID, true)
+	addMemberships(ctx, pc, send, opts.PermissionTemplateID, true, 1)
 	if err := j.RecordOutcomes(ctx, membershipOutcomes(ms)); err != nil {
 		return fmt.Errorf("reconcile: journal %d project membership outcomes: %w", len(ms), err)
 	}
 	for _, m := range ms {
-		res.Memberships = append(res.Memberships, *m)
+		res.Memberships = append(res.Memberships, m.Record)
 	}
 	return nil
 }

@@ -15,13 +15,16 @@ import (
 var csvHeader = []string{"section", "kind", "status", "email", "first_name", "last_name", "entra_id", "procore_id", "reason", "error"}
 
 // WriteCSV writes every row of the run's report tables as CSV. Cells that a
-// spreadsheet would run as a formula are defused (see safeCell).
-func WriteCSV(w io.Writer, run Run) error {
+// spreadsheet would run as a formula are defused (see SafeCell).
+func WriteCSV(w io.Writer, run Run) error { return writeCSV(w, Sections(run)) }
+
+// writeCSV writes the sections' rows as CSV.
+func writeCSV(w io.Writer, secs []Section) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return fmt.Errorf("report: write CSV: %w", err)
 	}
-	for _, s := range Sections(run) {
+	for _, s := range secs {
 		for _, r := range s.Rows {
 			id := ""
 			if r.ProcoreID != 0 {
@@ -29,7 +32,7 @@ func WriteCSV(w io.Writer, run Run) error {
 			}
 			rec := []string{s.Title, string(r.Kind), string(r.Status), r.Email, r.FirstName, r.LastName, r.EntraID, id, r.Reason, r.Error}
 			for i := range rec {
-				rec[i] = safeCell(rec[i])
+				rec[i] = SafeCell(rec[i])
 			}
 			if err := cw.Write(rec); err != nil {
 				return fmt.Errorf("report: write CSV: %w", err)
@@ -52,14 +55,14 @@ func CSV(run Run) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// safeCell defuses CSV formula injection: Excel and LibreOffice evaluate a
+// SafeCell defuses CSV formula injection: Excel and LibreOffice evaluate a
 // cell that starts with = + - @, and skip leading whitespace and control
 // characters before deciding, so " =1+1", "\t=cmd", "\r@x" and "\x00+1"
 // run too; a display name like "=HYPERLINK(...)" would run in the admin's
 // spreadsheet. A leading apostrophe makes the cell text, as OWASP
 // recommends. A cell that starts with a tab or carriage return is defused
 // whatever follows, as OWASP lists those two as triggers themselves.
-func safeCell(s string) string {
+func SafeCell(s string) string {
 	if s == "" {
 		return s
 	}

@@ -46,6 +46,9 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 </head>
 <body style="{{css .S.Body}}">
 <p style="{{css .S.Title}}"><strong>{{.Summary}}</strong></p>
+{{- if .Recent}}
+<p style="{{css .S.Note}}">{{.Recent}}</p>
+{{- end}}
 {{- if .Run.Cancelled}}
 <p style="{{css .S.Note}}">{{.Cancelled}}</p>
 {{- end}}
@@ -96,10 +99,12 @@ type htmlData struct {
 	Summary string
 	// Cancelled is the note of a run the operator stopped.
 	Cancelled string
-	Run       Run
-	Facts     [][2]string
-	Sections  []tableView
-	S         htmlStyles
+	// Recent is the line about the earlier runs (RecentLine).
+	Recent   string
+	Run      Run
+	Facts    [][2]string
+	Sections []tableView
+	S        htmlStyles
 	// Mail is set for the mailed body, which points at the attachment.
 	Mail bool
 }
@@ -122,45 +127,24 @@ type tableView struct {
 
 // viewSections renders the run's sections; limit > 0 keeps the first limit
 // rows of each (only those are rendered) and says how many more there are.
-func viewSections(run Run, limit int) []tableView {
-	secs := Sections(run)
-	out := make([]tableView, len(secs))
-	for i, s := range secs {
-		rows := s.Rows
-		v := tableView{Title: s.Title, Note: s.Note, Columns: s.Columns, Total: len(rows)}
-		if limit > 0 && len(rows) > limit {
-			rows = rows[:limit]
-			v.More = fmt.Sprintf("Showing the first %s of %s. %s more are not shown here; the attached CSV lists every row.",
-				thousands(limit), thousands(v.Total), thousands(v.Total-limit))
-		}
-		v.Rows = make([][]string, len(rows))
-		for j, r := range rows {
-			cells := make([]string, len(s.Columns))
-			for k, c := range s.Columns {
-				cells[k] = r.Cell(c)
-			}
-			v.Rows[j] = cells
-		}
-		out[i] = v
-	}
-	return out
-}
+func viewSections(run Run, limit int) []tableView { return views(Sections(run), limit) }
 
 // WriteHTML renders the run's complete HTML report to w. Every value from
 // the directory (names, addresses, errors) is escaped by html/template.
-func WriteHTML(w io.Writer, run Run) error { return writeHTML(w, run, 0) }
+func WriteHTML(w io.Writer, run Run) error { return writeHTML(w, run, viewSections(run, 0), false) }
 
-// writeHTML renders the HTML report, each table cut to limit rows when
-// limit > 0.
-func writeHTML(w io.Writer, run Run, limit int) error {
+// writeHTML renders the HTML report with the tables views (cut for the
+// mail when mail is set).
+func writeHTML(w io.Writer, run Run, views []tableView, mail bool) error {
 	d := htmlData{
 		Title:     Subject("", run),
 		Summary:   shortSummary(run),
 		Cancelled: cancelledNote(run),
+		Recent:    RecentLine(run),
 		Run:       run,
 		Facts:     Facts(run),
-		Sections:  viewSections(run, limit),
-		Mail:      limit > 0,
+		Sections:  views,
+		Mail:      mail,
 		S: htmlStyles{Body: styleBody, Title: styleTitle, Facts: styleFacts, FactKey: styleFactKey, Note: styleNote,
 			Error: styleError, Table: styleTable, HeadRow: styleHeadRow, Cell: styleCell},
 	}
@@ -189,7 +173,7 @@ const MailRows = 200
 // saying how many more there are and that the attached CSV lists them.
 func MailHTML(run Run) (string, error) {
 	var b bytes.Buffer
-	if err := writeHTML(&b, run, MailRows); err != nil {
+	if err := writeHTML(&b, run, viewSections(run, MailRows), true); err != nil {
 		return "", err
 	}
 	return b.String(), nil

@@ -212,8 +212,8 @@ func TestCSVGuardAfterWhitespace(t *testing.T) {
 		{"O'Brien", "O'Brien"},
 	}
 	for _, tc := range tests {
-		if got := safeCell(tc.in); got != tc.want {
-			t.Errorf("safeCell(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := SafeCell(tc.in); got != tc.want {
+			t.Errorf("SafeCell(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 	// And through WriteCSV, as a spreadsheet reads it.

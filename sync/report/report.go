@@ -42,6 +42,48 @@ type Run struct {
 	Rows []Row
 	// Held is set when a brake refused the run.
 	Held *Brake
+	// Recent are the runs before this one, newest first (at most
+	// RecentRuns of them, from the journal's store.RecentRuns); the HTML
+	// sums them up in one line under the summary.
+	Recent []roster.RunSummary
+}
+
+// RecentRuns is how many earlier runs the report's "Last runs" line shows.
+const RecentRuns = 7
+
+// RecentLine is the report's one line about the runs before this one, for
+// example "Last 2 runs (UTC): 27 Nov 23:57 auto: 3 created, 1 failed (done);
+// 27 Nov 22:57 tui: no changes (done)". It is empty without earlier runs.
+func RecentLine(run Run) string {
+	recent := run.Recent[:min(len(run.Recent), RecentRuns)]
+	if len(recent) == 0 {
+		return ""
+	}
+	parts := make([]string, len(recent))
+	for i, r := range recent {
+		mode := r.Mode
+		if r.DryRun {
+			mode += " dry run"
+		}
+		var counts []string
+		for _, c := range []struct {
+			n    int
+			word string
+		}{{r.Created, "created"}, {r.Reactivated, "reactivated"}, {r.Updated, "updated"}, {r.Failed, "failed"}} {
+			if c.n > 0 {
+				counts = append(counts, fmt.Sprintf("%d %s", c.n, c.word))
+			}
+		}
+		if len(counts) == 0 {
+			counts = []string{"no changes"}
+		}
+		parts[i] = fmt.Sprintf("%s %s: %s (%s)", r.Started.UTC().Format("2 Jan 15:04"), mode, strings.Join(counts, ", "), r.Outcome)
+	}
+	what := "runs"
+	if len(recent) == 1 {
+		what = "run"
+	}
+	return fmt.Sprintf("Last %d %s (UTC): %s.", len(recent), what, strings.Join(parts, "; "))
 }
 
 // Row is one action in a report.

@@ -218,8 +218,8 @@ func TestCSVGuardsFormulas(t *testing.T) {
 	}
 	tests := map[string]string{"": "", "ana": "ana", "=1+1": "'=1+1", "@SUM(A1)": "'@SUM(A1)", "\t=1": "'\t=1", "a=b": "a=b"}
 	for in, want := range tests {
-		if got := safeCell(in); got != want {
-			t.Errorf("safeCell(%q) = %q, want %q", in, got, want)
+		if got := SafeCell(in); got != want {
+			t.Errorf("SafeCell(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

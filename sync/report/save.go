@@ -21,16 +21,17 @@ func Dir(stateDir string) string { return filepath.Join(stateDir, DirName) }
 // people. Names carry the run's start time in UTC and its id, for example
 // 20261127T235701Z-run12.html, and never overwrite an existing report.
 func Save(dir string, run Run) (htmlPath, csvPath string, err error) {
+	r, err := Render(run)
+	if err != nil {
+		return "", "", err
+	}
+	return r.Save(dir)
+}
+
+// save writes a rendered HTML and CSV under a free name in dir.
+func save(dir string, run Run, html, csvData []byte) (htmlPath, csvPath string, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("report: save: %w", err)
-	}
-	html, err := HTML(run)
-	if err != nil {
-		return "", "", err
-	}
-	csvData, err := CSV(run)
-	if err != nil {
-		return "", "", err
 	}
 	base := FileBase(run)
 	// The HTML and the CSV share a name; try suffixes until both are free.
@@ -41,7 +42,7 @@ func Save(dir string, run Run) (htmlPath, csvPath string, err error) {
 		}
 		htmlPath = filepath.Join(dir, name+".html")
 		csvPath = filepath.Join(dir, name+".csv")
-		err := writeNew(htmlPath, []byte(html))
+		err := writeNew(htmlPath, html)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}

@@ -14,10 +14,14 @@ const KindProjectAdd Kind = "project_add"
 // faces never convert between copies that drift apart.
 //
 // An intent fills the who and what (Kind to ProjectID) and Status; an
-// outcome fills ID, Status, ProcoreID, Error and RequestID.
+// outcome fills ID, Status, ProcoreID, Error and RequestID. While a plan is
+// applied, Index ties the record to its action.
 type Record struct {
 	// ID is the journal's id; set by RecordIntents and by Unfinished.
 	ID int64
+	// Index is the action's index in the applied plan's Actions, in
+	// Apply's results and progress; it is not journaled.
+	Index int
 	// RunID is the run the record belongs to (set when read back).
 	RunID     int64
 	Kind      Kind

@@ -26,3 +26,15 @@ type SnapshotProgress struct {
 	// far; Total the number expected, -1 while unknown.
 	Read, Total int
 }
+
+// ApplyProgress is one approved action's outcome as Apply reports it while
+// it runs (the TUI's apply screen, the --auto progress line).
+type ApplyProgress struct {
+	// Record is the outcome; its Index is the action's in the plan.
+	Record
+	// Done of Total approved actions have an outcome.
+	Done, Total int
+	// RateLimitRemaining and RateLimitLimit are Procore's request budget as
+	// last announced by its headers; 0/0 means unknown.
+	RateLimitRemaining, RateLimitLimit int
+}

@@ -16,14 +16,13 @@ import (
 
 // Runs returns the newest runs first, at most limit (all when limit <= 0).
 func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("journal: list runs: %w", err)
-	}
-	runs, err := scanRuns(rows)
+	return s.RunsSince(ctx, time.Time{}, limit)
+}
+
+// RunsSince returns the runs that started at or after since, newest first,
+// at most limit (all when limit <= 0). A zero since lists every run.
+func (s *Store) RunsSince(ctx context.Context, since time.Time, limit int) ([]Run, error) {
+	runs, err := s.listRuns(ctx, since, 0, limit)
 	if err != nil {
 		return nil, fmt.Errorf("journal: list runs: %w", err)
 	}
@@ -31,6 +30,29 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 		return nil, fmt.Errorf("journal: list runs: %w", err)
 	}
 	return runs, nil
+}
+
+// listRuns reads the runs started at or after since (any when zero) with an
+// id below before (any when <= 0), newest first, at most limit (all when
+// limit <= 0). Stored times are fixed-width UTC text, so the comparison on
+// started_at is a range scan of its index.
+func (s *Store) listRuns(ctx context.Context, since time.Time, before int64, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	where, args := []string{"1"}, []any{}
+	if !since.IsZero() {
+		where, args = append(where, "started_at >= ?"), append(args, formatTime(since))
+	}
+	if before > 0 {
+		where, args = append(where, "id < ?"), append(args, before)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	return scanRuns(rows)
 }
 
 // Run returns one run with its actions (in the order they were recorded)
@@ -223,4 +245,190 @@ func scanAction(rows *sql.Rows, extra ...any) (Action, error) {
 		return a, fmt.Errorf("action %d: %w", a.ID, err)
 	}
 	return a, nil
+}
+
+// MaxHistoryDays bounds DailyCounts: a year of days is already more bars
+// than any screen holds.
+const MaxHistoryDays = 366
+
+// DailyCounts returns, for each of the last days days up to and including
+// now's, what the runs that started that day did: done creates,
+// reactivations and updates, and failed actions of any kind. A run belongs
+// to the local date of its start in loc (time.Local when nil: the machine's
+// zone, so the chart's days are the admin's days); days are cut at local
+// midnight, so a day across a daylight-saving change is 23 or 25 hours
+// long. The result is oldest first with one entry per day, zeros included.
+//
+// It is one grouped query: the days are a table of [lo, hi) bounds in UTC,
+// joined to runs through the started_at index and to actions through
+// their run_id index.
+func (s *Store) DailyCounts(ctx context.Context, days int, now time.Time, loc *time.Location) ([]roster.DayCounts, error) {
+	if days < 1 || days > MaxHistoryDays {
+		return nil, fmt.Errorf("journal: daily counts: %d days is not between 1 and %d", days, MaxHistoryDays)
+	}
+	query, args, out := dailyCountsQuery(days, now, loc)
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal: daily counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		var d roster.DayCounts
+		if err := rows.Scan(&i, &d.Created, &d.Reactivated, &d.Updated, &d.Failed); err != nil {
+			return nil, fmt.Errorf("journal: daily counts: %w", err)
+		}
+		if i >= 0 && i < len(out) {
+			d.Day = out[i].Day
+			out[i] = d
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: daily counts: %w", err)
+	}
+	return out, nil
+}
+
+// dailyCountsQuery builds DailyCounts' query and its arguments, and the
+// empty days (their Day set) that its rows fill in.
+func dailyCountsQuery(days int, now time.Time, loc *time.Location) (string, []any, []roster.DayCounts) {
+	if loc == nil {
+		loc = time.Local
+	}
+	y, m, d := now.In(loc).Date()
+	out := make([]roster.DayCounts, days)
+	values := make([]string, days)
+	args := make([]any, 0, 3*days)
+	for i := range out {
+		// time.Date normalises the day number, and finds each local
+		// midnight on its own, across month ends and DST changes alike.
+		lo := time.Date(y, m, d-days+1+i, 0, 0, 0, 0, loc)
+		hi := time.Date(y, m, d-days+2+i, 0, 0, 0, 0, loc)
+		out[i].Day = lo
+		values[i] = "(?, ?, ?)"
+		args = append(args, i, formatTime(lo), formatTime(hi))
+	}
+	query := `WITH days (i, lo, hi) AS (VALUES ` + strings.Join(values, ", ") + `)
+		SELECT d.i,
+			COALESCE(SUM(a.status = 'done' AND a.kind = 'create'), 0),
+			COALESCE(SUM(a.status = 'done' AND a.kind = 'reactivate'), 0),
+			COALESCE(SUM(a.status = 'done' AND a.kind = 'update'), 0),
+			COALESCE(SUM(a.status = 'failed'), 0)
+		FROM days d
+		JOIN runs r ON r.started_at >= d.lo AND r.started_at < d.hi
+		JOIN actions a ON a.run_id = r.id
+		WHERE a.status IN ('done', 'failed')
+		GROUP BY d.i`
+	return query, args, out
+}
+
+// RunHistories returns the runs started at or after since, newest first
+// and at most limit (all when limit <= 0), each with its summary and its
+// actions in the order they were recorded: the History screen's list.
+// The actions of all the runs are read with one query.
+func (s *Store) RunHistories(ctx context.Context, since time.Time, limit int) ([]roster.RunHistory, error) {
+	runs, err := s.listRuns(ctx, since, 0, limit)
+	if err != nil {
+		return nil, fmt.Errorf("journal: run histories: %w", err)
+	}
+	if len(runs) == 0 {
+		return nil, nil
+	}
+	out := make([]roster.RunHistory, len(runs))
+	byID := make(map[int64]*roster.RunHistory, len(runs))
+	lo, hi := runs[0].ID, runs[0].ID
+	for i, r := range runs {
+		out[i].RunSummary = summaryOf(r)
+		byID[r.ID] = &out[i]
+		lo, hi = min(lo, r.ID), max(hi, r.ID)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+actionColumns("a")+` FROM actions a
+		WHERE a.run_id BETWEEN ? AND ? ORDER BY a.id`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("journal: run histories: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, fmt.Errorf("journal: run histories: %w", err)
+		}
+		// The id range may hold runs that started before since (a clock
+		// set back); they are not listed.
+		if h := byID[a.RunID]; h != nil {
+			h.Actions = append(h.Actions, a.Record)
+			tallySummary(&h.RunSummary, a.Kind, a.Status, 1)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: run histories: %w", err)
+	}
+	return out, nil
+}
+
+// RecentRuns returns the summaries of the n newest runs before run before
+// (every run when before <= 0), newest first: the report of run before
+// shows them as its "Last 7 runs" line. The counts come from one grouped
+// query over the runs' actions.
+func (s *Store) RecentRuns(ctx context.Context, n int, before int64) ([]roster.RunSummary, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	runs, err := s.listRuns(ctx, time.Time{}, before, n)
+	if err != nil {
+		return nil, fmt.Errorf("journal: recent runs: %w", err)
+	}
+	if len(runs) == 0 {
+		return nil, nil
+	}
+	out := make([]roster.RunSummary, len(runs))
+	byID := make(map[int64]*roster.RunSummary, len(runs))
+	lo, hi := runs[0].ID, runs[0].ID
+	for i, r := range runs {
+		out[i] = summaryOf(r)
+		byID[r.ID] = &out[i]
+		lo, hi = min(lo, r.ID), max(hi, r.ID)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, kind, status, COUNT(*) FROM actions
+		WHERE run_id BETWEEN ? AND ? AND status IN ('done', 'failed') GROUP BY run_id, kind, status`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("journal: recent runs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var kind, status string
+		var count int
+		if err := rows.Scan(&id, &kind, &status, &count); err != nil {
+			return nil, fmt.Errorf("journal: recent runs: %w", err)
+		}
+		if sum := byID[id]; sum != nil {
+			tallySummary(sum, roster.Kind(kind), roster.Status(status), count)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: recent runs: %w", err)
+	}
+	return out, nil
+}
+
+// summaryOf is a run's summary without its counts.
+func summaryOf(r Run) roster.RunSummary {
+	return roster.RunSummary{ID: r.ID, Started: r.Started, Mode: string(r.Mode), DryRun: r.DryRun, Outcome: string(r.Outcome)}
+}
+
+// tallySummary adds n actions of kind and status to s; it is the one rule
+// for what a summary counts, the same as DailyCounts' query.
+func tallySummary(s *roster.RunSummary, kind roster.Kind, status roster.Status, n int) {
+	switch {
+	case status == roster.StatusFailed:
+		s.Failed += n
+	case status != roster.StatusDone:
+	case kind == roster.KindCreate:
+		s.Created += n
+	case kind == roster.KindReactivate:
+		s.Reactivated += n
+	case kind == roster.KindUpdate:
+		s.Updated += n
+	}
 }

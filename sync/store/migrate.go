@@ -83,6 +83,12 @@ ALTER TABLE actions ADD COLUMN project_id INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX actions_project_open ON actions (id)
 	WHERE kind = 'project_add' AND status IN ('planned', 'pending', 'failed');
 `},
+	{version: 3, name: "runs by start time", sql: `
+-- History reads runs by when they started (the TUI's chart of the last 30
+-- days, history --since); stored times are fixed-width UTC text, so the
+-- index serves those ranges.
+CREATE INDEX runs_started ON runs (started_at);
+`},
 }
 
 // migrate brings the schema up to the newest version. The version check and

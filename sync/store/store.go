@@ -320,15 +320,6 @@ func (s *Store) RecordIntents(ctx context.Context, runID int64, intents []roster
 			_ = tx.Rollback()
 		}
 	}()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO actions
-		(run_id, kind, address, entra_id, first_name, last_name, reason, procore_id, project_id, intent_at, status)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, fmt.Errorf("journal: record %d intents for run %d: %w", len(intents), runID, err)
-	}
-	defer stmt.Close()
-	now := formatTime(time.Now())
-	ids = make([]int64, len(intents))
 	for i, in := range intents {
 		status := in.Status
 		if status == "" {
@@ -342,13 +333,9 @@ func (s *Store) RecordIntents(ctx context.Context, runID int64, intents []roster
 		if in.Kind == "" || in.Address == "" {
 			return nil, fmt.Errorf("journal: record intent %d of %d for run %d: kind and address are required", i+1, len(intents), runID)
 		}
-		res, err := stmt.ExecContext(ctx, runID, string(in.Kind), in.Address, in.EntraID, in.FirstName, in.LastName, in.Reason, in.ProcoreID, in.ProjectID, now, string(status))
-		if err != nil {
-			return nil, fmt.Errorf("journal: record intent %s %s for run %d: %w", in.Kind, in.Address, runID, err)
-		}
-		if ids[i], err = res.LastInsertId(); err != nil {
-			return nil, fmt.Errorf("journal: record intent %s %s for run %d: %w", in.Kind, in.Address, runID, err)
-		}
+	}
+	if ids, err = insertIntents(ctx, tx, runID, intents, formatTime(time.Now())); err != nil {
+		return nil, fmt.Errorf("journal: record %d intents for run %d: %w", len(intents), runID, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("journal: record %d intents for run %d: commit: %w", len(intents), runID, err)
@@ -361,18 +348,7 @@ func (s *Store) RecordIntents(ctx context.Context, runID int64, intents []roster
 // batch by batch. Actions that are not planned are left alone.
 func (s *Store) MarkPending(ctx context.Context, actionIDs []int64) error {
 	return s.inTx(ctx, fmt.Sprintf("journal: mark %d actions pending", len(actionIDs)), func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE actions SET status = 'pending', intent_at = ? WHERE id = ? AND status = 'planned'`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		now := formatTime(time.Now())
-		for _, id := range actionIDs {
-			if _, err := stmt.ExecContext(ctx, now, id); err != nil {
-				return fmt.Errorf("action %d: %w", id, err)
-			}
-		}
-		return nil
+		return markPending(ctx, tx, actionIDs, formatTime(time.Now()))
 	})
 }
 
@@ -412,45 +388,6 @@ func (s *Store) ResolvePending(ctx context.Context, resolvedBy int64, o roster.R
 		}
 		return recordOutcomes(ctx, tx, []roster.Record{o}, resolvedBy)
 	})
-}
-
-func recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []roster.Record, resolvedBy int64) error {
-	stmt, err := tx.PrepareContext(ctx, `UPDATE actions
-		SET status = ?, procore_id = CASE WHEN ? <> 0 THEN ? ELSE procore_id END, error = ?, request_id = ?, done_at = ?,
-		    resolved_by_run = COALESCE(?, resolved_by_run)
-		WHERE id = ? AND status <> 'done' RETURNING id`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	var resolved any
-	if resolvedBy != 0 {
-		resolved = resolvedBy
-	}
-	now := formatTime(time.Now())
-	for _, o := range outcomes {
-		switch o.Status {
-		case roster.StatusDone, roster.StatusFailed, roster.StatusSkipped:
-		default:
-			return fmt.Errorf("action %d: outcome status %q is not done, failed or skipped", o.ID, o.Status)
-		}
-		var id int64
-		err := stmt.QueryRowContext(ctx, string(o.Status), o.ProcoreID, o.ProcoreID, o.Error, o.RequestID, now, resolved, o.ID).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			var status string
-			switch err := tx.QueryRowContext(ctx, `SELECT status FROM actions WHERE id = ?`, o.ID).Scan(&status); {
-			case errors.Is(err, sql.ErrNoRows):
-				return fmt.Errorf("action %d: %w", o.ID, ErrNotFound)
-			case err != nil:
-				return fmt.Errorf("action %d: %w", o.ID, err)
-			}
-			return fmt.Errorf("action %d is %s: %w", o.ID, status, ErrFinal)
-		}
-		if err != nil {
-			return fmt.Errorf("action %d: %w", o.ID, err)
-		}
-	}
-	return nil
 }
 
 // Unfinished returns every pending action (an intent without an outcome)

@@ -9,10 +9,13 @@ command -v jq >/dev/null 2>&1 || fail "jq is not installed (the login end-to-end
 
 # Procore matches redirect URIs exactly, so the config names one loopback
 # port and the simulator registers it; a port nobody listens on, picked at
-# random so that parallel runs do not collide on a fixed one.
+# random so that parallel runs do not collide on a fixed one, and below the
+# kernel's ephemeral range (32768 and up on Linux), where the other tests'
+# connections and listeners on port 0 would take it between the pick and
+# the sign-in.
 port=""
 for _ in $(seq 50); do
-	p=$((20000 + RANDOM % 40000))
+	p=$((20000 + RANDOM % 12000))
 	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 		port=$p
 		break

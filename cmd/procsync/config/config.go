@@ -176,6 +176,9 @@ type Procore struct {
 	Reactivate           bool   `toml:"reactivate"`
 	UpdateNames          bool   `toml:"update_names"`
 	Offboard             string `toml:"offboard"`
+	// BatchesInFlight bounds the write batches sent at once; 0 is the
+	// engine's default.
+	BatchesInFlight int `toml:"batches_in_flight"`
 	// ClientSecret comes from ProcoreSecretEnv, never from the file.
 	ClientSecret string `toml:"-"`
 }

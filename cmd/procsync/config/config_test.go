@@ -214,6 +214,7 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 		{"negative brake", minimal + "\n\n[auto]\nmax_creates = -1\n", 11, "auto.max_creates", "must be 0 or more, not -1"},
 		{"negative deactivations", minimal + "[auto]\nmax_deactivations = -3\n", 9, "auto.max_deactivations", "must be 0 or more"},
 		{"negative reactivations", minimal + "[auto]\nmax_reactivations = -1\n", 9, "auto.max_reactivations", "must be 0 or more"},
+		{"too many batches in flight", minimal + "batches_in_flight = 20\n", 8, "procore.batches_in_flight", "must be from 1 to 8"},
 		{"sandbox label, production api", minimal + "environment = \"sandbox\"\napi_url = \"https://api.procore.com\"\n", 9, "procore.api_url",
 			`host "api.procore.com" is not a Procore sandbox host or loopback, but procore.environment is "sandbox"`},
 		{"monthly label, production login", minimal + "environment = \"monthly\"\n\nlogin_url = \"https://login.procore.com/\"\n", 10, "procore.login_url",

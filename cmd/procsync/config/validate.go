@@ -89,6 +89,9 @@ func (p *parser) validate(c *Config) {
 	}
 	p.enum("report.send", c.Report.Send, SendModes)
 
+	if c.Procore.BatchesInFlight < 0 || c.Procore.BatchesInFlight > MaxBatchesInFlight {
+		p.add(key("procore.batches_in_flight"), "must be from 1 to %d (0 or absent: the default), not %d", MaxBatchesInFlight, c.Procore.BatchesInFlight)
+	}
 	if c.Auto.MaxCreates < 0 {
 		p.add(key("auto.max_creates"), "must be 0 or more, not %d", c.Auto.MaxCreates)
 	}
@@ -202,3 +205,7 @@ func validAddress(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Name == "" && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".")
 }
+
+// MaxBatchesInFlight bounds procore.batches_in_flight: more parallel
+// writes would only meet Procore's spike limit sooner.
+const MaxBatchesInFlight = 8

@@ -107,7 +107,13 @@ func (e *CallError) Response() *http.Response {
 // operation: the caller names it.
 func (ep Endpoint) Call(ctx context.Context, method, rawURL string, body any, hdr http.Header, out any) (http.Header, error) {
 	var data []byte
-	if body != nil {
+	switch b := body.(type) {
+	case nil:
+	case json.RawMessage:
+		// Already encoded by the caller (a mail with its attachment is
+		// megabytes): json.Marshal would only validate and copy it again.
+		data = b
+	default:
 		var err error
 		if data, err = json.Marshal(body); err != nil {
 			return nil, fmt.Errorf("encode request: %w", err)
