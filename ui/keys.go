@@ -20,6 +20,7 @@ type KeyMap struct {
 	// QuitYes and QuitNo answer the quit prompt, shown when quitting would
 	// discard approvals or an unsent report.
 	QuitYes, QuitNo key.Binding
+	ResolveKeys
 }
 
 // DefaultKeyMap returns the key bindings documented in DESIGN.md.
@@ -53,6 +54,8 @@ func DefaultKeyMap() KeyMap {
 		Explore:    b(k("e"), h("e", "explorer")),
 		QuitYes:    b(k("y"), h("y", "quit")),
 		QuitNo:     b(k("n", "esc"), h("n", "stay")),
+
+		ResolveKeys: DefaultResolveKeys(),
 	}
 }
 
@@ -64,6 +67,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Toggle, &k.All, &k.None, &k.Detail, &k.Refresh, &k.Apply, &k.SignIn, &k.Confirm,
 		&k.Send, &k.Open, &k.Done, &k.Explore, &k.QuitYes, &k.QuitNo,
 		&k.FilterDone, &k.FilterUp, &k.FilterDown,
+		&k.Link, &k.Ignore, &k.IgnoreList, &k.Unignore,
 	}
 }
 
@@ -128,7 +132,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	// Help and quit come first so that a narrow footer never hides them.
 	return []key.Binding{
 		k.QuitYes, k.QuitNo, k.Help, k.Quit, k.SignIn, k.Confirm, k.Toggle, k.All, k.None, k.Apply,
-		k.Explore, k.Filter, k.Detail, k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh,
+		k.Explore, k.Filter, k.Detail, k.Link, k.Ignore, k.IgnoreList, k.Unignore, k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh,
 	}
 }
 
@@ -139,6 +143,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Filter, k.Back, k.Toggle, k.All, k.None, k.Detail},
 		{k.SignIn, k.Confirm, k.Refresh, k.Apply, k.Send, k.Open, k.Done, k.Explore},
+		{k.Link, k.Ignore, k.IgnoreList, k.Unignore},
 		{k.Help, k.Quit, k.ForceQuit, k.QuitYes, k.QuitNo},
 	}
 }
