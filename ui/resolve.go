@@ -97,10 +97,6 @@ func (r *review) currentPerson() (ignoreTarget, bool) {
 	return ignoreTarget{}, false
 }
 
-// resolving reports whether the picker, the reason or the ignore list is
-// open.
-func (r *review) resolving() bool { return r.pick != nil || r.reason != nil || r.ignored != nil }
-
 // typing reports whether the picker or the reason has the keyboard.
 func (r *review) typing() bool { return r.pick != nil || r.reason != nil }
 

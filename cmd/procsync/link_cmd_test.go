@@ -204,7 +204,7 @@ func TestLinkRun(t *testing.T) {
 		t.Errorf("the refused production link sent %d requests", n)
 	}
 
-	if _, err := run(conflict.Address, 99, false, cfg); exitCode(err) != exitError || !strings.Contains(err.Error(), "not a user of this company") {
+	if _, err := run(conflict.Address, 99, false, cfg); exitCode(err) != exitError || !strings.Contains(err.Error(), "not a user of this Procore company") {
 		t.Errorf("unknown user: %v", err)
 	}
 	if _, err := run("nobody.here@contoso.com", pick.ID, false, cfg); exitCode(err) != exitError || !strings.Contains(err.Error(), "no member") {

@@ -50,18 +50,18 @@ func findLinkTarget(snap *roster.Snapshot, plan *roster.Plan, addr string, id in
 		}
 	}
 	if t.user == nil {
-		return nil, fmt.Errorf("Procore user %d is not a user of this company (neither active nor inactive in its directory)", id)
+		return nil, fmt.Errorf("user %d is not a user of this Procore company (neither active nor inactive in its directory)", id)
 	}
 	switch t.user.OriginID {
 	case "", t.member.ID:
 	default:
-		return nil, fmt.Errorf("Procore user %d (%s) is already linked to another Entra ID object (origin_id %s): %w",
+		return nil, fmt.Errorf("user %d (%s) is already linked to another Entra ID object (origin_id %s): %w",
 			id, safetext.Line(t.user.Email), t.user.OriginID, provision.ErrLinkedElsewhere)
 	}
 	for i := range snap.Users {
 		u := &snap.Users[i]
 		if u.ID != id && u.OriginID == t.member.ID {
-			return nil, fmt.Errorf("Procore user %d (%s) already holds this member's Entra id as its origin_id, and Procore allows it on one user only: clear it there first",
+			return nil, fmt.Errorf("user %d (%s) in Procore already holds this member's Entra id as its origin_id, and Procore allows it on one user only: clear it there first",
 				u.ID, safetext.Line(u.Email))
 		}
 	}

@@ -129,3 +129,40 @@ func TestLinkRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestReconcileSettlesPendingLink: a link whose run died after the intent
+// was pending is done when the user carries the member's origin_id, and
+// failed (to be tried again) when not.
+func TestReconcileSettlesPendingLink(t *testing.T) {
+	ten, ids := linkTenant()
+	_, pc := applySim(t, sim.Options{Tenant: ten})
+	st, runID := openJournal(t, t.TempDir())
+	ctx := context.Background()
+	j := st.Journal(runID)
+	other := &roster.Member{ID: "22222222-2222-4222-8222-222222222222"}
+	jids, err := j.RecordIntents(ctx, []roster.Record{
+		{Kind: roster.KindLink, Address: "hiro@contoso.com", EntraID: hiro.ID, ProcoreID: ids[0]},
+		{Kind: roster.KindLink, Address: "hhernandez@contoso.com", EntraID: other.ID, ProcoreID: ids[1]},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.MarkPending(ctx, jids); err != nil {
+		t.Fatal(err)
+	}
+	// The first request landed before the crash; the second never left.
+	if _, err := pc.SetOriginID(ctx, ids[0], hiro.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := provision.Reconcile(ctx, st.Journal(0), pc, provision.ReconcileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]roster.Status{}
+	for _, r := range res.Resolved {
+		got[r.Address] = r.Status
+	}
+	if got["hiro@contoso.com"] != roster.StatusDone || got["hhernandez@contoso.com"] != roster.StatusFailed {
+		t.Errorf("reconciled %v, want the landed link done and the other failed", got)
+	}
+}
