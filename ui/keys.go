@@ -67,7 +67,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Toggle, &k.All, &k.None, &k.Detail, &k.Refresh, &k.Apply, &k.SignIn, &k.Confirm,
 		&k.Send, &k.Open, &k.Done, &k.Explore, &k.QuitYes, &k.QuitNo,
 		&k.FilterDone, &k.FilterUp, &k.FilterDown,
-		&k.Link, &k.Ignore, &k.IgnoreList, &k.Unignore,
+		&k.Link, &k.Ignore, &k.IgnoreList, &k.Unignore, &k.Choose, &k.Pick, &k.Keep,
 	}
 }
 
@@ -131,7 +131,7 @@ func (k *KeyMap) asking() {
 func (k KeyMap) ShortHelp() []key.Binding {
 	// Help and quit come first so that a narrow footer never hides them.
 	return []key.Binding{
-		k.QuitYes, k.QuitNo, k.Help, k.Quit, k.SignIn, k.Confirm, k.Toggle, k.All, k.None, k.Apply,
+		k.QuitYes, k.QuitNo, k.Help, k.Quit, k.Choose, k.Pick, k.Keep, k.SignIn, k.Confirm, k.Toggle, k.All, k.None, k.Apply,
 		k.Explore, k.Filter, k.Detail, k.Link, k.Ignore, k.IgnoreList, k.Unignore, k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh,
 	}
 }
@@ -143,7 +143,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Filter, k.Back, k.Toggle, k.All, k.None, k.Detail},
 		{k.SignIn, k.Confirm, k.Refresh, k.Apply, k.Send, k.Open, k.Done, k.Explore},
-		{k.Link, k.Ignore, k.IgnoreList, k.Unignore},
+		{k.Link, k.Ignore, k.IgnoreList, k.Unignore, k.Choose, k.Pick, k.Keep},
 		{k.Help, k.Quit, k.ForceQuit, k.QuitYes, k.QuitNo},
 	}
 }

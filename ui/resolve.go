@@ -127,6 +127,8 @@ func (r *review) onResolveKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			return r.ctx.Out.status(levelWarn, "i ignores a person: put the cursor on a member or a plan row with one"), true
 		}
 		r.target = t
+		// The reason line is the plan pane's title: the details would hide it.
+		r.detail = false
 		r.reason = &lineInput{prompt: "ignore " + t.address + " because: ", active: true}
 		return nil, true
 	case key.Matches(k, keys.IgnoreList):
@@ -142,7 +144,7 @@ func (r *review) onReasonKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Back):
 		r.reason = nil
 		return r.ctx.Out.status(levelInfo, "not ignored")
-	case key.Matches(k, keys.FilterDone):
+	case key.Matches(k, keys.Keep):
 		why := strings.TrimSpace(r.reason.value)
 		if why == "" {
 			return r.ctx.Out.status(levelWarn, "type why this person is ignored: the journal keeps it for the next admin")
@@ -161,13 +163,14 @@ func (r *review) onPickKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Back):
 		r.pick = nil
 		return r.ctx.Out.status(levelInfo, "nothing linked")
-	case key.Matches(k, keys.FilterUp):
-		p.cursor = (p.cursor + n - 1) % n
+	case key.Matches(k, keys.Choose):
+		step := 1
+		if k.String() == "up" {
+			step = n - 1
+		}
+		p.cursor = (p.cursor + step) % n
 		return nil
-	case key.Matches(k, keys.FilterDown):
-		p.cursor = (p.cursor + 1) % n
-		return nil
-	case key.Matches(k, keys.FilterDone):
+	case key.Matches(k, keys.Pick):
 		u := p.action.Candidates[p.cursor]
 		if u.OriginID != "" && u.OriginID != p.action.Member.ID {
 			return r.ctx.Out.status(levelError, fmt.Sprintf("Procore user %d is linked to another Entra ID object (origin_id %s): pick another", u.ID, u.OriginID))

@@ -8,6 +8,9 @@ import "charm.land/bubbles/v2/key"
 // and `?` show them from the same bindings Update matches.
 type ResolveKeys struct {
 	Link, Ignore, IgnoreList, Unignore key.Binding
+	// Choose, Pick and Keep act while the link picker or the reason line
+	// has the keyboard: choose a user, link to it, ignore with the reason.
+	Choose, Pick, Keep key.Binding
 }
 
 // DefaultResolveKeys returns the resolve bindings.
@@ -19,11 +22,14 @@ func DefaultResolveKeys() ResolveKeys {
 		Ignore:     b(k("i"), h("i", "ignore person")),
 		IgnoreList: b(k("I"), h("I", "ignored list")),
 		Unignore:   b(k("u"), h("u", "un-ignore")),
+		Choose:     b(k("up", "down"), h("↑/↓", "choose user")),
+		Pick:       b(k("enter"), h("enter", "link to this user")),
+		Keep:       b(k("enter"), h("enter", "ignore with this reason")),
 	}
 }
 
 func (k *ResolveKeys) all() []*key.Binding {
-	return []*key.Binding{&k.Link, &k.Ignore, &k.IgnoreList, &k.Unignore}
+	return []*key.Binding{&k.Link, &k.Ignore, &k.IgnoreList, &k.Unignore, &k.Choose, &k.Pick, &k.Keep}
 }
 
 // setResolving enables the resolve bindings that act in the review's
@@ -38,16 +44,20 @@ func (k *KeyMap) setResolving(r *review, resolver bool) {
 	}
 	switch {
 	case r.reason != nil:
-		// The reason is typed: the root enabled the typing keys.
+		// The reason is typed: the root enabled only esc of the review's
+		// keys, and enter here keeps the reason instead of a filter.
+		k.FilterDone.SetEnabled(false)
+		k.Keep.SetEnabled(true)
 		k.Back.SetHelp("esc", "cancel")
-		k.FilterDone.SetHelp("enter", "ignore")
 	case r.pick != nil:
 		// The picker counts as typing (the production confirmation is
 		// typed into it), so arrows choose and enter links.
+		k.FilterDone.SetEnabled(false)
+		k.FilterUp.SetEnabled(false)
+		k.FilterDown.SetEnabled(false)
+		k.Choose.SetEnabled(true)
+		k.Pick.SetEnabled(true)
 		k.Back.SetHelp("esc", "cancel")
-		k.FilterDone.SetHelp("enter", "link to this user")
-		k.FilterUp.SetHelp("↑", "previous user")
-		k.FilterDown.SetHelp("↓", "next user")
 	case r.ignored != nil:
 		k.Unignore.SetEnabled(true)
 		for _, b := range []*key.Binding{&k.Toggle, &k.All, &k.None, &k.Detail, &k.Apply, &k.Filter, &k.NextPane, &k.PrevPane, &k.Pane1, &k.Pane2, &k.Pane3, &k.Explore} {

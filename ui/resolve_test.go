@@ -109,7 +109,7 @@ func TestLinkConflictInDetails(t *testing.T) {
 	h.keys(press("enter"))
 	h.waitFor("Procore users this member could be", "#4101", "#4104", "l picks the user")
 	h.keys(press("l"), press("down"))
-	fr = h.waitFor("▸ #4104", "enter writes this member's Entra object id")
+	fr = h.waitFor("▸ #4104", "enter writes this member's Entra object id", "↑/↓ choose user", "enter link to this user", "esc cancel")
 	if strings.Contains(fr, "▸ #4101") {
 		t.Errorf("the picker marks two users:\n%s", fr)
 	}
@@ -173,12 +173,16 @@ func TestIgnoreAsksReason(t *testing.T) {
 	h.keys(press("/"))
 	h.typeText("zoe")
 	h.keys(press("enter"), press("i"))
-	h.waitFor("ignore zoe.adams@contoso.com because: █")
+	h.waitFor("ignore zoe.adams@contoso.com because: █", "enter ignore with this reason", "esc cancel")
 	h.keys(press("enter"))
 	h.waitFor("type why this person is ignored")
 	h.keys(press("esc"))
 	h.waitFor("not ignored")
+	// From the details too: the reason line replaces them.
+	h.keys(press("enter"))
+	h.waitFor("Details  (enter or esc closes)")
 	h.keys(press("i"))
+	h.waitFor("ignore zoe.adams@contoso.com because: █")
 	h.typeText("quit? no: auditor")
 	h.waitFor("because: quit? no: auditor")
 	h.keys(press("enter"))
