@@ -70,6 +70,7 @@ func (r *review) detailLines(w int, nu NewUserSettings) []string {
 		switch a.Kind {
 		case roster.KindConflict:
 			add("To resolve", conflictFix(a))
+			out = append(out, r.pickLines(a, add)...)
 		case roster.KindExcluded:
 			add("To include", excludedFix(a, r.plan.Rules))
 		}
@@ -193,6 +194,8 @@ func excludedFix(a *roster.Action, rules roster.Rules) string {
 	rs := strings.ToLower(a.Reason)
 	m := a.Member
 	switch {
+	case strings.HasPrefix(rs, "ignored by "):
+		return "press I for the ignored people and u there to un-ignore (or run procsync unignore " + a.Address + ")"
 	case (m != nil && strings.EqualFold(strings.TrimSpace(m.UserType), "Guest") && !rules.IncludeGuests) || strings.Contains(rs, "guest"):
 		return "set groups.include_guests = true in the config (guests are left out by default)"
 	case (m != nil && !m.AccountEnabled && !rules.IncludeDisabled) || strings.Contains(rs, "disabled"):

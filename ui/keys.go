@@ -22,6 +22,7 @@ type KeyMap struct {
 	// QuitYes and QuitNo answer the quit prompt, shown when quitting would
 	// discard approvals or an unsent report.
 	QuitYes, QuitNo key.Binding
+	ResolveKeys
 }
 
 // DefaultKeyMap returns the key bindings documented in DESIGN.md.
@@ -56,6 +57,8 @@ func DefaultKeyMap() KeyMap {
 		History:    b(k("h"), h("h", "history")),
 		QuitYes:    b(k("y"), h("y", "quit")),
 		QuitNo:     b(k("n", "esc"), h("n", "stay")),
+
+		ResolveKeys: DefaultResolveKeys(),
 	}
 }
 
@@ -67,6 +70,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Toggle, &k.All, &k.None, &k.Detail, &k.Refresh, &k.Apply, &k.SignIn, &k.Confirm,
 		&k.Send, &k.Open, &k.Done, &k.Explore, &k.History, &k.QuitYes, &k.QuitNo,
 		&k.FilterDone, &k.FilterUp, &k.FilterDown,
+		&k.Link, &k.Ignore, &k.IgnoreList, &k.Unignore, &k.Choose, &k.Pick, &k.Keep,
 	}
 }
 
@@ -130,8 +134,8 @@ func (k *KeyMap) asking() {
 func (k KeyMap) ShortHelp() []key.Binding {
 	// Help and quit come first so that a narrow footer never hides them.
 	return []key.Binding{
-		k.QuitYes, k.QuitNo, k.Help, k.Quit, k.SignIn, k.Confirm, k.Toggle, k.All, k.None, k.Apply,
-		k.Explore, k.History, k.Filter, k.Detail, k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh,
+		k.QuitYes, k.QuitNo, k.Help, k.Quit, k.Choose, k.Pick, k.Keep, k.SignIn, k.Confirm, k.Toggle, k.All, k.None, k.Apply,
+		k.Explore, k.History, k.Filter, k.Detail, k.Link, k.Ignore, k.IgnoreList, k.Unignore, k.NextPane, k.Send, k.Open, k.Done, k.Back, k.Refresh,
 	}
 }
 
@@ -142,6 +146,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Filter, k.Back, k.Toggle, k.All, k.None, k.Detail},
 		{k.SignIn, k.Confirm, k.Refresh, k.Apply, k.Send, k.Open, k.Done, k.Explore, k.History},
+		{k.Link, k.Ignore, k.IgnoreList, k.Unignore, k.Choose, k.Pick, k.Keep},
 		{k.Help, k.Quit, k.ForceQuit, k.QuitYes, k.QuitNo},
 	}
 }

@@ -299,6 +299,9 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
+	if cmd, ok := m.onResolveResult(msg); ok {
+		return cmd
+	}
 	// Anything else answers a command of the explorer's: it keeps its
 	// state while the review is shown, so it hears its answers there too.
 	if m.ex != nil {
@@ -421,7 +424,7 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 // typing reports whether a text field owns the keyboard, so that `?` and
 // letters are text rather than commands.
 func (m *model) typing() bool {
-	return m.filtering() || (m.screen == screenConfirm && m.cf.typing()) ||
+	return m.filtering() || (m.screen == screenReview && m.rv != nil && m.rv.typing()) || (m.screen == screenConfirm && m.cf.typing()) ||
 		(m.screen == screenSignIn && m.si.typing()) ||
 		(m.screen == screenExplorer && m.ex != nil && m.ex.typing())
 }
@@ -503,6 +506,7 @@ func (m *model) statusLines() []string {
 func (m *model) syncKeys() {
 	m.keys.setScreen(m.screen, m.typing())
 	m.keys.Explore.SetEnabled(m.keys.Explore.Enabled() && m.opts.Explorer != nil)
+	m.keys.setResolving(m.reviewShown(), m.resolver() != nil)
 	if m.qp != nil {
 		m.keys.asking()
 	}

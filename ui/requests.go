@@ -53,6 +53,6 @@ func (m *model) onRequest(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 	case quitRequestMsg:
 		return m.requestQuit(), true
 	default:
-		return nil, false
+		return m.onResolveRequest(msg)
 	}
 }

@@ -54,6 +54,15 @@ type review struct {
 	detail   bool
 	approved int
 
+	// resolver is set when the backend can link and ignore (Resolver);
+	// pick, reason (with target) and ignored are its open picker, reason
+	// line and ignore list (resolve.go).
+	resolver bool
+	pick     *linkPicker
+	reason   *lineInput
+	target   ignoreTarget
+	ignored  *ignoredList
+
 	// ctx and keys are the root's, given when the review is shown (it is
 	// built off the UI goroutine, before it has either).
 	ctx  Context
@@ -295,6 +304,9 @@ func (r *review) onKey(k tea.KeyPressMsg) tea.Cmd {
 		r.filter.active = l.filtering(k, &keys.FilterKeys, keys.Back, &r.filter)
 		return nil
 	}
+	if cmd, ok := r.onResolveKey(k); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(k, keys.Back):
 		if r.detail {
@@ -386,6 +398,9 @@ func (r *review) title(p int, base string) string {
 // View implements Component.
 func (r *review) View() string {
 	w, h := r.ctx.Width, r.ctx.Height
+	if v := r.resolveView(); v != "" {
+		return v
+	}
 	if r.detail {
 		return box("Details  (enter or esc closes)", r.detailLines(w-4, r.ctx.Header.NewUsers), w, h, true)
 	}
@@ -399,6 +414,9 @@ func (r *review) View() string {
 		planTitle += " · OUT OF DATE (r reads again)"
 	}
 	lt := r.title(panePlan, planTitle)
+	if r.reason != nil {
+		lt = r.reason.view()
+	}
 	left := box(mt, r.panes[paneMembers].view(r.leftW-2, r.focus == paneMembers, r.memberRow), r.leftW, r.topH, r.focus == paneMembers)
 	right := box(pt, r.panes[paneProcore].view(rw-2, r.focus == paneProcore, r.userRow), rw, r.topH, r.focus == paneProcore)
 	plan := box(lt, r.panes[panePlan].view(w-2, r.focus == panePlan, r.planRow), w, r.planH, r.focus == panePlan)

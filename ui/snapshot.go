@@ -57,6 +57,7 @@ func (m *model) onSnapshotPump(msg pumpMsg) tea.Cmd {
 	m.rv = d.rv
 	m.rv.keepFocus(prev)
 	m.rv.bind(m.context(), &m.keys)
+	m.rv.resolver = m.resolver() != nil
 	m.screen = screenReview
 	return m.status.set(levelInfo, fmt.Sprintf("read %s members and %s Procore users; %s to create",
 		Thousands(len(d.snap.Members)), Thousands(len(d.snap.Users)), Thousands(d.plan.Counts[roster.KindCreate])))

@@ -112,6 +112,9 @@ Another run holding the state directory's lock makes it exit 1 at once.`,
 		NewCmdLogout(f, nil),
 		NewCmdStatus(f, nil),
 		NewCmdHistory(f, nil),
+		NewCmdLink(f, nil),
+		NewCmdIgnore(f, nil),
+		NewCmdUnignore(f, nil),
 	)
 	return cmd
 }

@@ -217,7 +217,11 @@ func (e *Engine) Snapshot(ctx context.Context, progress func(roster.SnapshotProg
 	if opts.Now == nil {
 		opts.Now = e.d.Now
 	}
-	return provision.TakeSnapshot(ctx, provision.Sources{Graph: e.d.Graph, Procore: e.d.Procore}, opts)
+	snap, err := provision.TakeSnapshot(ctx, provision.Sources{Graph: e.d.Graph, Procore: e.d.Procore}, opts)
+	if err != nil {
+		return snap, err
+	}
+	return snap, e.loadIgnored(ctx, snap)
 }
 
 // Plan computes the plan of a snapshot under the configured rules. Nothing

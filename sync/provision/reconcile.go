@@ -208,6 +208,10 @@ func (d *directory) effect(in roster.Record) (int64, bool) {
 		if u := d.byID[in.ProcoreID]; u != nil && u.FirstName == in.FirstName && u.LastName == in.LastName {
 			return u.ID, true
 		}
+	case roster.KindLink:
+		if u := d.byID[in.ProcoreID]; u != nil && in.EntraID != "" && string(u.OriginID) == in.EntraID {
+			return u.ID, true
+		}
 	}
 	return 0, false
 }

@@ -1,6 +1,10 @@
 package roster
 
-import "strings"
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
 
 // memberAction decides the one action of member i: classify says what
 // happens and to which Procore user, describe says why in an admin's words.
@@ -11,6 +15,9 @@ func (d *differ) memberAction(i int32) Action {
 	a := Action{Kind: v.kind, Member: m, Address: v.addr, FirstName: first, LastName: last}
 	if v.user >= 0 {
 		a.User = &d.s.Users[v.user]
+	}
+	if v.kind == KindConflict {
+		a.Candidates = d.candidates(&v)
 	}
 	a.Reason = d.describe(i, &v, first, last, nameNote)
 	return a
@@ -61,6 +68,9 @@ type verdict struct {
 	other int32
 	// namesDiffer says the matched user's names are not the member's.
 	namesDiffer bool
+	// linked says the match was decided by origin_id over a conflict of
+	// addresses: an admin linked this member to the user (see linked).
+	linked bool
 }
 
 // match is one Procore user a member's addresses or Entra id lead to.
@@ -73,6 +83,86 @@ type match struct {
 // order of the checks is the contract: exclusion first, then every reason
 // to let the admin decide (conflicts), and only then create or match.
 func (d *differ) classify(i int32, first, last string, nameFromAddr bool) verdict {
+	v := d.classifyByAddress(i, first, last, nameFromAddr)
+	if v.kind != KindConflict {
+		return v
+	}
+	// A Procore user whose origin_id is this member's Entra id is this
+	// person: procsync wrote it on creation, or an admin linked them to
+	// resolve exactly this conflict. It wins over the addresses, so that a
+	// resolved conflict stays resolved.
+	if u, via, ok := d.linkedUser(i); ok {
+		d.matches = append(d.matches[:0], match{u, via})
+		lv := verdict{addr: via, user: -1, slot: -1, other: -1}
+		lv = d.matched(i, lv, d.matches[0], first, last, nameFromAddr)
+		lv.linked = true
+		return lv
+	}
+	return v
+}
+
+// linkedUser returns the one Procore user whose origin_id is member i's
+// Entra id, when that user's address is one of the member's; the address
+// is the one it matched under. A user under an address that is none of the
+// member's any more is not taken: that is a conflict of its own
+// (ruleOriginElsewhere) which linking does not settle.
+func (d *differ) linkedUser(i int32) (int32, string, bool) {
+	m := &d.s.Members[i]
+	if m.ID == "" || len(d.byOrigin) == 0 {
+		return -1, "", false
+	}
+	var buf [1]int32
+	us := lookup(buf[:0], d.byOrigin, d.dupOrigin, m.ID)
+	if len(us) != 1 {
+		return -1, "", false
+	}
+	ma := &d.maddr[i]
+	ua := d.userAddr[us[0]]
+	if ua == "" {
+		return -1, "", false
+	}
+	if ua == ma.addr {
+		return us[0], ua, true
+	}
+	for _, a := range ma.aliases {
+		if a == ua {
+			return us[0], ua, true
+		}
+	}
+	return -1, "", false
+}
+
+// candidates lists the Procore users a conflict is about, sorted by id:
+// the users an operator may link the member to.
+func (d *differ) candidates(v *verdict) []*ProcoreUser {
+	var buf [1]int32
+	var idx []int32
+	switch v.rule {
+	case ruleSharedAddress, ruleProcoreDuplicates, ruleSharedUser:
+		idx = append(idx, d.usersAt(buf[:0], v.slot)...)
+	case ruleSeveralMatches:
+		for _, x := range d.matches {
+			idx = append(idx, x.user)
+		}
+	case ruleOriginElsewhere, ruleAnotherMember:
+		if v.user >= 0 {
+			idx = append(idx, v.user)
+		}
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	out := make([]*ProcoreUser, 0, len(idx))
+	for _, u := range idx {
+		out = append(out, &d.s.Users[u])
+	}
+	slices.SortFunc(out, func(a, b *ProcoreUser) int { return cmp.Compare(a.ID, b.ID) })
+	return slices.CompactFunc(out, func(a, b *ProcoreUser) bool { return a == b })
+}
+
+// classifyByAddress is classify without the origin_id link: the verdict the
+// member's addresses give.
+func (d *differ) classifyByAddress(i int32, first, last string, nameFromAddr bool) verdict {
 	ma := &d.maddr[i]
 	v := verdict{addr: ma.addr, user: -1, slot: ma.slot, other: -1}
 	var buf [1]int32
@@ -109,7 +199,11 @@ func (d *differ) classify(i int32, first, last string, nameFromAddr bool) verdic
 		return v
 	}
 
-	x := d.matches[0]
+	return d.matched(i, v, d.matches[0], first, last, nameFromAddr)
+}
+
+// matched decides the kind of member i matched to one Procore user x.
+func (d *differ) matched(i int32, v verdict, x match, first, last string, nameFromAddr bool) verdict {
 	u := &d.s.Users[x.user]
 	v.user = x.user
 	if x.via == "" {

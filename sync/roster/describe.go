@@ -43,6 +43,9 @@ func (d *differ) describe(i int32, v *verdict, first, last, nameNote string) str
 		return d.done()
 	case ruleMatched:
 		d.describeMatch(ma, v, first, last)
+		if v.linked {
+			d.part("linked by origin_id (the Entra object id), so other Procore users under the member's addresses are left alone")
+		}
 	default:
 		return joinReason(d.conflict(i, v), ma.note, groups)
 	}

@@ -62,6 +62,8 @@ type differ struct {
 
 	claimed []bool // per user: some member (eligible or not) is this person
 
+	ignored *ignoreIndex // the snapshot's ignore list; nil when empty
+
 	// matches are the Procore users classify found for the current
 	// member; describe reads them. Reused to spare an allocation per member.
 	matches []match
@@ -95,6 +97,7 @@ func newDiffer(s *Snapshot, rules *compiledRules) *differ {
 		matches:    make([]match, 0, 2),
 		rb:         make([]byte, 0, 256),
 		groupNotes: map[string]string{},
+		ignored:    newIgnoreIndex(s.Ignored),
 	}
 }
 
@@ -264,6 +267,11 @@ func (d *differ) cmpMembers(a, b int32) int {
 
 // exclusion returns why a member is not provisioned, or "" if eligible.
 func (d *differ) exclusion(m *Member, ma *memberAddress) string {
+	// An admin's explicit decision outranks every rule: the reason must say
+	// who ignored the person and why.
+	if g := d.ignored.find(m, ma); g != nil {
+		return IgnoredReason(g)
+	}
 	switch {
 	case isGuest(m.UserType) && !d.rules.IncludeGuests:
 		return "guest account (userType Guest)"

@@ -7,6 +7,15 @@ package roster
 // interrupted stays open in the journal until a later run adds it.
 const KindProjectAdd Kind = "project_add"
 
+// KindLink is the journal-only kind of a link: an admin told procsync which
+// Procore user a member is, and procsync wrote the member's Entra object id
+// as that user's origin_id (provision.Link). It is never in a plan (and not
+// in Kinds): it is not a change Diff proposes but the resolution of a
+// conflict, and from then on Diff matches the member by origin_id first. A
+// kind of its own, rather than an update with a reason, keeps history and
+// Reconcile from mistaking it for a name update.
+const KindLink Kind = "link"
+
 // Record is one person's action as everything after the plan sees it: the
 // intent Apply journals before sending a request, the outcome it records
 // after, and the row the journal hands back to reconcile and history. It is

@@ -67,6 +67,10 @@ type Snapshot struct {
 	// Users holds the whole Procore company directory, active and inactive.
 	Users   []ProcoreUser
 	TakenAt time.Time
+	// Ignored are the people an admin told procsync to leave alone (the
+	// journal's ignore list, loaded by the engine with the snapshot): Diff
+	// classifies a member who is on it as excluded, with who and why.
+	Ignored []Ignore
 }
 
 // Kind is what a plan does with one person.
@@ -114,6 +118,10 @@ type Action struct {
 	Reason string
 	// Approved is the per-action approval state set by the TUI or by --auto.
 	Approved bool
+	// Candidates are, for a conflict, the Procore users it is about (sorted
+	// by id): the ones the operator may pick from to link this member to.
+	// Nil for every other kind.
+	Candidates []*ProcoreUser
 }
 
 // Counts holds the number of actions of each kind.

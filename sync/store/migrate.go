@@ -89,6 +89,24 @@ CREATE INDEX actions_project_open ON actions (id)
 -- index serves those ranges.
 CREATE INDEX runs_started ON runs (started_at);
 `},
+	{version: 4, name: "ignore list", sql: `
+-- One row per decision to leave a person alone. Un-ignoring sets removed_at
+-- and removed_by instead of deleting, so the list keeps its history.
+-- address is normalised (lower-case); entra_id may be empty when the person
+-- was ignored by address only, and address when by id only.
+CREATE TABLE ignores (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	address    TEXT NOT NULL DEFAULT '',
+	entra_id   TEXT NOT NULL DEFAULT '',
+	reason     TEXT NOT NULL CHECK (reason != ''),
+	added_by   TEXT NOT NULL DEFAULT '',
+	added_at   TEXT NOT NULL,
+	removed_at TEXT,
+	removed_by TEXT NOT NULL DEFAULT '',
+	CHECK (address != '' OR entra_id != '')
+);
+CREATE INDEX ignores_active ON ignores (address) WHERE removed_at IS NULL;
+`},
 }
 
 // migrate brings the schema up to the newest version. The version check and
