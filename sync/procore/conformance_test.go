@@ -212,6 +212,8 @@ func TestConformance(t *testing.T) {
 		{UserInput: procore.UserInput{EmailAddress: "conformance.sync@contoso.com", LastName: "Sync", OriginID: "entra-conformance-2", IsEmployee: &yes}},
 	})
 	must("sync users", err)
+	_, err = c.SetOriginID(ctx, u.ID, "entra-conformance-3")
+	must("link (origin_id through sync)", err)
 	must("add to project", c.AddToProject(ctx, ps[0].ID, u.ID, sim.TemplateStandard))
 	_, err = c.ProjectUsers(ctx, ps[0].ID)
 	must("project users", err)
