@@ -479,8 +479,12 @@ func TestRefreshKeepsApprovals(t *testing.T) {
 	h.keys(pressAll("space", "j", "space", "r")...)
 	h.waitFor("approved 2")
 	h.inspect(func(m *model) {
-		if f.snapshots != 2 {
-			t.Errorf("snapshots = %d, want 2", f.snapshots)
+		// The backend counts under its lock, from the snapshot goroutine.
+		f.mu.Lock()
+		n := f.snapshots
+		f.mu.Unlock()
+		if n != 2 {
+			t.Errorf("snapshots = %d, want 2", n)
 		}
 	})
 	if got := approvedAddrs(h); len(got) != 2 {

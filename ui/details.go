@@ -102,6 +102,9 @@ func actionWrites(a *roster.Action, p *roster.Plan, nu NewUserSettings) []string
 			"is_employee " + fmt.Sprint(nu.IsEmployee) + " (procore.is_employee)",
 			"is_active true",
 		}
+		for _, c := range a.Attributes {
+			out = append(out, fmt.Sprintf("%s %q (Entra %s, [map])", c.Field, c.New, c.Entra))
+		}
 		if a.Member != nil {
 			// The origin id keys the create, so a retry updates instead of
 			// duplicating.
@@ -125,7 +128,7 @@ func actionWrites(a *roster.Action, p *roster.Plan, nu NewUserSettings) []string
 	case roster.KindReactivate:
 		return []string{uid + "is_active true (reactivated; names and address unchanged)"}
 	case roster.KindUpdate:
-		return []string{uid + fmt.Sprintf("first_name %q, last_name %q", a.FirstName, a.LastName)}
+		return updateWrites(a, uid)
 	case roster.KindOffboard:
 		if !p.CanApprove(a) {
 			return []string{"nothing: offboarding is report-only (procore.offboard = \"report\"); set procore.offboard = \"deactivate\" to deactivate"}

@@ -447,6 +447,8 @@ type User struct {
 	ProxyAddresses    []string `json:"proxyAddresses"`
 	AccountEnabled    bool     `json:"accountEnabled"`
 	UserType          string   `json:"userType"`
+	// Profile holds the extra properties MembersWith selected.
+	Profile
 }
 
 // Members reads every user member of g (direct, or transitive through nested
@@ -457,6 +459,12 @@ type User struct {
 // It takes the group rather than its id so that errors name the group as
 // the admin knows it.
 func (c *Client) Members(ctx context.Context, g Group, transitive bool, onPage func(read, total int)) ([]User, error) {
+	return c.MembersWith(ctx, g, transitive, nil, onPage)
+}
+
+// MembersWith is Members that also selects the extra Profile properties
+// (an attribute mapping's), and only those, into User.Profile.
+func (c *Client) MembersWith(ctx context.Context, g Group, transitive bool, extra []string, onPage func(read, total int)) ([]User, error) {
 	rel := "members"
 	if transitive {
 		rel = "transitiveMembers"
@@ -470,7 +478,7 @@ func (c *Client) Members(ctx context.Context, g Group, transitive bool, onPage f
 		op = "list transitive members of " + name
 	}
 	path := "/v1.0/groups/" + url.PathEscape(g.ID) + "/" + rel + "/microsoft.graph.user?" +
-		query("$select", MemberSelect, "$top", fmt.Sprint(PageSize), "$count", "true")
+		query("$select", memberSelect(extra), "$top", fmt.Sprint(PageSize), "$count", "true")
 	// The cast with $select may need advanced queries; sending the header is
 	// harmless where it is not needed.
 	hdr := http.Header{"Consistencylevel": {"eventual"}}

@@ -12,6 +12,7 @@ func (u *User) sanitize() {
 	}
 	u.EmployeeID = FlexString(safetext.Line(string(u.EmployeeID)))
 	u.OriginID = FlexString(safetext.Line(string(u.OriginID)))
+	u.Profile.sanitize()
 	if u.Vendor != nil {
 		u.Vendor.Name = safetext.Line(u.Vendor.Name)
 	}

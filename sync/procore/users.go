@@ -65,6 +65,8 @@ type User struct {
 	CompanyPermissionTemplateID int64      `json:"company_permission_template_id,omitempty"`
 	CreatedAt                   *time.Time `json:"created_at"`
 	UpdatedAt                   *time.Time `json:"updated_at"`
+	// Profile holds the other fields an attribute mapping may write.
+	Profile
 }
 
 // Users reads the whole company directory, active and inactive users (two
@@ -151,6 +153,8 @@ type UserInput struct {
 	VendorID                    int64  `json:"vendor_id,omitempty"`
 	DefaultPermissionTemplateID int64  `json:"default_permission_template_id,omitempty"`
 	CompanyPermissionTemplateID int64  `json:"company_permission_template_id,omitempty"`
+	// Profile holds the other fields an attribute mapping may write.
+	Profile
 }
 
 // CreateUser creates a company user with POST. A dropped connection is not

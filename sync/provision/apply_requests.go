@@ -31,7 +31,15 @@ func (ap *applier) syncEntry(a *roster.Action) procore.SyncUser {
 	case roster.KindReactivate:
 		return procore.SyncUser{ID: a.User.ID, UserInput: procore.UserInput{IsActive: &yes}}
 	case roster.KindUpdate:
-		return procore.SyncUser{ID: a.User.ID, UserInput: procore.UserInput{FirstName: a.FirstName, LastName: a.LastName}}
+		// Only what changes: the names when they do (an update of mapped
+		// fields alone carries Procore's own names), and the changed
+		// mapped fields.
+		e := procore.SyncUser{ID: a.User.ID}
+		if a.FirstName != a.User.FirstName || a.LastName != a.User.LastName {
+			e.FirstName, e.LastName = a.FirstName, a.LastName
+		}
+		setAttributes(&e.UserInput, a.Attributes)
+		return e
 	default: // KindOffboard
 		return procore.SyncUser{ID: a.User.ID, UserInput: procore.UserInput{IsActive: &no}}
 	}
@@ -39,10 +47,12 @@ func (ap *applier) syncEntry(a *roster.Action) procore.SyncUser {
 
 func (ap *applier) createInput(a *roster.Action) procore.UserInput {
 	yes := true
-	return procore.UserInput{
+	in := procore.UserInput{
 		EmailAddress: a.Address, FirstName: a.FirstName, LastName: a.LastName,
 		OriginID: a.Member.ID, IsEmployee: ap.isEmployee(), IsActive: &yes,
 	}
+	setAttributes(&in, a.Attributes)
+	return in
 }
 
 func statusOf(err error) int {

@@ -51,6 +51,10 @@ type SnapshotOptions struct {
 	Sequential bool
 	// Now is the clock for TakenAt; nil means time.Now.
 	Now func() time.Time
+	// Map is the attribute mapping: its Entra properties are selected on
+	// top of what the plan needs, and its fields of both sides are read
+	// into the members' and users' Attributes. Nil reads no attributes.
+	Map roster.Mapping
 }
 
 // DefaultGroupConcurrency is how many groups' members are read at once by
@@ -159,7 +163,7 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 	for i, grp := range groups {
 		mg.Go(func() error {
 			name := safetext.Line(grp.DisplayName)
-			ms, err := r.src.Graph.Members(mctx, grp.Group, r.opts.Nested, func(read, total int) {
+			ms, err := r.src.Graph.MembersWith(mctx, grp.Group, r.opts.Nested, r.opts.Map.EntraSelect(), func(read, total int) {
 				r.progress(roster.SnapshotProgress{Kind: roster.ProgressMembers, Group: name, Read: read, Total: total})
 			})
 			r.members[i] = ms
@@ -187,6 +191,7 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 			m := byID[u.ID]
 			if m == nil {
 				m = memberFromGraph(u)
+				m.Attributes = memberAttributes(&u, r.opts.Map)
 				byID[u.ID] = m
 			}
 			if !slices.Contains(m.Groups, name) {
@@ -206,6 +211,7 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 	snap.Users = make([]roster.ProcoreUser, len(r.users))
 	for i, u := range r.users {
 		snap.Users[i] = userFromProcore(u)
+		snap.Users[i].Attributes = userAttributes(&u, r.opts.Map)
 	}
 	slices.SortFunc(snap.Users, func(a, b roster.ProcoreUser) int { return cmp.Compare(a.ID, b.ID) })
 	return snap

@@ -19,6 +19,19 @@ func (d *differ) memberAction(i int32) Action {
 	if v.kind == KindConflict {
 		a.Candidates = d.candidates(&v)
 	}
+	if len(d.rules.Map) > 0 {
+		switch v.kind {
+		case KindCreate:
+			a.Attributes, v.attrNotes = d.rules.Map.createAttributes(m)
+		case KindUpdate:
+			a.Attributes = v.attrs
+			if !v.namesDiffer || !d.rules.UpdateNames {
+				// The row changes mapped fields only: it writes the names
+				// Procore has, so that nothing but those fields changes.
+				a.FirstName, a.LastName = a.User.FirstName, a.User.LastName
+			}
+		}
+	}
 	a.Reason = d.describe(i, &v, first, last, nameNote)
 	return a
 }
@@ -71,6 +84,10 @@ type verdict struct {
 	// linked says the match was decided by origin_id over a conflict of
 	// addresses: an admin linked this member to the user (see linked).
 	linked bool
+	// attrs are the mapped fields that differ on an active matched user;
+	// attrNotes say which Entra values could not be mapped.
+	attrs     []AttributeChange
+	attrNotes []string
 }
 
 // match is one Procore user a member's addresses or Entra id lead to.
@@ -219,12 +236,15 @@ func (d *differ) matched(i int32, v verdict, x match, first, last string, nameFr
 	}
 	v.rule = ruleMatched
 	v.namesDiffer = !nameFromAddr && (strings.TrimSpace(u.FirstName) != first || strings.TrimSpace(u.LastName) != last)
+	if u.IsActive && len(d.rules.Map) > 0 {
+		v.attrs, v.attrNotes = d.rules.Map.changes(&d.s.Members[i], u)
+	}
 	switch {
 	case !u.IsActive && d.rules.Reactivate:
 		v.kind = KindReactivate
 	case !u.IsActive:
 		v.kind = KindExcluded
-	case v.namesDiffer && d.rules.UpdateNames:
+	case v.namesDiffer && d.rules.UpdateNames, len(v.attrs) > 0:
 		v.kind = KindUpdate
 	default:
 		v.kind = KindInSync

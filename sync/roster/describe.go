@@ -39,12 +39,18 @@ func (d *differ) describe(i int32, v *verdict, first, last, nameNote string) str
 		}
 		d.part(ma.note)
 		d.part(nameNote)
+		for _, n := range v.attrNotes {
+			d.part(n)
+		}
 		d.part(groups)
 		return d.done()
 	case ruleMatched:
 		d.describeMatch(ma, v, first, last)
 		if v.linked {
 			d.part("linked by origin_id (the Entra object id), so other Procore users under the member's addresses are left alone")
+		}
+		for _, n := range v.attrNotes {
+			d.part(n)
 		}
 	default:
 		return joinReason(d.conflict(i, v), ma.note, groups)
@@ -116,10 +122,24 @@ func (d *differ) describeMatch(ma *memberAddress, v *verdict, first, last string
 	}
 	switch {
 	case v.kind == KindUpdate:
-		d.rb = append(d.rb, diffNote...)
+		names := v.namesDiffer && d.rules.UpdateNames
+		if names {
+			d.rb = append(d.rb, diffNote...)
+		}
+		for j, c := range v.attrs {
+			if j > 0 || names {
+				d.rb = append(d.rb, ", "...)
+			}
+			d.rb = append(d.rb, c.String()...)
+		}
 		d.rb = append(d.rb, " ("...)
 		d.rb = appendMatched(d.rb, v.addr, ma.addr, u.ID)
 		d.rb = append(d.rb, ')')
+		if v.namesDiffer && !names {
+			d.sep()
+			d.rb = append(d.rb, diffNote...)
+			d.rb = append(d.rb, ", and procore.update_names is off"...)
+		}
 	case v.namesDiffer:
 		d.rb = append(d.rb, "active "...)
 		d.rb = appendMatched(d.rb, v.addr, ma.addr, u.ID)

@@ -26,11 +26,13 @@ func fingerprint(r *compiledRules, actions []Action) string {
 	buf = appendBool(buf, r.Reactivate)
 	buf = appendBool(buf, r.UpdateNames)
 	buf = appendStr(buf, r.offboardMode())
+	buf = r.Map.appendRules(buf)
 	// Encode into one large buffer and hash it in big writes: the digest
 	// then runs its block function over long runs instead of copying every
 	// action's few hundred bytes through its 64-byte block buffer.
 	for i := range actions {
 		buf = encodeAction(buf, &actions[i])
+		buf = r.Map.appendValues(buf, &actions[i])
 		if len(buf) >= 32<<10 {
 			h.Write(buf)
 			buf = buf[:0]

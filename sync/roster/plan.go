@@ -57,7 +57,8 @@ func (p *Plan) set(filter func(*Action) bool, approved bool) int {
 }
 
 // AutoApproves reports whether --auto's rule approves a under r: creates
-// always, reactivations when r.Reactivate, updates when r.UpdateNames,
+// always, reactivations when r.Reactivate, updates that change mapped
+// fields when r.AutoUpdates and other (name) updates when r.UpdateNames,
 // offboards only when r.Offboard is "deactivate", and never excluded,
 // conflict or in_sync actions.
 func AutoApproves(a *Action, r Rules) bool {
@@ -67,6 +68,9 @@ func AutoApproves(a *Action, r Rules) bool {
 	case KindReactivate:
 		return r.Reactivate
 	case KindUpdate:
+		if len(a.Attributes) > 0 {
+			return r.AutoUpdates
+		}
 		return r.UpdateNames
 	case KindOffboard:
 		return r.deactivates()

@@ -52,6 +52,12 @@ type Rules struct {
 	// Offboard is OffboardReport (the default when empty: list only) or
 	// OffboardDeactivate (offboard actions may be approved and applied).
 	Offboard string
+	// Map copies Entra properties to Procore fields on creates and, when
+	// they differ, through update actions; nil maps nothing.
+	Map Mapping
+	// AutoUpdates lets --auto approve update actions that change mapped
+	// fields (auto.updates); name-only updates follow UpdateNames.
+	AutoUpdates bool
 }
 
 // Validate reports the first rule an operator must fix, naming the config
@@ -78,7 +84,7 @@ func (r Rules) Validate() error {
 			return fmt.Errorf("rules: groups.exclude pattern %q: %w", p, err)
 		}
 	}
-	return nil
+	return r.Map.Validate()
 }
 
 // emailAttribute is the effective attribute: an unknown value falls back to

@@ -22,6 +22,10 @@ type Member struct {
 	// Groups are the display names of the license groups the member came
 	// from, sorted; a member in three groups is still one Member.
 	Groups []string
+	// Attributes are the mapped Entra properties that are set, by property
+	// name ("jobTitle"; businessPhones holds its first entry). Only the
+	// properties of the [map] table are read.
+	Attributes map[string]string
 }
 
 // Vendor is the Procore vendor (company) a user belongs to, if any.
@@ -45,6 +49,9 @@ type ProcoreUser struct {
 	Vendor    *Vendor
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Attributes are the mappable fields (ProcoreFields) that are set, by
+	// field name ("job_title").
+	Attributes map[string]string
 }
 
 // Group is a license group that the snapshot resolved.
@@ -122,6 +129,10 @@ type Action struct {
 	// by id): the ones the operator may pick from to link this member to.
 	// Nil for every other kind.
 	Candidates []*ProcoreUser
+	// Attributes are the mapped fields a create or update writes: for a
+	// create every mapped value that is set, for an update the ones that
+	// differ (old → new). Nil without a [map] table.
+	Attributes []AttributeChange
 }
 
 // Counts holds the number of actions of each kind.

@@ -190,9 +190,11 @@ func userObject(u *User) map[string]any {
 		"userPrincipalName": u.UserPrincipalName, "mail": nilIfEmpty(u.Mail),
 		"proxyAddresses": nonNil(slices.Clone(u.ProxyAddresses)), "accountEnabled": u.AccountEnabled,
 		"userType": u.UserType, "jobTitle": nilIfEmpty(u.JobTitle), "employeeId": nilIfEmpty(u.EmployeeID),
-		"otherMails": nonNil(slices.Clone(u.OtherMails)), "businessPhones": []string{},
-		"mobilePhone": nil, "officeLocation": nil, "preferredLanguage": nil,
-		"department": nil, "companyName": nil, "usageLocation": "US",
+		"otherMails": nonNil(slices.Clone(u.OtherMails)), "businessPhones": nonNil(slices.Clone(u.BusinessPhones)),
+		"mobilePhone": nilIfEmpty(u.MobilePhone), "officeLocation": nilIfEmpty(u.OfficeLocation), "preferredLanguage": nil,
+		"department": nilIfEmpty(u.Department), "companyName": nilIfEmpty(u.CompanyName), "usageLocation": "US",
+		"city": nilIfEmpty(u.City), "country": nilIfEmpty(u.Country), "state": nilIfEmpty(u.State),
+		"postalCode": nilIfEmpty(u.PostalCode), "streetAddress": nilIfEmpty(u.StreetAddress),
 	}
 }
 

@@ -297,6 +297,8 @@ func (s *Sim) serveInspect(w http.ResponseWriter, r *http.Request) {
 		}
 		s.RegisterProcoreRedirect(uri)
 		w.WriteHeader(http.StatusNoContent)
+	case path == "/_sim/entra_user" && r.Method == http.MethodPost:
+		s.serveEntraUser(w, r)
 	case path == "/_sim/devicelogin" && r.Method == http.MethodPost:
 		code := r.FormValue("user_code")
 		if err := s.ApproveDevice(code); err != nil {
@@ -305,7 +307,7 @@ func (s *Sim) serveInspect(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		http.Error(w, "sim: unknown inspection endpoint; try GET /_sim/state, GET|DELETE /_sim/requests, POST|DELETE /_sim/faults, POST|GET|DELETE /_sim/hold, POST /_sim/procore_redirect_uris, POST /_sim/devicelogin", http.StatusNotFound)
+		http.Error(w, "sim: unknown inspection endpoint; try GET /_sim/state, GET|DELETE /_sim/requests, POST|DELETE /_sim/faults, POST|GET|DELETE /_sim/hold, POST /_sim/procore_redirect_uris, POST /_sim/entra_user, POST /_sim/devicelogin", http.StatusNotFound)
 	}
 }
 

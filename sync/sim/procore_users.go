@@ -26,9 +26,12 @@ func (s *Sim) procoreUserJSON(u *ProcoreUser, single bool) map[string]any {
 		"name":          strings.TrimSpace(u.FirstName + " " + u.LastName),
 		"email_address": u.Email, "is_active": u.IsActive, "is_employee": u.IsEmployee,
 		"job_title": nilIfEmpty(u.JobTitle), "employee_id": nilIfEmpty(u.EmployeeID), "origin_id": nilIfEmpty(u.OriginID),
-		"vendor":         vendor,
-		"business_phone": nil, "mobile_phone": nil, "avatar": nil, "last_login_at": nil,
+		"vendor": vendor,
+		"avatar": nil, "last_login_at": nil,
 		"created_at": u.CreatedAt.UTC().Format(time.RFC3339), "updated_at": u.UpdatedAt.UTC().Format(time.RFC3339),
+	}
+	for k, v := range u.profile() {
+		out[k] = nilIfEmpty(*v)
 	}
 	if single {
 		out["company_permission_template_id"] = nilIfZero(u.PermissionTemplateID)
@@ -221,6 +224,11 @@ func (s *Sim) applyUser(u *ProcoreUser, in userInput) (*ProcoreUser, fieldErrors
 	if v, ok := in.str("employee_id"); ok {
 		u.EmployeeID = v
 	}
+	for k, f := range u.profile() {
+		if v, ok := in.str(k); ok {
+			*f = v
+		}
+	}
 	if v, ok := in.boolean("is_employee"); ok {
 		u.IsEmployee = v
 	}
@@ -388,6 +396,10 @@ func (s *Sim) procoreSync(p *procoreReq) {
 		errs = append(errs, item)
 	}
 	for _, in := range body.Updates {
+		if fe := unknownSyncFields(in); fe != nil {
+			fail(in, fe)
+			continue
+		}
 		var target *ProcoreUser
 		if id, ok := in.id("id"); ok {
 			if target = s.puByID[id]; target == nil {

@@ -26,6 +26,18 @@ type User struct {
 	JobTitle   string
 	EmployeeID string
 	OtherMails []string
+	// The profile properties an attribute mapping may read; empty renders
+	// as null (BusinessPhones as []).
+	BusinessPhones []string
+	MobilePhone    string
+	OfficeLocation string
+	Department     string
+	CompanyName    string
+	City           string
+	Country        string
+	State          string
+	PostalCode     string
+	StreetAddress  string
 }
 
 // Group is an Entra ID group. Members hold object ids of users, groups and
@@ -66,6 +78,16 @@ type ProcoreUser struct {
 	JobTitle   string
 	EmployeeID string
 	OriginID   string
+	// Address to Zip are the other profile fields of a company user
+	// (procore_fields.go); empty renders as null.
+	Address       string
+	BusinessPhone string
+	City          string
+	CountryCode   string
+	FaxNumber     string
+	MobilePhone   string
+	StateCode     string
+	Zip           string
 	// VendorID is zero when the user belongs to no vendor.
 	VendorID int64
 	// PermissionTemplateID is the company permission template, or zero.

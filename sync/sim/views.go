@@ -29,12 +29,17 @@ var userProps = map[string]func(b []byte, u *User) []byte{
 	"jobTitle":          func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.JobTitle) },
 	"employeeId":        func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.EmployeeID) },
 	"otherMails":        func(b []byte, u *User) []byte { return appendJSONStrings(b, u.OtherMails) },
-	"businessPhones":    func(b []byte, _ *User) []byte { return append(b, "[]"...) },
-	"mobilePhone":       appendNull,
-	"officeLocation":    appendNull,
+	"businessPhones":    func(b []byte, u *User) []byte { return appendJSONStrings(b, u.BusinessPhones) },
+	"mobilePhone":       func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.MobilePhone) },
+	"officeLocation":    func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.OfficeLocation) },
 	"preferredLanguage": appendNull,
-	"department":        appendNull,
-	"companyName":       appendNull,
+	"department":        func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.Department) },
+	"companyName":       func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.CompanyName) },
+	"city":              func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.City) },
+	"country":           func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.Country) },
+	"state":             func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.State) },
+	"postalCode":        func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.PostalCode) },
+	"streetAddress":     func(b []byte, u *User) []byte { return appendJSONStringOrNull(b, u.StreetAddress) },
 	"usageLocation":     func(b []byte, _ *User) []byte { return appendJSONString(b, "US") },
 }
 
@@ -142,14 +147,24 @@ func appendIDName(b []byte, ref idName, ok bool) []byte {
 // appendJSON writes procoreUserJSON's keys in json.Marshal's sorted order.
 func (v procoreUserView) appendJSON(b []byte) []byte {
 	u := &v.u
-	b = append(b, `{"avatar":null,"business_phone":null,"company_permission_template":`...)
+	b = append(b, `{"address":`...)
+	b = appendJSONStringOrNull(b, u.Address)
+	b = append(b, `,"avatar":null,"business_phone":`...)
+	b = appendJSONStringOrNull(b, u.BusinessPhone)
+	b = append(b, `,"city":`...)
+	b = appendJSONStringOrNull(b, u.City)
+	b = append(b, `,"company_permission_template":`...)
 	b = appendIDName(b, v.tmpl, v.hasTmpl)
+	b = append(b, `,"country_code":`...)
+	b = appendJSONStringOrNull(b, u.CountryCode)
 	b = append(b, `,"created_at":"`...)
 	b = u.CreatedAt.UTC().AppendFormat(b, time.RFC3339)
 	b = append(b, `","email_address":`...)
 	b = appendJSONString(b, u.Email)
 	b = append(b, `,"employee_id":`...)
 	b = appendJSONStringOrNull(b, u.EmployeeID)
+	b = append(b, `,"fax_number":`...)
+	b = appendJSONStringOrNull(b, u.FaxNumber)
 	b = append(b, `,"first_name":`...)
 	b = appendJSONString(b, u.FirstName)
 	b = append(b, `,"id":`...)
@@ -164,14 +179,20 @@ func (v procoreUserView) appendJSON(b []byte) []byte {
 	b = appendJSONString(b, u.LastName)
 	b = append(b, `,"login":`...)
 	b = appendJSONString(b, u.Email)
-	b = append(b, `,"mobile_phone":null,"name":`...)
+	b = append(b, `,"mobile_phone":`...)
+	b = appendJSONStringOrNull(b, u.MobilePhone)
+	b = append(b, `,"name":`...)
 	b = appendJSONString(b, strings.TrimSpace(u.FirstName+" "+u.LastName))
 	b = append(b, `,"origin_id":`...)
 	b = appendJSONStringOrNull(b, u.OriginID)
-	b = append(b, `,"permission_template":null,"updated_at":"`...)
+	b = append(b, `,"permission_template":null,"state_code":`...)
+	b = appendJSONStringOrNull(b, u.StateCode)
+	b = append(b, `,"updated_at":"`...)
 	b = u.UpdatedAt.UTC().AppendFormat(b, time.RFC3339)
 	b = append(b, `","vendor":`...)
 	b = appendIDName(b, v.vendor, v.hasVendor)
+	b = append(b, `,"zip":`...)
+	b = appendJSONStringOrNull(b, u.Zip)
 	return append(b, '}')
 }
 

@@ -94,6 +94,9 @@ type Config struct {
 	Procore Procore `toml:"procore"`
 	Report  Report  `toml:"report"`
 	Auto    Auto    `toml:"auto"`
+	// Map is the [map] table: Entra user property → Procore user field
+	// (see mapping.go).
+	Map map[string]string `toml:"map"`
 }
 
 // Graph is the [graph] table: the Entra tenant and app registration.
@@ -250,6 +253,9 @@ type Auto struct {
 	MaxCreates       int `toml:"max_creates"`
 	MaxDeactivations int `toml:"max_deactivations"`
 	MaxReactivations int `toml:"max_reactivations"`
+	// Updates lets a headless run approve update rows that change mapped
+	// fields ([map]); off, they wait for an operator.
+	Updates bool `toml:"updates"`
 }
 
 // Default returns a configuration holding every default and none of the

@@ -137,6 +137,10 @@ func (p *parser) checkShape(keys []toml.Key) {
 			continue
 		}
 		want, ok := schema[ks]
+		if !ok && len(k) > 1 && schema[k[:len(k)-1].String()] == kStringMap {
+			// A key of a free-keyed table: any name, a string value.
+			want, ok = kString, true
+		}
 		if !ok {
 			msg := "unknown key"
 			if s := suggest(k); s != "" {
@@ -152,7 +156,7 @@ func (p *parser) checkShape(keys []toml.Key) {
 			bad = append(bad, k)
 			continue
 		}
-		if want != kTable {
+		if want != kTable && want != kStringMap {
 			// A leaf's children (keys of an inline table in an array) were
 			// already covered by the type check.
 			bad = append(bad, k)
@@ -227,7 +231,7 @@ func lookup(m map[string]any, k toml.Key) any {
 
 func fits(want kind, v any) bool {
 	switch want {
-	case kTable:
+	case kTable, kStringMap:
 		_, ok := v.(map[string]any)
 		return ok
 	case kString:

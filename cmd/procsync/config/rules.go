@@ -18,6 +18,8 @@ func (c *Config) Rules() roster.Rules {
 		Reactivate:      c.Procore.Reactivate,
 		UpdateNames:     c.Procore.UpdateNames,
 		Offboard:        c.Procore.Offboard,
+		Map:             roster.NewMapping(c.Map),
+		AutoUpdates:     c.Auto.Updates,
 	}
 }
 

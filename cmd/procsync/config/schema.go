@@ -16,10 +16,13 @@ const (
 	kBool
 	kStrings
 	kInts
+	// kStringMap is a table of string values under keys the file chooses
+	// ([map]); its keys are checked by the table's own validation.
+	kStringMap
 )
 
 func (k kind) String() string {
-	return [...]string{"a table", "a string", "an integer", "true or false", "an array of strings", "an array of integers"}[k]
+	return [...]string{"a table", "a string", "an integer", "true or false", "an array of strings", "an array of integers", "a table of strings"}[k]
 }
 
 // schema lists every key the file may hold, read from Config's toml tags
@@ -61,6 +64,10 @@ func kindOf(t reflect.Type) kind {
 		return kInt
 	case reflect.Bool:
 		return kBool
+	case reflect.Map:
+		if t.Key().Kind() == reflect.String && t.Elem().Kind() == reflect.String {
+			return kStringMap
+		}
 	case reflect.Slice:
 		switch t.Elem().Kind() {
 		case reflect.String:

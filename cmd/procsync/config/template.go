@@ -92,6 +92,13 @@ send = "changes"          # changes | always | never
 max_creates = {{.MaxCreates}}
 max_deactivations = 5
 max_reactivations = 10   # former users given their access back
+# updates = false        # also approve update rows that change [map] fields
+
+# [map]
+# Entra user property = Procore user field, written on creates and kept in
+# step through update rows (an empty Entra value never blanks Procore's).
+# jobTitle = "job_title"
+# mobilePhone = "mobile_phone"
 `))
 
 // Commented renders a complete, commented configuration file from v. Every

@@ -40,7 +40,7 @@ func TestCommentedRoundTrips(t *testing.T) {
 	// Every schema key is present in the template, set or commented out,
 	// so the file written by init documents all of them.
 	for k, kd := range schema {
-		if kd == kTable {
+		if kd == kTable || kd == kStringMap {
 			if !strings.Contains(string(out), "["+k+"]") {
 				t.Errorf("template lacks table [%s]", k)
 			}

@@ -101,6 +101,7 @@ func (p *parser) validate(c *Config) {
 	if c.Auto.MaxReactivations < 0 {
 		p.add(key("auto.max_reactivations"), "must be 0 or more, not %d", c.Auto.MaxReactivations)
 	}
+	p.mapping(c.Map)
 }
 
 // required records a missing value, pointing at the table it belongs in.
