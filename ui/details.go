@@ -126,6 +126,8 @@ func actionWrites(a *roster.Action, p *roster.Plan, nu NewUserSettings) []string
 		return []string{uid + "is_active true (reactivated; names and address unchanged)"}
 	case roster.KindUpdate:
 		return []string{uid + fmt.Sprintf("first_name %q, last_name %q", a.FirstName, a.LastName)}
+	case roster.KindProjectAdd:
+		return projectAddWrites(a, uid)
 	case roster.KindOffboard:
 		if !p.CanApprove(a) {
 			return []string{"nothing: offboarding is report-only (procore.offboard = \"report\"); set procore.offboard = \"deactivate\" to deactivate"}

@@ -51,6 +51,10 @@ type SnapshotOptions struct {
 	Sequential bool
 	// Now is the clock for TakenAt; nil means time.Now.
 	Now func() time.Time
+	// Projects are the [[projects]] rules: each rule's group must be one
+	// of the license groups, and the users of the projects they name are
+	// read with the rest (projects.go).
+	Projects []roster.ProjectRule
 }
 
 // DefaultGroupConcurrency is how many groups' members are read at once by
@@ -105,6 +109,9 @@ type snapshotReads struct {
 	groups  []graph.MatchedGroup
 	members [][]graph.User // per group
 	users   []procore.User
+
+	// projects are the directories of the projects the rules name.
+	projects []roster.ProjectDirectory
 }
 
 // progress reports p, one call at a time: the reads run concurrently and
@@ -133,6 +140,7 @@ func (r *snapshotReads) run(ctx context.Context) error {
 	// Graph first: with Sequential the limit of 1 runs them in this order.
 	g.Go(func() error { return r.readGraph(gctx, conc) })
 	g.Go(func() error { return r.readProcore(gctx) })
+	g.Go(func() error { return r.readProjects(gctx) })
 	return g.Wait()
 }
 
@@ -149,6 +157,9 @@ func (r *snapshotReads) readProcore(ctx context.Context) error {
 func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 	groups, err := resolveGroups(ctx, r.src.Graph, r.opts)
 	if err != nil {
+		return err
+	}
+	if err := checkProjectGroups(groups, r.opts.Projects); err != nil {
 		return err
 	}
 	r.groups = groups
@@ -173,7 +184,7 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 // with every license group they came from, everything sorted so that the
 // snapshot does not depend on the services' order.
 func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
-	snap := &roster.Snapshot{TakenAt: takenAt}
+	snap := &roster.Snapshot{TakenAt: takenAt, Projects: r.projects}
 	byID := map[string]*roster.Member{}
 	for i, grp := range r.groups {
 		name := safetext.Line(grp.DisplayName)

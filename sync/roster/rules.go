@@ -52,6 +52,9 @@ type Rules struct {
 	// Offboard is OffboardReport (the default when empty: list only) or
 	// OffboardDeactivate (offboard actions may be approved and applied).
 	Offboard string
+	// Projects are the [[projects]] rules: members of a license group
+	// added to Procore projects (project_add rows).
+	Projects []ProjectRule
 }
 
 // Validate reports the first rule an operator must fix, naming the config
@@ -78,7 +81,7 @@ func (r Rules) Validate() error {
 			return fmt.Errorf("rules: groups.exclude pattern %q: %w", p, err)
 		}
 	}
-	return nil
+	return validateProjects(r.Projects)
 }
 
 // emailAttribute is the effective attribute: an unknown value falls back to

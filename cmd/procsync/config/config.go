@@ -94,6 +94,8 @@ type Config struct {
 	Procore Procore `toml:"procore"`
 	Report  Report  `toml:"report"`
 	Auto    Auto    `toml:"auto"`
+	// Projects are the [[projects]] rules (projects.go).
+	Projects []ProjectRule `toml:"projects"`
 }
 
 // Graph is the [graph] table: the Entra tenant and app registration.

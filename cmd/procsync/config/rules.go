@@ -18,6 +18,7 @@ func (c *Config) Rules() roster.Rules {
 		Reactivate:      c.Procore.Reactivate,
 		UpdateNames:     c.Procore.UpdateNames,
 		Offboard:        c.Procore.Offboard,
+		Projects:        c.projectRules(),
 	}
 }
 
