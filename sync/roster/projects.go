@@ -78,9 +78,10 @@ func RuleGroup(gs []Group, name string) (Group, bool) {
 	return Group{}, false
 }
 
-// projectRowKinds are the kinds of a member who is or will be a Procore
-// user: a create (added once it exists), a reactivation, an update and a
-// person in sync. Conflicts, exclusions and offboards get no project row.
+// projectRowKind reports whether k is the kind of a member who is or will
+// be a Procore user: a create (added once it exists), a reactivation, an
+// update or a person in sync. Conflicts, exclusions and offboards get no
+// project row.
 func projectRowKind(k Kind) bool {
 	switch k {
 	case KindCreate, KindReactivate, KindUpdate, KindInSync:

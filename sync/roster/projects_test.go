@@ -105,6 +105,11 @@ func TestDiffProjectAdds(t *testing.T) {
 			t.Fatalf("action %d (%s) is out of kind order", i, a.Kind)
 		}
 		last = kindRank(a.Kind)
+		// One person's rows by project.
+		if i > 0 && a.Kind == KindProjectAdd && p.Actions[i-1].Kind == KindProjectAdd && p.Actions[i-1].Address == a.Address &&
+			p.Actions[i-1].Project.ProjectID > a.Project.ProjectID {
+			t.Errorf("%s: project %d listed before %d", a.Address, p.Actions[i-1].Project.ProjectID, a.Project.ProjectID)
+		}
 	}
 }
 
