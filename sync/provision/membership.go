@@ -29,6 +29,9 @@ type membership struct {
 	// row is the approved project_add row of the plan this membership
 	// carries out, if any; its outcome is the membership's.
 	row *applyItem
+	// after is the reactivation of the (inactive) user this direct
+	// membership waits for: it is sent only if that was done.
+	after *applyItem
 }
 
 // newMembership is the membership of the user a create makes in project,

@@ -102,14 +102,15 @@ func (o ReconcileOptions) template(project int64) (int64, bool) {
 // procore.project_ids already puts new users on that project, the row
 // follows that membership rather than adding a second. A row for an
 // existing user is a direct membership, sent after the user writes. A row
-// whose create is not being applied is skipped: there is nobody to add.
+// whose create is not being applied is skipped: there is nobody to add;
+// so is a row for an inactive user whose reactivation is not applied.
 func (ap *applier) attachRows(items, rows []*applyItem) {
 	if len(rows) == 0 {
 		return
 	}
 	creates := map[*roster.Member]*applyItem{}
 	for _, it := range items {
-		if it.a.Kind == roster.KindCreate && it.a.Member != nil {
+		if (it.a.Kind == roster.KindCreate || it.a.Kind == roster.KindReactivate) && it.a.Member != nil {
 			creates[it.a.Member] = it
 		}
 	}
@@ -119,11 +120,16 @@ func (ap *applier) attachRows(items, rows []*applyItem) {
 		if a.User != nil {
 			m := newMembership(a, pid, tmpl)
 			m.Reason, m.ProcoreID, m.row = a.Reason, a.User.ID, row
+			if !a.User.IsActive {
+				if m.after = creates[a.Member]; m.after == nil || m.after.a.Kind != roster.KindReactivate {
+					m.Status, m.Error = roster.StatusSkipped, inactiveText(a.User.ID)
+				}
+			}
 			ap.direct = append(ap.direct, m)
 			continue
 		}
 		it := creates[a.Member]
-		if it == nil {
+		if it == nil || it.a.Kind != roster.KindCreate {
 			m := newMembership(a, pid, tmpl)
 			m.Reason, m.row = a.Reason, row
 			m.Status, m.Error = roster.StatusSkipped, "not added: the person's create was not applied"
@@ -152,6 +158,9 @@ func (ap *applier) journalDirect() ([]*membership, error) {
 		if m.ID != 0 || m.recorded {
 			continue
 		}
+		if m.Status == "" && m.after != nil && m.after.res.Status != roster.StatusDone {
+			m.Status, m.Error = roster.StatusSkipped, inactiveText(m.ProcoreID)
+		}
 		in := m.Record
 		if m.Status == "" {
 			in.Status = ""
@@ -178,6 +187,10 @@ func (ap *applier) journalDirect() ([]*membership, error) {
 		m.ID = ids[i]
 	}
 	return send, nil
+}
+
+func inactiveText(user int64) string {
+	return fmt.Sprintf("not added: Procore user %d is inactive and its reactivation was not applied", user)
 }
 
 // settleDirect gives the direct memberships never sent (the apply stopped

@@ -321,3 +321,51 @@ func TestSnapshotReadsRuleProjects(t *testing.T) {
 		t.Errorf("project %d's users were read %d times, want 1", projProject, reads)
 	}
 }
+
+// TestProjectRowOfInactiveUser: a project_add row for an inactive user is
+// sent after the user's reactivation, and only when that reactivation was
+// applied; without it the row is skipped and the journal holds nothing
+// open for Reconcile.
+func TestProjectRowOfInactiveUser(t *testing.T) {
+	srv, pc := applySim(t, sim.Options{Seed: 1, Members: 20})
+	st, run := openJournal(t, t.TempDir())
+	var inactive []roster.ProcoreUser
+	for _, u := range srv.Sim.ProcoreUsers() {
+		if !u.IsActive && len(inactive) < 2 {
+			inactive = append(inactive, roster.ProcoreUser{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: strings.ToLower(u.Email)})
+		}
+	}
+	if len(inactive) < 2 {
+		t.Fatal("the seed has fewer than 2 inactive users")
+	}
+	plan := &roster.Plan{Rules: roster.Rules{Reactivate: true}}
+	for i := range inactive {
+		u := &inactive[i]
+		m := &roster.Member{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i)}
+		plan.Actions = append(plan.Actions,
+			// Only the first one's reactivation is approved.
+			roster.Action{Kind: roster.KindReactivate, Address: u.Email, Member: m, User: u, Approved: i == 0},
+			roster.Action{Kind: roster.KindProjectAdd, Address: u.Email, Member: m, User: u, Approved: true,
+				Project: &roster.ProjectAdd{ProjectID: projProject, PermissionTemplateID: projTemplate, Group: sim.GroupE3}})
+	}
+	res, err := provision.Apply(context.Background(), plan, provision.ApplyOptions{Procore: pc, Journal: st.Journal(run)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := srv.Sim.ProjectUsers(projProject)
+	if r, _ := res.Result(1); r.Status != roster.StatusDone {
+		t.Errorf("the reactivated user's row: %s %s", r.Status, r.Error)
+	}
+	if _, ok := on[inactive[0].ID]; !ok {
+		t.Errorf("user %d, reactivated, is not on project %d", inactive[0].ID, projProject)
+	}
+	if r, _ := res.Result(3); r.Status != roster.StatusSkipped || !strings.Contains(r.Error, "reactivation was not applied") {
+		t.Errorf("the inactive user's row: %s %q, want skipped", r.Status, r.Error)
+	}
+	if _, ok := on[inactive[1].ID]; ok {
+		t.Errorf("user %d, still inactive, was added to project %d", inactive[1].ID, projProject)
+	}
+	if open, err := st.Journal(0).OpenProjectAdds(context.Background()); err != nil || len(open) != 0 {
+		t.Errorf("the journal holds %d open memberships (%v)", len(open), err)
+	}
+}
