@@ -150,7 +150,8 @@ type applier struct {
 // that a repeated batch updates instead of duplicating. If that endpoint is
 // refused (403), users are written one request each with bounded
 // concurrency, and the directory is re-read before any retry. New users are
-// then added to opts.ProjectIDs.
+// then added to opts.ProjectIDs, and the approved project_add rows'
+// people to their projects, in bulk (projects.go).
 //
 // Every intent is journaled before its request and its outcome after. When
 // ctx is cancelled the request in flight finishes (bounded by
