@@ -8,16 +8,16 @@ import (
 	"procsync/sync/roster"
 )
 
-// approveVisible approves every visible (filtered) create and
-// reactivation of the plan pane and says how many changed, so that one key
-// approving 8,166 rows never goes unnoticed.
+// approveVisible approves every visible (filtered) create, reactivation
+// and project addition of the plan pane and says how many changed, so that
+// one key approving 8,166 rows never goes unnoticed.
 func (r *review) approveVisible() string {
 	pl := &r.panes[panePlan]
 	by := roster.Counts{}
 	n := 0
 	for v := 0; v < pl.len(); v++ {
 		a := &r.plan.Actions[pl.row(v)]
-		if (a.Kind == roster.KindCreate || a.Kind == roster.KindReactivate) && !a.Approved && r.plan.CanApprove(a) {
+		if (a.Kind == roster.KindCreate || a.Kind == roster.KindReactivate || a.Kind == roster.KindProjectAdd) && !a.Approved && r.plan.CanApprove(a) {
 			a.Approved = true
 			by[a.Kind]++
 			n++
@@ -33,6 +33,9 @@ func (r *review) approveVisible() string {
 	}
 	if c := by[roster.KindReactivate]; c > 0 {
 		parts = append(parts, countNoun(c, "reactivation", "reactivations"))
+	}
+	if c := by[roster.KindProjectAdd]; c > 0 {
+		parts = append(parts, countNoun(c, "project addition", "project additions"))
 	}
 	msg := "approved " + strings.Join(parts, " and ")
 	if pl.filter != "" {

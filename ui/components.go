@@ -41,6 +41,9 @@ var kindStyle = map[string]lipgloss.Style{
 	"conflict":   lipgloss.NewStyle().Foreground(colRed).Bold(true),
 	"excluded":   lipgloss.NewStyle().Foreground(colGrey),
 	"in_sync":    lipgloss.NewStyle().Foreground(colGrey),
+
+	// A project_add row grants access like a create, without the bold.
+	"project_add": lipgloss.NewStyle().Foreground(colGreen),
 }
 
 // envBadge renders the environment so that production can never be

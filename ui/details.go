@@ -129,6 +129,8 @@ func actionWrites(a *roster.Action, p *roster.Plan, nu NewUserSettings) []string
 		return []string{uid + "is_active true (reactivated; names and address unchanged)"}
 	case roster.KindUpdate:
 		return updateWrites(a, uid)
+	case roster.KindProjectAdd:
+		return projectAddWrites(a, uid)
 	case roster.KindOffboard:
 		if !p.CanApprove(a) {
 			return []string{"nothing: offboarding is report-only (procore.offboard = \"report\"); set procore.offboard = \"deactivate\" to deactivate"}

@@ -291,8 +291,12 @@ func (r *review) summary() string {
 }
 
 func kindLabel(k roster.Kind) string {
-	if k == roster.KindInSync {
+	switch k {
+	case roster.KindInSync:
 		return "in sync"
+	case roster.KindProjectAdd:
+		// Ten columns: the plan pane's kind column.
+		return "to project"
 	}
 	return string(k)
 }

@@ -18,6 +18,8 @@ type actionJSON struct {
 	Status    roster.Status `json:"status"`
 	Reason    string        `json:"reason"`
 	Error     string        `json:"error"`
+	// ProjectID is the project of a project_add action, and only there.
+	ProjectID int64 `json:"project_id,omitempty"`
 }
 
 // actionJSONOf renders r; line and text clean one-line and free text
@@ -25,7 +27,8 @@ type actionJSON struct {
 // always been raw).
 func actionJSONOf(r *roster.Record, line, text func(string) string) actionJSON {
 	return actionJSON{Kind: r.Kind, Email: line(r.Address), FirstName: line(r.FirstName), LastName: line(r.LastName),
-		EntraID: line(r.EntraID), ProcoreID: r.ProcoreID, Status: r.Status, Reason: text(r.Reason), Error: text(r.Error)}
+		EntraID: line(r.EntraID), ProcoreID: r.ProcoreID, Status: r.Status, Reason: text(r.Reason), Error: text(r.Error),
+		ProjectID: r.ProjectID}
 }
 
 // autoJSON is the `--auto --json` document; its keys and their order are a

@@ -29,6 +29,7 @@ type PlanCounts struct {
 	Excluded   int `json:"excluded"`
 	Conflict   int `json:"conflict"`
 	Offboard   int `json:"offboard"`
+	ProjectAdd int `json:"project_add"`
 }
 
 // AutoReport says where the report went.
@@ -187,6 +188,7 @@ func (res *AutoResult) fill(run *Run) {
 	res.Plan = PlanCounts{
 		Create: c[roster.KindCreate], Reactivate: c[roster.KindReactivate], Update: c[roster.KindUpdate],
 		InSync: c[roster.KindInSync], Excluded: c[roster.KindExcluded], Conflict: c[roster.KindConflict], Offboard: c[roster.KindOffboard],
+		ProjectAdd: c[roster.KindProjectAdd],
 	}
 	for i := range run.Plan.Actions {
 		a := &run.Plan.Actions[i]

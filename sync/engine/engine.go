@@ -185,6 +185,7 @@ func (e *Engine) Reconcile(ctx context.Context) (*provision.ReconcileResult, err
 	}
 	res, err := provision.Reconcile(ctx, e.d.Store.Journal(0), e.d.Procore, provision.ReconcileOptions{
 		ProjectIDs: e.d.Apply.ProjectIDs, PermissionTemplateID: e.d.Apply.PermissionTemplateID,
+		Projects: e.d.Rules.Projects,
 	})
 	if err != nil {
 		return res, err
@@ -214,6 +215,9 @@ func (e *Engine) Snapshot(ctx context.Context, progress func(roster.SnapshotProg
 	}
 	opts := e.d.Snapshot
 	opts.Progress = progress
+	if opts.Projects == nil {
+		opts.Projects = e.d.Rules.Projects
+	}
 	if opts.Now == nil {
 		opts.Now = e.d.Now
 	}
@@ -278,7 +282,7 @@ func listedRecords(plan *roster.Plan, status roster.Status, pick func(*roster.Ac
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
 		if listed(a) && pick(a) {
-			in = append(in, roster.RecordOf(a, status))
+			in = append(in, listedRecord(a, status))
 		}
 	}
 	return in

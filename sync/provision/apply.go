@@ -20,8 +20,9 @@ type ApplyOptions struct {
 	// Journal receives every intent before its request and every outcome
 	// after; nil applies without a journal (tests, the sandbox explorer).
 	Journal Journal
-	// ProjectIDs are the projects new users are added to, with
-	// PermissionTemplateID (0: each project's default).
+	// ProjectIDs are the projects every new user is added to, with
+	// PermissionTemplateID (0: each project's default). The plan's
+	// project_add rows ([[projects]] rules) carry their own template.
 	ProjectIDs           []int64
 	PermissionTemplateID int64
 	// IsEmployee is written on creation.
@@ -70,10 +71,12 @@ type ApplyResult struct {
 	Fallback bool
 	// ProjectErrors lists project memberships that could not be added.
 	ProjectErrors []string
-	// Memberships are the new users' project memberships (KindProjectAdd,
-	// ProcoreID the user), one per created user and configured project, in
-	// plan order. Each one is journaled as an intent; a failed one stays
-	// open in the journal and the next run's Reconcile adds it.
+	// Memberships are the new users' project memberships of
+	// ApplyOptions.ProjectIDs (KindProjectAdd, ProcoreID the user), one per
+	// created user and configured project, in plan order; the outcome of a
+	// plan's project_add row is in Results instead. Each one is journaled
+	// as an intent; a failed one stays open in the journal and the next
+	// run's Reconcile adds it.
 	Memberships []roster.Record
 }
 
@@ -126,6 +129,9 @@ type applier struct {
 	// stopErr is why no further batch is sent (under mu).
 	stopErr error
 
+	// direct are the memberships of existing users (project_add rows not
+	// riding on a create), sent after the user writes.
+	direct []*membership
 	// jmu serialises the journal's writes: batches in flight record their
 	// outcomes while the next batch's intents are written, and SQLite
 	// takes one writer at a time anyway (a Go mutex waits without the
@@ -144,7 +150,8 @@ type applier struct {
 // that a repeated batch updates instead of duplicating. If that endpoint is
 // refused (403), users are written one request each with bounded
 // concurrency, and the directory is re-read before any retry. New users are
-// then added to opts.ProjectIDs.
+// then added to opts.ProjectIDs, and the approved project_add rows'
+// people to their projects, in bulk (projects.go).
 //
 // Every intent is journaled before its request and its outcome after. When
 // ctx is cancelled the request in flight finishes (bounded by
@@ -168,34 +175,43 @@ func Apply(ctx context.Context, plan *roster.Plan, opts ApplyOptions) (*ApplyRes
 	}
 	ap := &applier{ctx: ctx, opts: opts, pc: opts.Procore, res: &ApplyResult{}}
 
-	var items []*applyItem
+	// The plan's project_add rows are not user writes: they ride on the
+	// creates they belong to, or go out in bulk adds after the writes.
+	var items, rows []*applyItem
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
 		if a.Approved && plan.CanApprove(a) {
 			res := roster.RecordOf(a, "")
 			res.Index = i
+			if a.Kind == roster.KindProjectAdd {
+				rows = append(rows, &applyItem{a: a, res: res})
+				continue
+			}
 			items = append(items, &applyItem{a: a, res: res})
 		}
 	}
-	ap.total = len(items)
-	defer func() {
-		for _, it := range items {
-			ap.res.Results = append(ap.res.Results, it.res)
-			for _, m := range it.adds {
-				ap.res.Memberships = append(ap.res.Memberships, m.Record)
-			}
-		}
-	}()
-	if len(items) == 0 {
-		return ap.res, ap.recordListed(len(opts.Listed))
-	}
+	ap.total = len(items) + len(rows)
+	defer func() { ap.collect(items, rows) }()
 	for _, it := range items {
 		if it.a.Kind != roster.KindCreate {
 			continue
 		}
 		for _, pid := range opts.ProjectIDs {
-			it.adds = append(it.adds, newMembership(it.a, pid))
+			it.adds = append(it.adds, newMembership(it.a, pid, opts.PermissionTemplateID))
 		}
+	}
+	ap.attachRows(items, rows)
+	if len(items) == 0 {
+		if len(rows) == 0 {
+			return ap.res, ap.recordListed(len(opts.Listed))
+		}
+		// Only memberships of existing users: no user write comes first.
+		var err error
+		if ctx.Err() == nil {
+			err = ap.addNewUsersToProjects(nil)
+		}
+		ap.settleMemberships(nil, "not sent: the apply stopped early; the next run plans it again")
+		return ap.res, errors.Join(err, ap.recordListed(len(opts.Listed)), ctx.Err())
 	}
 	var batches [][]*applyItem
 	for start := 0; start < len(items); start += opts.BatchSize {

@@ -20,13 +20,24 @@ import (
 // the project is no longer configured).
 type membership struct {
 	roster.Record
+	// TemplateID is the permission template the add sends (0: the
+	// project's default). It is not journaled: Reconcile takes it from
+	// the configuration of the run that retries the add.
+	TemplateID int64
 	// recorded is set once Apply has journaled the outcome.
 	recorded bool
+	// row is the approved project_add row of the plan this membership
+	// carries out, if any; its outcome is the membership's.
+	row *applyItem
+	// after is the reactivation of the (inactive) user this direct
+	// membership waits for: it is sent only if that was done.
+	after *applyItem
 }
 
-// newMembership is the membership of the user a create makes in project.
-func newMembership(a *roster.Action, project int64) *membership {
-	m := &membership{Record: roster.Record{
+// newMembership is the membership of the user a create makes in project,
+// with permission template template.
+func newMembership(a *roster.Action, project, template int64) *membership {
+	m := &membership{TemplateID: template, Record: roster.Record{
 		Kind: roster.KindProjectAdd, Address: a.Address, FirstName: a.FirstName, LastName: a.LastName,
 		Reason: membershipReason(project), ProjectID: project,
 	}}
@@ -59,15 +70,15 @@ func membershipOutcomes(ms []*membership) []roster.Record {
 
 type membershipKey struct{ user, project int64 }
 
-// addMemberships adds users to projects in bulk requests, up to inFlight
-// at once, and sets each membership's Status from Procore's answer:
+// addMemberships adds users to projects in bulk requests (each with its
+// membership's template), up to inFlight at once, and sets each membership's Status from Procore's answer:
 // "success" is done, "failure" is failed with the reason the client gives
 // (a later run retries it). Only a membership the answer does not mention
 // is settled by reading the project's directory. With checkFirst the
 // projects' directories are read first and members are done without a
 // request (a retry whose earlier attempt landed). Failures are per
 // membership; nothing here stops the caller.
-func addMemberships(ctx context.Context, pc *procore.Client, ms []*membership, templateID int64, checkFirst bool, inFlight int) {
+func addMemberships(ctx context.Context, pc *procore.Client, ms []*membership, checkFirst bool, inFlight int) {
 	if len(ms) == 0 {
 		return
 	}
@@ -90,7 +101,7 @@ func addMemberships(ctx context.Context, pc *procore.Client, ms []*membership, t
 		g.Go(func() error {
 			// Each membership is in one part only, so parts set their
 			// own without a lock; only unsure is shared.
-			if u := addPart(ctx, pc, part, byKey, templateID); len(u) > 0 {
+			if u := addPart(ctx, pc, part, byKey); len(u) > 0 {
 				mu.Lock()
 				unsure = append(unsure, u...)
 				mu.Unlock()
@@ -106,10 +117,10 @@ func addMemberships(ctx context.Context, pc *procore.Client, ms []*membership, t
 
 // addPart sends one bulk add and settles its memberships from the answer.
 // It returns those the answer did not mention.
-func addPart(ctx context.Context, pc *procore.Client, part []*membership, byKey map[membershipKey]*membership, templateID int64) []*membership {
+func addPart(ctx context.Context, pc *procore.Client, part []*membership, byKey map[membershipKey]*membership) []*membership {
 	as := make([]procore.ProjectAssignment, len(part))
 	for i, m := range part {
-		as[i] = procore.ProjectAssignment{UserID: m.ProcoreID, ProjectID: m.ProjectID, PermissionTemplateID: templateID}
+		as[i] = procore.ProjectAssignment{UserID: m.ProcoreID, ProjectID: m.ProjectID, PermissionTemplateID: m.TemplateID}
 	}
 	res, err := pc.BulkAddToProjects(ctx, as)
 	if err != nil {
@@ -171,10 +182,15 @@ func markMembers(ctx context.Context, pc *procore.Client, ms []*membership) []*m
 }
 
 // addNewUsersToProjects adds the users created by this apply to the
-// configured projects in bulk, journaling each membership's outcome. A
+// configured projects, and the existing users of the plan's project_add
+// rows to theirs, in bulk, journaling each membership's outcome. A
 // membership that fails stays open in the journal for the next run; the
 // returned error is only the journal's.
 func (ap *applier) addNewUsersToProjects(items []*applyItem) error {
+	direct, err := ap.journalDirect()
+	if err != nil {
+		return err
+	}
 	var send []*membership
 	for _, it := range items {
 		for _, m := range it.adds {
@@ -184,10 +200,10 @@ func (ap *applier) addNewUsersToProjects(items []*applyItem) error {
 			}
 		}
 	}
-	if len(send) == 0 {
-		return nil
+	if len(send)+len(direct) == 0 {
+		return ap.recordMemberships(items)
 	}
-	if ap.opts.Journal != nil {
+	if ap.opts.Journal != nil && len(send) > 0 {
 		ids := make([]int64, len(send))
 		for i, m := range send {
 			ids[i] = m.ID
@@ -196,7 +212,8 @@ func (ap *applier) addNewUsersToProjects(items []*applyItem) error {
 			return fmt.Errorf("apply: journal %d project memberships as pending: %w", len(ids), err)
 		}
 	}
-	addMemberships(ap.ctx, ap.pc, send, ap.opts.PermissionTemplateID, false, ap.opts.InFlight)
+	send = append(send, direct...)
+	addMemberships(ap.ctx, ap.pc, send, false, ap.opts.InFlight)
 	return ap.recordMemberships(items)
 }
 
@@ -217,15 +234,26 @@ func (ap *applier) settleMemberships(items []*applyItem, why string) {
 			}
 		}
 	}
+	ap.settleDirect()
 	if err := ap.recordMemberships(items); err != nil {
 		ap.res.ProjectErrors = append(ap.res.ProjectErrors, err.Error())
 	}
 }
 
 // recordMemberships journals the memberships that have an outcome not yet
-// journaled, and notes the failures on the result and on their create.
+// journaled (those of creates and the direct ones of existing users), and
+// notes the failures on the result and on their create.
 func (ap *applier) recordMemberships(items []*applyItem) error {
 	var out []*membership
+	for _, m := range ap.direct {
+		if m.Status == "" || m.recorded {
+			continue
+		}
+		out = append(out, m)
+		if m.Status == roster.StatusFailed {
+			ap.res.ProjectErrors = append(ap.res.ProjectErrors, m.Error)
+		}
+	}
 	for _, it := range items {
 		var failed []string
 		for _, m := range it.adds {

@@ -84,7 +84,7 @@ func TestAddMembershipsBulkAnswer(t *testing.T) {
 	for _, tt := range tests {
 		ms = append(ms, &membership{Record: roster.Record{Kind: roster.KindProjectAdd, ProcoreID: tt.user, ProjectID: tt.project, Address: fmt.Sprintf("u%d@contoso.com", tt.user)}})
 	}
-	addMemberships(context.Background(), pc, ms, 0, false, 1)
+	addMemberships(context.Background(), pc, ms, false, 1)
 	for i, tt := range tests {
 		m := ms[i]
 		if m.Status != tt.want || !strings.Contains(m.Error, tt.errHas) {

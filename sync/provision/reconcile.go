@@ -3,7 +3,6 @@ package provision
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"procsync/sync/procore"
 	"procsync/sync/roster"
@@ -42,6 +41,9 @@ type ReconcileOptions struct {
 	// membership of a project no longer listed is skipped, not added.
 	ProjectIDs           []int64
 	PermissionTemplateID int64
+	// Projects are the [[projects]] rules: an open membership of a
+	// project one of them names is added with that rule's template.
+	Projects []roster.ProjectRule
 }
 
 // Created returns the Procore ids of creates that turned out to be done:
@@ -135,9 +137,11 @@ func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.C
 		if m.ProcoreID == 0 && dir != nil {
 			m.ProcoreID, _ = dir.effect(roster.Record{Kind: roster.KindCreate, Address: in.Address, EntraID: in.EntraID})
 		}
+		var wanted bool
+		m.TemplateID, wanted = opts.template(m.ProjectID)
 		switch {
-		case !slices.Contains(opts.ProjectIDs, m.ProjectID):
-			m.Status, m.Error = roster.StatusSkipped, fmt.Sprintf("not added: project %d is no longer in procore.project_ids", m.ProjectID)
+		case !wanted:
+			m.Status, m.Error = roster.StatusSkipped, fmt.Sprintf("not added: project %d is no longer in procore.project_ids or a [[projects]] rule", m.ProjectID)
 		case m.ProcoreID == 0:
 			m.Status, m.Error = roster.StatusSkipped, "not added: the user was not created"
 		default:
@@ -150,7 +154,7 @@ func reconcileMemberships(ctx context.Context, j ReconcileJournal, pc *procore.C
 	if err := j.MarkPending(ctx, ids); err != nil {
 		return fmt.Errorf("reconcile: journal %d project memberships as pending: %w", len(ids), err)
 	}
-	addMemberships(ctx, pc, send, opts.PermissionTemplateID, true, 1)
+	addMemberships(ctx, pc, send, true, 1)
 	if err := j.RecordOutcomes(ctx, membershipOutcomes(ms)); err != nil {
 		return fmt.Errorf("reconcile: journal %d project membership outcomes: %w", len(ms), err)
 	}

@@ -55,6 +55,10 @@ type SnapshotOptions struct {
 	// top of what the plan needs, and its fields of both sides are read
 	// into the members' and users' Attributes. Nil reads no attributes.
 	Map roster.Mapping
+	// Projects are the [[projects]] rules: each rule's group must be one
+	// of the license groups, and the users of the projects they name are
+	// read with the rest (projects.go).
+	Projects []roster.ProjectRule
 }
 
 // DefaultGroupConcurrency is how many groups' members are read at once by
@@ -109,6 +113,9 @@ type snapshotReads struct {
 	groups  []graph.MatchedGroup
 	members [][]graph.User // per group
 	users   []procore.User
+
+	// projects are the directories of the projects the rules name.
+	projects []roster.ProjectDirectory
 }
 
 // progress reports p, one call at a time: the reads run concurrently and
@@ -137,6 +144,7 @@ func (r *snapshotReads) run(ctx context.Context) error {
 	// Graph first: with Sequential the limit of 1 runs them in this order.
 	g.Go(func() error { return r.readGraph(gctx, conc) })
 	g.Go(func() error { return r.readProcore(gctx) })
+	g.Go(func() error { return r.readProjects(gctx) })
 	return g.Wait()
 }
 
@@ -153,6 +161,9 @@ func (r *snapshotReads) readProcore(ctx context.Context) error {
 func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 	groups, err := resolveGroups(ctx, r.src.Graph, r.opts)
 	if err != nil {
+		return err
+	}
+	if err := checkProjectGroups(groups, r.opts.Projects); err != nil {
 		return err
 	}
 	r.groups = groups
@@ -177,7 +188,7 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 // with every license group they came from, everything sorted so that the
 // snapshot does not depend on the services' order.
 func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
-	snap := &roster.Snapshot{TakenAt: takenAt}
+	snap := &roster.Snapshot{TakenAt: takenAt, Projects: r.projects}
 	byID := map[string]*roster.Member{}
 	for i, grp := range r.groups {
 		name := safetext.Line(grp.DisplayName)

@@ -333,6 +333,13 @@ func shortSummary(run Run) string {
 		planned := tally(run.Rows, roster.StatusPlanned)
 		parts := countParts(planned, map[roster.Kind]string{
 			roster.KindCreate: "create", roster.KindReactivate: "reactivation", roster.KindUpdate: "update", roster.KindOffboard: "deactivation"}, true)
+		if n := planned[roster.KindProjectAdd]; n > 0 {
+			w := "project additions"
+			if n == 1 {
+				w = "project addition"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n, w))
+		}
 		if len(parts) == 0 {
 			return "Dry run: nothing to do."
 		}

@@ -109,6 +109,8 @@ func TestSectionsAndSummary(t *testing.T) {
 		{"nothing", Run{}, "No changes."},
 		{"dry run", Run{DryRun: true, Rows: []Row{{Kind: roster.KindCreate, Status: roster.StatusPlanned}, {Kind: roster.KindCreate, Status: roster.StatusPlanned}, {Kind: roster.KindReactivate, Status: roster.StatusPlanned}}},
 			"Dry run: 2 creates, 1 reactivation planned; nothing was applied."},
+		{"dry run, project additions only", Run{DryRun: true, Rows: []Row{{Kind: roster.KindProjectAdd, Status: roster.StatusPlanned, ProjectID: 5}, {Kind: roster.KindProjectAdd, Status: roster.StatusPlanned, ProjectID: 6}}},
+			"Dry run: 2 project additions planned; nothing was applied."},
 		{"brake", Run{Held: &Brake{Creates: 60, MaxCreates: 50, Deactivations: 2, MaxDeactivations: 5}},
 			"Nothing applied: the plan creates 60 users, more than auto.max_creates = 50."},
 		{"run error", Run{Error: "snapshot: graph: 503"}, "No changes. The run stopped with an error: snapshot: graph: 503"},

@@ -108,6 +108,7 @@ func (d *differ) run() []Action {
 	for i := range d.s.Members {
 		actions = append(actions, d.memberAction(int32(i)))
 	}
+	actions = d.projectAdds(actions)
 	actions = d.offboards(actions)
 	return sortActions(actions)
 }

@@ -92,6 +92,11 @@ func planDigest(p Plan) (string, []string) {
 	lines := make([]string, 0, len(p.Actions)+1)
 	lines = append(lines, "fingerprint "+p.Fingerprint)
 	for _, k := range Kinds {
+		if k == KindProjectAdd && p.Counts[k] == 0 {
+			// The digests were recorded before project_add was a plan
+			// kind; without [[projects]] rules a plan has none.
+			continue
+		}
 		fmt.Fprintf(h, "count %s %d\n", k, p.Counts[k])
 	}
 	for i := range p.Actions {

@@ -27,6 +27,7 @@ func fingerprint(r *compiledRules, actions []Action) string {
 	buf = appendBool(buf, r.UpdateNames)
 	buf = appendStr(buf, r.offboardMode())
 	buf = r.Map.appendRules(buf)
+	buf = appendProjectRules(buf, r.Projects)
 	// Encode into one large buffer and hash it in big writes: the digest
 	// then runs its block function over long runs instead of copying every
 	// action's few hundred bytes through its 64-byte block buffer.
@@ -74,7 +75,7 @@ func encodeAction(buf []byte, a *Action) []byte {
 	} else {
 		buf = append(buf, '-')
 	}
-	return buf
+	return appendProject(buf, a.Project)
 }
 
 func appendStr(buf []byte, s string) []byte {

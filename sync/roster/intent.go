@@ -1,12 +1,5 @@
 package roster
 
-// KindProjectAdd is the journal-only kind of one project membership: a user
-// created by Apply being added to one configured project. It is never in a
-// plan (and not in Kinds); Apply journals one per new user and project, with
-// the create's intents, so that a membership whose add failed or was
-// interrupted stays open in the journal until a later run adds it.
-const KindProjectAdd Kind = "project_add"
-
 // KindLink is the journal-only kind of a link: an admin told procsync which
 // Procore user a member is, and procsync wrote the member's Entra object id
 // as that user's origin_id (provision.Link). It is never in a plan (and not
@@ -61,6 +54,9 @@ func RecordOf(a *Action, status Status) Record {
 	in := Record{Kind: a.Kind, Address: a.Address, FirstName: a.FirstName, LastName: a.LastName, Reason: a.Reason, Status: status}
 	if a.Member != nil {
 		in.EntraID = a.Member.ID
+	}
+	if a.Project != nil {
+		in.ProjectID = a.Project.ProjectID
 	}
 	if u := a.User; u != nil {
 		in.ProcoreID = u.ID

@@ -97,7 +97,8 @@ func prefix8(s string, off int) uint64 {
 }
 
 // cmpAction is the plan's full order: kind, address, the member's Entra id,
-// the Procore user's id, then the whole encoded action.
+// the Procore user's id, a project_add row's project, then the whole
+// encoded action.
 func cmpAction(a, b Action) int {
 	if c := cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)); c != 0 {
 		return c
@@ -124,6 +125,12 @@ func cmpAction(a, b Action) int {
 	}
 	if c := cmp.Compare(au, bu); c != 0 {
 		return c
+	}
+	// One person's project_add rows, by project.
+	if a.Project != nil && b.Project != nil {
+		if c := cmp.Compare(a.Project.ProjectID, b.Project.ProjectID); c != 0 {
+			return c
+		}
 	}
 	return strings.Compare(string(encodeAction(nil, &a)), string(encodeAction(nil, &b)))
 }

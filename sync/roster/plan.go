@@ -1,11 +1,11 @@
 package roster
 
 // Actionable reports whether actions of kind k change Procore when applied:
-// create, reactivate, update and offboard. The others (in_sync, excluded,
+// create, reactivate, update, offboard and project_add. The others (in_sync, excluded,
 // conflict) only inform, so nothing can approve them.
 func (k Kind) Actionable() bool {
 	switch k {
-	case KindCreate, KindReactivate, KindUpdate, KindOffboard:
+	case KindCreate, KindReactivate, KindUpdate, KindOffboard, KindProjectAdd:
 		return true
 	}
 	return false
@@ -57,13 +57,15 @@ func (p *Plan) set(filter func(*Action) bool, approved bool) int {
 }
 
 // AutoApproves reports whether --auto's rule approves a under r: creates
-// always, reactivations when r.Reactivate, updates that change mapped
-// fields when r.AutoUpdates and other (name) updates when r.UpdateNames,
-// offboards only when r.Offboard is "deactivate", and never excluded,
-// conflict or in_sync actions.
+// and project_add rows always, reactivations when r.Reactivate, updates
+// that change mapped fields when r.AutoUpdates and other (name) updates
+// when r.UpdateNames, offboards only when r.Offboard is "deactivate", and
+// never excluded, conflict or in_sync actions.
 func AutoApproves(a *Action, r Rules) bool {
 	switch a.Kind {
-	case KindCreate:
+	case KindCreate, KindProjectAdd:
+		// A project_add row only carries out a rule the admin configured
+		// for people already in a license group, like a create does.
 		return true
 	case KindReactivate:
 		return r.Reactivate

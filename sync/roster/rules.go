@@ -58,6 +58,9 @@ type Rules struct {
 	// AutoUpdates lets --auto approve update actions that change mapped
 	// fields (auto.updates); name-only updates follow UpdateNames.
 	AutoUpdates bool
+	// Projects are the [[projects]] rules: members of a license group
+	// added to Procore projects (project_add rows).
+	Projects []ProjectRule
 }
 
 // Validate reports the first rule an operator must fix, naming the config
@@ -84,7 +87,7 @@ func (r Rules) Validate() error {
 			return fmt.Errorf("rules: groups.exclude pattern %q: %w", p, err)
 		}
 	}
-	return r.Map.Validate()
+	return errors.Join(r.Map.Validate(), validateProjects(r.Projects))
 }
 
 // emailAttribute is the effective attribute: an unknown value falls back to

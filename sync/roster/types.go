@@ -78,6 +78,9 @@ type Snapshot struct {
 	// journal's ignore list, loaded by the engine with the snapshot): Diff
 	// classifies a member who is on it as excluded, with who and why.
 	Ignored []Ignore
+	// Projects are the users of every project a [[projects]] rule names,
+	// read with the rest, so that the plan adds nobody twice.
+	Projects []ProjectDirectory
 }
 
 // Kind is what a plan does with one person.
@@ -95,7 +98,7 @@ const (
 )
 
 // Kinds lists every kind in plan order.
-var Kinds = []Kind{KindCreate, KindReactivate, KindUpdate, KindOffboard, KindConflict, KindExcluded, KindInSync}
+var Kinds = []Kind{KindCreate, KindReactivate, KindUpdate, KindOffboard, KindProjectAdd, KindConflict, KindExcluded, KindInSync}
 
 // Status is the outcome of one action.
 type Status string
@@ -133,6 +136,9 @@ type Action struct {
 	// create every mapped value that is set, for an update the ones that
 	// differ (old → new). Nil without a [map] table.
 	Attributes []AttributeChange
+	// Project is, for a project_add row, the project and template the
+	// person is added to; nil for every other kind.
+	Project *ProjectAdd
 }
 
 // Counts holds the number of actions of each kind.

@@ -210,14 +210,18 @@ func decodeAuto(t *testing.T, stdout string) autoJSON {
 	wantKeys(t, "top level", raw, top...)
 	var plan map[string]json.RawMessage
 	mustUnmarshal(t, raw["plan"], &plan)
-	wantKeys(t, "plan", plan, "create", "reactivate", "update", "in_sync", "excluded", "conflict", "offboard")
+	wantKeys(t, "plan", plan, "create", "reactivate", "update", "in_sync", "excluded", "conflict", "offboard", "project_add")
 	var report map[string]json.RawMessage
 	mustUnmarshal(t, raw["report"], &report)
 	wantKeys(t, "report", report, "sent", "to", "path")
 	var actions []map[string]json.RawMessage
 	mustUnmarshal(t, raw["actions"], &actions)
 	for i, a := range actions {
-		wantKeys(t, fmt.Sprintf("actions[%d]", i), a, "kind", "email", "first_name", "last_name", "entra_id", "procore_id", "status", "reason", "error")
+		keys := []string{"kind", "email", "first_name", "last_name", "entra_id", "procore_id", "status", "reason", "error"}
+		if string(a["kind"]) == `"project_add"` {
+			keys = append(keys, "project_id")
+		}
+		wantKeys(t, fmt.Sprintf("actions[%d]", i), a, keys...)
 	}
 	var out autoJSON
 	mustUnmarshal(t, []byte(stdout), &out)

@@ -97,6 +97,8 @@ type Config struct {
 	// Map is the [map] table: Entra user property → Procore user field
 	// (see mapping.go).
 	Map map[string]string `toml:"map"`
+	// Projects are the [[projects]] rules (projects.go).
+	Projects []ProjectRule `toml:"projects"`
 }
 
 // Graph is the [graph] table: the Entra tenant and app registration.

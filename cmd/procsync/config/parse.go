@@ -82,6 +82,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	// Pass 3: values, then the engine's rules on what they map to.
 	cfg.applyGroupDefault()
 	p.validate(cfg)
+	p.validateProjects(cfg)
 	if len(p.errs) == 0 {
 		p.checkRules(cfg)
 	}
@@ -99,6 +100,9 @@ type parser struct {
 	raw  map[string]any
 	md   toml.MetaData
 	errs Errors
+	// checkedTables is set once [[projects]] was checked: the library
+	// lists an array of tables' key once per element.
+	checkedTables bool
 }
 
 func (p *parser) fromDecodeError(err error) *Error {
@@ -155,6 +159,9 @@ func (p *parser) checkShape(keys []toml.Key) {
 			p.add(k, "must be %s, not %s", want, got)
 			bad = append(bad, k)
 			continue
+		}
+		if want == kTables {
+			p.checkTables(k)
 		}
 		if want != kTable && want != kStringMap {
 			// A leaf's children (keys of an inline table in an array) were
@@ -242,6 +249,9 @@ func fits(want kind, v any) bool {
 		return ok
 	case kBool:
 		_, ok := v.(bool)
+		return ok
+	case kTables:
+		_, ok := v.([]map[string]any)
 		return ok
 	case kStrings, kInts:
 		arr, ok := v.([]any)

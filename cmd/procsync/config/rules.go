@@ -20,6 +20,7 @@ func (c *Config) Rules() roster.Rules {
 		Offboard:        c.Procore.Offboard,
 		Map:             roster.NewMapping(c.Map),
 		AutoUpdates:     c.Auto.Updates,
+		Projects:        c.projectRules(),
 	}
 }
 

@@ -19,10 +19,13 @@ const (
 	// kStringMap is a table of string values under keys the file chooses
 	// ([map]); its keys are checked by the table's own validation.
 	kStringMap
+	// kTables is an array of tables ([[projects]]): its elements' keys
+	// are checked by checkTables against the element type's own schema.
+	kTables
 )
 
 func (k kind) String() string {
-	return [...]string{"a table", "a string", "an integer", "true or false", "an array of strings", "an array of integers", "a table of strings"}[k]
+	return [...]string{"a table", "a string", "an integer", "true or false", "an array of strings", "an array of integers", "a table of strings", "an array of tables"}[k]
 }
 
 // schema lists every key the file may hold, read from Config's toml tags
@@ -74,6 +77,8 @@ func kindOf(t reflect.Type) kind {
 			return kStrings
 		case reflect.Int, reflect.Int64:
 			return kInts
+		case reflect.Struct:
+			return kTables
 		}
 	}
 	panic(fmt.Sprintf("config: no TOML shape for a field of type %s", t))

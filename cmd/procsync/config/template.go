@@ -99,6 +99,13 @@ max_reactivations = 10   # former users given their access back
 # step through update rows (an empty Entra value never blanks Procore's).
 # jobTitle = "job_title"
 # mobilePhone = "mobile_phone"
+
+# Projects by group: members of a license group are added to Procore
+# projects. One [[projects]] table per rule; repeat it for more.
+# [[projects]]
+# group = "License – Microsoft 365 E3"   # a license group's display name or object id
+# project_id = 5678                       # or project_ids = [5678, 5679]
+# permission_template_id = 42             # 0 or left out: the project's default
 `))
 
 // Commented renders a complete, commented configuration file from v. Every

@@ -46,6 +46,17 @@ func TestCommentedRoundTrips(t *testing.T) {
 			}
 			continue
 		}
+		if kd == kTables {
+			if !strings.Contains(string(out), "[["+k+"]]") {
+				t.Errorf("template lacks [[%s]]", k)
+			}
+			for ek := range projectSchema {
+				if !strings.Contains(string(out), ek+" = ") {
+					t.Errorf("template lacks key %s of [[%s]]", ek, k)
+				}
+			}
+			continue
+		}
 		name := k[strings.LastIndexByte(k, '.')+1:]
 		if !strings.Contains(string(out), name+" = ") {
 			t.Errorf("template lacks key %s", k)
