@@ -25,7 +25,7 @@ func (r *review) approveVisible() string {
 	}
 	r.approved += n
 	if n == 0 {
-		return "nothing more to approve: every visible create and reactivation is approved already"
+		return "nothing more to approve: every visible create, reactivation and project addition is approved already"
 	}
 	var parts []string
 	if c := by[roster.KindCreate]; c > 0 {
@@ -37,7 +37,10 @@ func (r *review) approveVisible() string {
 	if c := by[roster.KindProjectAdd]; c > 0 {
 		parts = append(parts, countNoun(c, "project addition", "project additions"))
 	}
-	msg := "approved " + strings.Join(parts, " and ")
+	msg := "approved " + parts[len(parts)-1]
+	if len(parts) > 1 {
+		msg = "approved " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	}
 	if pl.filter != "" {
 		msg += " (the rows the filter shows)"
 	}

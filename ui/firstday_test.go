@@ -105,7 +105,7 @@ func TestFirstDayApproveAndClearVisible(t *testing.T) {
 		{[]string{"/"}, "kowal", "", 0},
 		{[]string{"a"}, "", "· approved 1 reactivation (the rows the filter shows)", 1},
 		{[]string{"esc", "a"}, "", "· approved 6 creates", 7},
-		{[]string{"a"}, "", "· nothing more to approve: every visible create and reactivation is approved already", 7},
+		{[]string{"a"}, "", "· nothing more to approve: every visible create, reactivation and project addition is approved already", 7},
 		{[]string{"/"}, "zoe", "", 7},
 		{[]string{"n"}, "", "· cleared 1; 6 hidden by the filter are still approved", 6},
 		{[]string{"esc", "n"}, "", "· cleared 6", 0},

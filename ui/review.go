@@ -372,7 +372,7 @@ func (r *review) onKey(k tea.KeyPressMsg) tea.Cmd {
 			return r.ctx.Out.status(levelWarn, "this plan predates the last apply: press r to read both directories again")
 		}
 		if r.approved == 0 {
-			return r.ctx.Out.status(levelWarn, "nothing approved: space approves the plan row, a approves every visible create and reactivation")
+			return r.ctx.Out.status(levelWarn, "nothing approved: space approves the plan row, a approves every visible create, reactivation and project addition")
 		}
 		return r.ctx.Out.send(confirmRequestMsg{})
 	case key.Matches(k, keys.Quit):
