@@ -110,9 +110,13 @@ type snapshotReads struct {
 
 	pmu sync.Mutex // serialises opts.Progress
 
-	groups  []graph.MatchedGroup
-	members [][]graph.User // per group
-	users   []procore.User
+	groups []graph.MatchedGroup
+	// members are each group's members and users the Procore directory,
+	// already in procsync's terms: each read is converted (and cleaned) as
+	// soon as it ends, while the other reads go on, so that after the last
+	// page only the merge is left.
+	members [][]roster.Member // per group
+	users   []roster.ProcoreUser
 
 	// projects are the directories of the projects the rules name.
 	projects []roster.ProjectDirectory
@@ -149,11 +153,19 @@ func (r *snapshotReads) run(ctx context.Context) error {
 }
 
 func (r *snapshotReads) readProcore(ctx context.Context) error {
-	var err error
-	r.users, err = r.src.Procore.Users(ctx, func(read, total int) {
+	users, err := r.src.Procore.Users(ctx, func(read, total int) {
 		r.progress(roster.SnapshotProgress{Kind: roster.ProgressProcore, Read: read, Total: total})
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	r.users = make([]roster.ProcoreUser, len(users))
+	for i := range users {
+		r.users[i] = userFromProcore(users[i])
+		r.users[i].Attributes = userAttributes(&users[i], r.opts.Map)
+	}
+	slices.SortFunc(r.users, func(a, b roster.ProcoreUser) int { return cmp.Compare(a.ID, b.ID) })
+	return nil
 }
 
 // readGraph resolves the license groups and reads their members, conc
@@ -168,7 +180,7 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 	}
 	r.groups = groups
 	r.progress(roster.SnapshotProgress{Kind: roster.ProgressGroups, Groups: len(groups)})
-	r.members = make([][]graph.User, len(groups))
+	r.members = make([][]roster.Member, len(groups))
 	mg, mctx := errgroup.WithContext(ctx)
 	mg.SetLimit(conc)
 	for i, grp := range groups {
@@ -177,8 +189,16 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 			ms, err := r.src.Graph.MembersWith(mctx, grp.Group, r.opts.Nested, r.opts.Map.EntraSelect(), func(read, total int) {
 				r.progress(roster.SnapshotProgress{Kind: roster.ProgressMembers, Group: name, Read: read, Total: total})
 			})
-			r.members[i] = ms
-			return err
+			if err != nil {
+				return err
+			}
+			conv := make([]roster.Member, len(ms))
+			for k := range ms {
+				conv[k] = memberFromGraph(ms[k])
+				conv[k].Attributes = memberAttributes(&ms[k], r.opts.Map)
+			}
+			r.members[i] = conv
+			return nil
 		})
 	}
 	return mg.Wait()
@@ -198,11 +218,11 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 			MatchedBy:   safetext.Line(grp.MatchedBy),
 			MemberCount: len(r.members[i]),
 		})
-		for _, u := range r.members[i] {
+		for k := range r.members[i] {
+			u := &r.members[i][k]
 			m := byID[u.ID]
 			if m == nil {
-				m = memberFromGraph(u)
-				m.Attributes = memberAttributes(&u, r.opts.Map)
+				m = u
 				byID[u.ID] = m
 			}
 			if !slices.Contains(m.Groups, name) {
@@ -219,12 +239,7 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 		snap.Members = append(snap.Members, *m)
 	}
 	slices.SortFunc(snap.Members, func(a, b roster.Member) int { return strings.Compare(a.ID, b.ID) })
-	snap.Users = make([]roster.ProcoreUser, len(r.users))
-	for i, u := range r.users {
-		snap.Users[i] = userFromProcore(u)
-		snap.Users[i].Attributes = userAttributes(&u, r.opts.Map)
-	}
-	slices.SortFunc(snap.Users, func(a, b roster.ProcoreUser) int { return cmp.Compare(a.ID, b.ID) })
+	snap.Users = r.users
 	return snap
 }
 
@@ -301,7 +316,7 @@ func describeSelection(opts SnapshotOptions) string {
 
 // memberFromGraph copies a Graph user into the snapshot, sanitising every
 // string (see TakeSnapshot).
-func memberFromGraph(u graph.User) *roster.Member {
+func memberFromGraph(u graph.User) roster.Member {
 	proxies := make([]string, len(u.ProxyAddresses))
 	for i, a := range u.ProxyAddresses {
 		proxies[i] = safetext.Line(a)
@@ -309,7 +324,7 @@ func memberFromGraph(u graph.User) *roster.Member {
 	if u.ProxyAddresses == nil {
 		proxies = nil
 	}
-	return &roster.Member{
+	return roster.Member{
 		ID:                safetext.Line(u.ID),
 		GivenName:         safetext.Line(u.GivenName),
 		Surname:           safetext.Line(u.Surname),
