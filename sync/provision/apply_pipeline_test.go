@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2/clientcredentials"
+
+	"procsync/sync/procore"
 	"procsync/sync/provision"
 	"procsync/sync/roster"
 	"procsync/sync/sim"
@@ -295,4 +298,42 @@ func TestApplyInFlightStopsOnRefusedCredentials(t *testing.T) {
 	if got := len(r.res.Results); got != len(plan.Actions) {
 		t.Errorf("%d results, want %d", got, len(plan.Actions))
 	}
+}
+
+// TestApplyInFlightStaysInsideTheSpikeLimit: batches sent together still
+// go through the rate-limit pacer. With a budget of 6 requests per 10
+// seconds and 8 batches, the first batch (sent alone) tells the pacer the
+// budget; the ones after it wait for the next window instead of being
+// refused. The client here waits for real: pacing is what is tested.
+func TestApplyInFlightStaysInsideTheSpikeLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a 10-second rate-limit window")
+	}
+	srv, err := sim.Start(sim.Options{Seed: 3, Members: 10, ProcoreSpikeLimit: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	cc := clientcredentials.Config{
+		ClientID: sim.ProcoreClientID, ClientSecret: sim.ProcoreClientSecret,
+		TokenURL: srv.URL + "/procore-login/oauth/token",
+	}
+	pc := procore.New(cc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID)
+	st, runID := openJournal(t, t.TempDir())
+	plan := createPlan(160)
+	if _, err := provision.Apply(context.Background(), plan, provision.ApplyOptions{
+		Procore: pc, Journal: st.Journal(runID), BatchSize: 20, InFlight: 4,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for _, r := range srv.Sim.Requests() {
+		if r.Status == http.StatusTooManyRequests {
+			refused++
+		}
+	}
+	if refused != 0 {
+		t.Errorf("Procore refused %d requests with 429; the pacer should have kept the batches inside the budget", refused)
+	}
+	checkJournal(t, st, checkOnce(t, srv.Sim, plan))
 }
