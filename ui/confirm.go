@@ -88,8 +88,8 @@ func (c *confirmScreen) Update(msg tea.Msg) (Component, tea.Cmd) {
 		c.ctx.Out.send(leaveMsg{from: screenConfirm})
 		return c, c.ctx.Out.status(levelInfo, "apply cancelled; nothing was written")
 	case key.Matches(k, c.keys.Confirm):
-		if c.needType && !strings.EqualFold(strings.TrimSpace(c.typed.value), strings.TrimSpace(hdr.Company)) {
-			return c, c.ctx.Out.status(levelError, fmt.Sprintf("type the company name %q to confirm a production write", hdr.Company))
+		if c.needType && !companyConfirmed(c.typed.value, hdr.Company) {
+			return c, c.ctx.Out.status(levelError, companyPrompt(hdr.Company))
 		}
 		return c, c.ctx.Out.send(applyRequestMsg{})
 	}
@@ -142,4 +142,15 @@ func (c *confirmScreen) question() string {
 		q += " and " + Thousands(more) + " more"
 	}
 	return q + "?"
+}
+
+// companyConfirmed reports whether the typed text names company: the one
+// rule for confirming a production write (an apply, a link).
+func companyConfirmed(typed, company string) bool {
+	return strings.EqualFold(strings.TrimSpace(typed), strings.TrimSpace(company))
+}
+
+// companyPrompt is the error of a production write not yet confirmed.
+func companyPrompt(company string) string {
+	return fmt.Sprintf("type the company name %q to confirm a production write", company)
 }

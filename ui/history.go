@@ -378,8 +378,9 @@ func actionLines(actions []roster.Record, width int) []string {
 		if a.ProcoreID != 0 {
 			id = strconv.FormatInt(a.ProcoreID, 10)
 		}
-		kind := line(string(a.Kind))
-		st := kindStyle[kind]
+		// Labelled and coloured as the plan pane shows kinds ("to project").
+		kind := line(kindLabel(a.Kind))
+		st := kindStyle[string(a.Kind)]
 		status := line(string(a.Status))
 		stStatus := stDim
 		switch a.Status {

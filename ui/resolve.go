@@ -176,8 +176,8 @@ func (r *review) onPickKey(k tea.KeyPressMsg) tea.Cmd {
 			return r.ctx.Out.status(levelError, fmt.Sprintf("Procore user %d is linked to another Entra ID object (origin_id %s): pick another", u.ID, u.OriginID))
 		}
 		company := r.ctx.Header.Company
-		if p.typed.active && !strings.EqualFold(strings.TrimSpace(p.typed.value), strings.TrimSpace(company)) {
-			return r.ctx.Out.status(levelError, fmt.Sprintf("type the company name %q to confirm a production write", company))
+		if p.typed.active && !companyConfirmed(p.typed.value, company) {
+			return r.ctx.Out.status(levelError, companyPrompt(company))
 		}
 		r.pick = nil
 		return r.ctx.Out.send(linkRequestMsg{member: p.action.Member, address: p.action.Address, user: u})

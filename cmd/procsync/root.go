@@ -47,8 +47,9 @@ directory and creates the missing users.
 
 Run without a command, procsync opens the terminal UI: sign in, review the
 plan, approve, apply, send the report. With --auto it runs headless for
-schedulers (cron, systemd, Kubernetes): it approves every create and
-reactivation, refuses the whole run when a brake (auto.max_creates,
+schedulers (cron, systemd, Kubernetes): it approves every create,
+reactivation and project addition (and the updates of mapped fields when
+auto.updates is set), refuses the whole run when a brake (auto.max_creates,
 auto.max_deactivations, auto.max_reactivations) is exceeded, and exits with
   0 done (or nothing to do)   1 a run error or a failed action
   2 usage or config error     3 a brake refused the plan (or, with --dry-run,

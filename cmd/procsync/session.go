@@ -137,7 +137,6 @@ func (s *session) connect(ctx context.Context, mode store.Mode) error {
 			SKUs:         s.cfg.Groups.SKUs,
 			GroupIDs:     s.cfg.Groups.IDs,
 			Nested:       s.cfg.Groups.Nested,
-			Map:          s.cfg.Rules().Map,
 		},
 		Apply: engine.ApplySettings{
 			ProjectIDs:           s.cfg.Procore.ProjectIDs,

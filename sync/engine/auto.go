@@ -79,16 +79,16 @@ func (e *DryRunBrakeError) Unwrap() error { return e.Brake }
 // AutoResult is the outcome of RunAuto. cmd/procsync renders it as the
 // `--auto --json` object of DESIGN.md.
 type AutoResult struct {
-	DryRun bool       `json:"dry_run"`
-	Plan   PlanCounts `json:"plan"`
+	DryRun bool
+	Plan   PlanCounts
 	// Actions are the plan's actions but the ones in sync, each with what
 	// happened to it. cmd/procsync renders them for `--json`.
-	Actions []roster.Record `json:"-"`
-	Report  AutoReport      `json:"report"`
+	Actions []roster.Record
+	Report  AutoReport
 	// Brake is set when a brake refused the run or would refuse it.
-	Brake *AutoBrake `json:"brake,omitempty"`
+	Brake *AutoBrake
 	// Run is the run as journaled; nil when the run failed before planning.
-	Run *Run `json:"-"`
+	Run *Run
 }
 
 // reportGrace bounds sending the report after the run was interrupted;
@@ -101,20 +101,19 @@ const reportGrace = 15 * time.Second
 // error, if any (cmd/procsync maps both to an exit code).
 func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, error) {
 	res := &AutoResult{DryRun: opts.DryRun, Actions: []roster.Record{}, Report: AutoReport{To: nonNil(e.d.Report.To)}}
-	fail := func(err error) (*AutoResult, error) { return res, err }
 	var owed []roster.Record
 	if !opts.DryRun {
 		// A dry run writes nothing to Procore and leaves the journal's
 		// pending intents to the next real run.
 		rec, err := e.Reconcile(ctx)
 		if err != nil {
-			return fail(err)
+			return res, err
 		}
 		owed = rec.Memberships
 	}
 	snap, err := e.Snapshot(ctx, opts.SnapshotProgress)
 	if err != nil {
-		return fail(err)
+		return res, err
 	}
 	plan := e.Plan(snap)
 	plan.ApproveAuto(e.d.Rules)

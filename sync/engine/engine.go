@@ -215,6 +215,10 @@ func (e *Engine) Snapshot(ctx context.Context, progress func(roster.SnapshotProg
 	}
 	opts := e.d.Snapshot
 	opts.Progress = progress
+	// The rules say what is mapped and which projects' users to read.
+	if opts.Map == nil {
+		opts.Map = e.d.Rules.Map
+	}
 	if opts.Projects == nil {
 		opts.Projects = e.d.Rules.Projects
 	}
@@ -381,6 +385,8 @@ type ReportOutcome struct {
 	To      []string
 	// SendErr is why sending failed, if it did.
 	SendErr error
+	// rendered is the report as saved, which SendReport mails.
+	rendered *report.Rendered
 }
 
 // ReportRun converts a Run into the report's data.
@@ -497,7 +503,7 @@ func (e *Engine) SaveReport(run *Run) (*ReportOutcome, error) {
 }
 
 func (e *Engine) saveReport(rend *report.Rendered) (*ReportOutcome, error) {
-	out := &ReportOutcome{To: e.d.Report.To}
+	out := &ReportOutcome{To: e.d.Report.To, rendered: rend}
 	var err error
 	out.Path, out.CSVPath, err = rend.Save(report.Dir(e.d.StateDir))
 	return out, err
@@ -506,7 +512,12 @@ func (e *Engine) saveReport(rend *report.Rendered) (*ReportOutcome, error) {
 // SendReport sends a saved report through Graph whatever the send mode,
 // and records the attempt in the journal.
 func (e *Engine) SendReport(ctx context.Context, run *Run, out *ReportOutcome) error {
-	rend, err := report.Render(e.ReportRun(run))
+	// The report saved is the one mailed, rendered once.
+	rend := out.rendered
+	var err error
+	if rend == nil {
+		rend, err = report.Render(e.ReportRun(run))
+	}
 	if err == nil {
 		err = e.send(ctx, rend)
 	}

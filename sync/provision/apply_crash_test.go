@@ -64,16 +64,20 @@ func TestApplySIGKILLThenRerun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-executes the test binary")
 	}
-	const trials = 4
+	crashTrials(t, 4, crashUsers/crashBatch-1, crashTrial)
+}
+
+// crashTrials runs trial n times, each killing the child in a random batch
+// below maxSkip+1, the held request landing every other time.
+func crashTrials(t *testing.T, n, maxSkip int, trial func(t *testing.T, skip int, lands bool)) {
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 15))
 	t.Logf("batches to kill in seeded with %d", seed)
-	batches := crashUsers / crashBatch
-	for trial := range trials {
-		skip := rng.IntN(batches - 1)
-		lands := trial%2 == 0
+	for i := range n {
+		skip := rng.IntN(maxSkip)
+		lands := i%2 == 0
 		t.Run(fmt.Sprintf("batch %d lands %v", skip+1, lands), func(t *testing.T) {
-			crashTrial(t, skip, lands)
+			trial(t, skip, lands)
 		})
 	}
 }

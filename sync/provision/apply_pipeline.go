@@ -7,8 +7,8 @@ import (
 )
 
 // sendBatches sends the batches in order, the first alone and then up to
-// opts.InFlight at once, and
-// journals each next batch's intents while the earlier ones are in flight:
+// opts.InFlight at once, and journals each next batch's intents while the
+// earlier ones are in flight:
 // an intent is durable before its request, but the journal's own time is
 // spent while the network works. The first error that stops the apply
 // (refused credentials, an answer nobody can verify, the journal) lets the
@@ -19,24 +19,19 @@ func (ap *applier) sendBatches(batches [][]*applyItem) error {
 	slots := make(chan struct{}, ap.opts.InFlight)
 	stopAt := len(batches)
 	for k, b := range batches {
-		// Waits for a batch in flight to finish when all slots are taken.
-		slots <- struct{}{}
-		if ap.stopped() != nil || ap.ctx.Err() != nil {
-			<-slots
-			stopAt = k
-			break
-		}
 		if k == 1 {
 			// The first batch goes alone: its answer says whether the
 			// sync endpoint is allowed at all (a 403 means one POST per
 			// user for everything) and what the rate limit is, and a
 			// stop during it (SIGTERM) leaves one request in flight.
 			wg.Wait()
-			if ap.stopped() != nil || ap.ctx.Err() != nil {
-				<-slots
-				stopAt = k
-				break
-			}
+		}
+		// Waits for a batch in flight to finish when all slots are taken.
+		slots <- struct{}{}
+		if ap.stopped() != nil || ap.ctx.Err() != nil {
+			<-slots
+			stopAt = k
+			break
 		}
 		if ap.fellBack() {
 			// One POST per user from here on: no batch runs beside it,

@@ -16,7 +16,7 @@ func TestCancelledRunIsNotAnError(t *testing.T) {
 		{Kind: roster.KindCreate, Email: "ben@contoso.com", Status: roster.StatusSkipped},
 		{Kind: roster.KindCreate, Email: "cy@contoso.com", Status: roster.StatusSkipped},
 	}}
-	html, err := HTML(run)
+	html, err := htmlOf(run)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -14,11 +13,8 @@ import (
 // table a row belongs to, so a spreadsheet filter reproduces the report.
 var csvHeader = []string{"section", "kind", "status", "email", "first_name", "last_name", "entra_id", "procore_id", "reason", "error"}
 
-// WriteCSV writes every row of the run's report tables as CSV. Cells that a
+// writeCSV writes every row of the report's tables as CSV. Cells that a
 // spreadsheet would run as a formula are defused (see SafeCell).
-func WriteCSV(w io.Writer, run Run) error { return writeCSV(w, Sections(run)) }
-
-// writeCSV writes the sections' rows as CSV.
 func writeCSV(w io.Writer, secs []Section) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
@@ -44,15 +40,6 @@ func writeCSV(w io.Writer, secs []Section) error {
 		return fmt.Errorf("report: write CSV: %w", err)
 	}
 	return nil
-}
-
-// CSV renders the run's CSV report.
-func CSV(run Run) ([]byte, error) {
-	var b bytes.Buffer
-	if err := WriteCSV(&b, run); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
 
 // SafeCell defuses CSV formula injection: Excel and LibreOffice evaluate a

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"io"
@@ -129,12 +128,9 @@ type tableView struct {
 // rows of each (only those are rendered) and says how many more there are.
 func viewSections(run Run, limit int) []tableView { return views(Sections(run), limit) }
 
-// WriteHTML renders the run's complete HTML report to w. Every value from
-// the directory (names, addresses, errors) is escaped by html/template.
-func WriteHTML(w io.Writer, run Run) error { return writeHTML(w, run, viewSections(run, 0), false) }
-
 // writeHTML renders the HTML report with the tables views (cut for the
-// mail when mail is set).
+// mail when mail is set). Every value from the directory (names,
+// addresses, errors) is escaped by html/template.
 func writeHTML(w io.Writer, run Run, views []tableView, mail bool) error {
 	d := htmlData{
 		Title:     Subject("", run),
@@ -154,30 +150,10 @@ func writeHTML(w io.Writer, run Run, views []tableView, mail bool) error {
 	return nil
 }
 
-// HTML renders the run's complete HTML report as a string.
-func HTML(run Run) (string, error) {
-	var b bytes.Buffer
-	if err := WriteHTML(&b, run); err != nil {
-		return "", err
-	}
-	return b.String(), nil
-}
-
 // MailRows is how many rows of each table the mailed HTML shows. The mail
 // must stay readable and small (Graph takes 4 MB a request, attachment
 // included); the attachment carries every row.
 const MailRows = 200
-
-// MailHTML renders the HTML for the mail body: the complete report's
-// summary and facts, and the first MailRows rows of each table with a line
-// saying how many more there are and that the attached CSV lists them.
-func MailHTML(run Run) (string, error) {
-	var b bytes.Buffer
-	if err := writeHTML(&b, run, viewSections(run, MailRows), true); err != nil {
-		return "", err
-	}
-	return b.String(), nil
-}
 
 // thousands formats n with comma separators: 50000 → "50,000".
 func thousands(n int) string {

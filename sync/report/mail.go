@@ -16,9 +16,9 @@ type Attachment struct {
 	Data        []byte
 }
 
-// MailAttachment returns the run's CSV as the mail's attachment: the plain
-// CSV when it is under inlineLimit bytes (what the mail service takes
-// inline), else the CSV zipped.
+// attachment makes the run's CSV data the mail's attachment: the plain CSV
+// when it is under inlineLimit bytes (what the mail service takes inline),
+// else the CSV zipped.
 //
 // Why zip rather than go straight to an upload session: a report CSV
 // compresses about fivefold, so a 50,000-user report still travels inline
@@ -27,15 +27,6 @@ type Attachment struct {
 // mailbox, a far broader grant; it is left to the mail client for the rare
 // zip that is still too big. A small CSV stays plain, since it opens with a
 // click.
-func MailAttachment(run Run, inlineLimit int) (Attachment, error) {
-	data, err := CSV(run)
-	if err != nil {
-		return Attachment{}, err
-	}
-	return attachment(run, data, inlineLimit)
-}
-
-// attachment makes the attachment of the run's CSV data.
 func attachment(run Run, data []byte, inlineLimit int) (Attachment, error) {
 	name := "procsync-" + FileBase(run)
 	if len(data) < inlineLimit {

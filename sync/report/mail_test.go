@@ -49,7 +49,7 @@ func TestHTMLEscapesHeaderFields(t *testing.T) {
 	for _, render := range []struct {
 		name string
 		f    func(Run) (string, error)
-	}{{"HTML", HTML}, {"MailHTML", MailHTML}} {
+	}{{"HTML", htmlOf}, {"MailHTML", mailHTMLOf}} {
 		t.Run(render.name, func(t *testing.T) {
 			t.Run("title", func(t *testing.T) {
 				run := sampleRun()
@@ -119,11 +119,11 @@ func createdRun(n int) Run {
 // has; the saved HTML stays complete.
 func TestMailHTMLCutsTables(t *testing.T) {
 	run := createdRun(MailRows + 300)
-	mail, err := MailHTML(run)
+	mail, err := mailHTMLOf(run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, err := HTML(run)
+	full, err := htmlOf(run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestMailHTMLCutsTables(t *testing.T) {
 		t.Error("the complete HTML lost rows")
 	}
 	// 50,000 rows mail in a few tens of kilobytes.
-	huge, err := MailHTML(createdRun(50000))
+	huge, err := mailHTMLOf(createdRun(50000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,18 +157,18 @@ func TestMailHTMLCutsTables(t *testing.T) {
 // zipped, and the zip holds the complete CSV.
 func TestMailAttachment(t *testing.T) {
 	run := createdRun(1000)
-	want, err := CSV(run)
+	want, err := csvOf(run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := MailAttachment(run, len(want)+1)
+	a, err := attachmentOf(run, len(want)+1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.Name != "procsync-20261127T235701Z-run12.csv" || a.ContentType != "text/csv" || !bytes.Equal(a.Data, want) {
 		t.Errorf("plain attachment = %s %s %d bytes", a.Name, a.ContentType, len(a.Data))
 	}
-	z, err := MailAttachment(run, len(want))
+	z, err := attachmentOf(run, len(want))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,10 +216,10 @@ func TestCSVGuardAfterWhitespace(t *testing.T) {
 			t.Errorf("SafeCell(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	// And through WriteCSV, as a spreadsheet reads it.
+	// And through the rendered CSV, as a spreadsheet reads it.
 	run := sampleRun()
 	run.Rows = []Row{{Kind: roster.KindCreate, Email: " =1+1@contoso.com", FirstName: "\x00+1", LastName: "\r@x", Status: roster.StatusDone}}
-	b, err := CSV(run)
+	b, err := csvOf(run)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func TestHTMLRecentRuns(t *testing.T) {
 
 	want := "Last 7 runs (UTC): 27 Nov 22:57 auto: 3 created, 1 reactivated, 2 failed (failed); " +
 		"27 Nov 21:57 &lt;b&gt;tui&lt;/b&gt; dry run: 4 updated (done); 27 Nov 20:57 auto: no changes (done);"
-	for name, render := range map[string]func(Run) (string, error){"HTML": HTML, "MailHTML": MailHTML} {
+	for name, render := range map[string]func(Run) (string, error){"HTML": htmlOf, "MailHTML": mailHTMLOf} {
 		h, err := render(run)
 		if err != nil {
 			t.Fatal(err)
@@ -48,11 +48,22 @@ func TestHTMLRecentRuns(t *testing.T) {
 		t.Errorf("RecentLine with one run = %q", got)
 	}
 	run.Recent = nil
-	h, err := HTML(run)
+	h, err := htmlOf(run)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(h, "Last ") {
 		t.Errorf("a report without earlier runs mentions them:\n%s", h)
+	}
+}
+
+// TestRecentLineCountsEveryChange: a run that only deactivated users or
+// added them to projects is not "no changes".
+func TestRecentLineCountsEveryChange(t *testing.T) {
+	run := Run{Recent: []roster.RunSummary{{Started: time.Date(2026, 11, 27, 23, 57, 0, 0, time.UTC), Mode: "auto",
+		Deactivated: 5, AddedToProjects: 2, Outcome: "done"}}}
+	want := "Last 1 run (UTC): 27 Nov 23:57 auto: 5 deactivated, 2 added to projects (done)."
+	if got := RecentLine(run); got != want {
+		t.Errorf("RecentLine = %q, want %q", got, want)
 	}
 }

@@ -40,7 +40,9 @@ func (r *Rendered) HTML() (string, error) {
 	return b.String(), nil
 }
 
-// MailHTML is the mail's body, as MailHTML(run).
+// MailHTML is the mail's body: the complete report's summary and facts,
+// and the first MailRows rows of each table with a line saying how many
+// more there are and that the attached CSV lists them.
 func (r *Rendered) MailHTML() (string, error) {
 	var b bytes.Buffer
 	if err := writeHTML(&b, r.Run, views(r.sections, MailRows), true); err != nil {
@@ -49,13 +51,15 @@ func (r *Rendered) MailHTML() (string, error) {
 	return b.String(), nil
 }
 
-// Attachment is the mail's attachment: as MailAttachment(run, inlineLimit),
-// from the same CSV.
+// Attachment is the mail's attachment, the CSV (see attachment).
 func (r *Rendered) Attachment(inlineLimit int) (Attachment, error) {
 	return attachment(r.Run, r.CSV, inlineLimit)
 }
 
-// Save writes the HTML and the CSV into dir, as Save(dir, run).
+// Save writes the HTML and the CSV into dir (normally Dir(stateDir)),
+// creating it 0700; the files are 0600, since they list people. Names
+// carry the run's start time in UTC and its id, for example
+// 20261127T235701Z-run12.html, and never overwrite an existing report.
 func (r *Rendered) Save(dir string) (htmlPath, csvPath string, err error) {
 	html, err := r.HTML()
 	if err != nil {

@@ -69,7 +69,8 @@ func RecentLine(run Run) string {
 		for _, c := range []struct {
 			n    int
 			word string
-		}{{r.Created, "created"}, {r.Reactivated, "reactivated"}, {r.Updated, "updated"}, {r.Failed, "failed"}} {
+		}{{r.Created, "created"}, {r.Reactivated, "reactivated"}, {r.Updated, "updated"}, {r.Deactivated, "deactivated"},
+			{r.AddedToProjects, "added to projects"}, {r.Failed, "failed"}} {
 			if c.n > 0 {
 				counts = append(counts, fmt.Sprintf("%d %s", c.n, c.word))
 			}

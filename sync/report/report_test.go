@@ -37,7 +37,7 @@ func sampleRun() Run {
 }
 
 func TestHTMLEscapesDirectoryText(t *testing.T) {
-	h, err := HTML(sampleRun())
+	h, err := htmlOf(sampleRun())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestHTMLEscapesDirectoryText(t *testing.T) {
 }
 
 func TestHTMLInlineStyles(t *testing.T) {
-	h, err := HTML(sampleRun())
+	h, err := htmlOf(sampleRun())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestSubject(t *testing.T) {
 }
 
 func TestCSVGuardsFormulas(t *testing.T) {
-	b, err := CSV(sampleRun())
+	b, err := csvOf(sampleRun())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,14 +260,14 @@ func TestText(t *testing.T) {
 func TestSave(t *testing.T) {
 	dir := Dir(t.TempDir())
 	run := sampleRun()
-	h1, c1, err := Save(dir, run)
+	h1, c1, err := saveRun(dir, run)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if filepath.Base(h1) != "20261127T235701Z-run12.html" || filepath.Base(c1) != "20261127T235701Z-run12.csv" {
 		t.Errorf("names = %s, %s", h1, c1)
 	}
-	h2, _, err := Save(dir, run)
+	h2, _, err := saveRun(dir, run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func bigRun(n int) Run {
 func BenchmarkHTML1200(b *testing.B) {
 	run := bigRun(1200)
 	for b.Loop() {
-		if _, err := HTML(run); err != nil {
+		if _, err := htmlOf(run); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -16,18 +16,6 @@ const DirName = "reports"
 // Dir returns the reports directory of a state directory.
 func Dir(stateDir string) string { return filepath.Join(stateDir, DirName) }
 
-// Save writes the run's HTML and CSV reports into dir (normally
-// Dir(stateDir)), creating it 0700; the files are 0600, since they list
-// people. Names carry the run's start time in UTC and its id, for example
-// 20261127T235701Z-run12.html, and never overwrite an existing report.
-func Save(dir string, run Run) (htmlPath, csvPath string, err error) {
-	r, err := Render(run)
-	if err != nil {
-		return "", "", err
-	}
-	return r.Save(dir)
-}
-
 // save writes a rendered HTML and CSV under a free name in dir.
 func save(dir string, run Run, html, csvData []byte) (htmlPath, csvPath string, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -8,8 +8,9 @@ import (
 	"charm.land/lipgloss/v2"
 )
 
-// Text renders the run's plain-text report: the mail's text alternative and
-// what `--auto` prints for a person. Tables are aligned and never truncated.
+// Text renders the run's plain-text report, with Summary's line first.
+// Tables are aligned and never truncated. No face sends or prints it today
+// (the mail is HTML; --auto prints its own summary line).
 func Text(run Run) string {
 	var b strings.Builder
 	line := func(s string) {

@@ -146,26 +146,10 @@ func isCode(s string, digits bool) bool {
 	return true
 }
 
-// createAttributes returns what a create of m writes: every mapped value
-// that is set, and notes on the values that cannot be mapped.
-func (m Mapping) createAttributes(mb *Member) ([]AttributeChange, []string) {
-	var out []AttributeChange
-	var notes []string
-	for _, f := range m {
-		v, note := ProcoreValue(f.Procore, mb.Attributes[f.Entra])
-		if note != "" {
-			notes = append(notes, note)
-		}
-		if v != "" {
-			out = append(out, AttributeChange{Field: f.Procore, Entra: f.Entra, New: v})
-		}
-	}
-	return out, notes
-}
-
 // changes returns the mapped fields whose value in Procore differs from
 // Entra's, and notes on the values that cannot be mapped. An Entra value
-// that is empty changes nothing.
+// that is empty changes nothing. Against an empty user it is what a create
+// writes: every mapped value that is set.
 func (m Mapping) changes(mb *Member, u *ProcoreUser) ([]AttributeChange, []string) {
 	var out []AttributeChange
 	var notes []string

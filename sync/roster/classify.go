@@ -22,7 +22,7 @@ func (d *differ) memberAction(i int32) Action {
 	if len(d.rules.Map) > 0 {
 		switch v.kind {
 		case KindCreate:
-			a.Attributes, v.attrNotes = d.rules.Map.createAttributes(m)
+			a.Attributes, v.attrNotes = d.rules.Map.changes(m, &ProcoreUser{})
 		case KindUpdate:
 			a.Attributes = v.attrs
 			if !v.namesDiffer || !d.rules.UpdateNames {

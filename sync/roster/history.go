@@ -30,12 +30,15 @@ type RunSummary struct {
 	// Mode is "tui" or "auto".
 	Mode   string
 	DryRun bool
-	// Created, Reactivated and Updated count done actions of each kind;
+	// Created, Reactivated, Updated, Deactivated (offboard) and
+	// AddedToProjects (project_add) count done actions of each kind;
 	// Failed counts failed actions of any kind.
-	Created     int
-	Reactivated int
-	Updated     int
-	Failed      int
+	Created         int
+	Reactivated     int
+	Updated         int
+	Deactivated     int
+	AddedToProjects int
+	Failed          int
 	// Outcome is how the run ended: running, done, failed, refused or
 	// interrupted.
 	Outcome string

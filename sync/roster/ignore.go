@@ -1,7 +1,5 @@
 package roster
 
-import "strings"
-
 // Ignore is one entry of the ignore list: an admin's decision that procsync
 // leaves a person alone. It matches a member by Entra object id when it has
 // one, else by address (any of the member's addresses).
@@ -35,7 +33,9 @@ func newIgnoreIndex(list []Ignore) *ignoreIndex {
 				ix.byID[g.EntraID] = g
 			}
 		}
-		if a := strings.ToLower(strings.TrimSpace(g.Address)); a != "" {
+		// Keyed as the plan's addresses are, so that a Unicode look-alike
+		// (the Kelvin sign lower-cases to k) never ignores someone else.
+		if a, ok := NormalizeAddress(g.Address); ok {
 			if _, dup := ix.byAddr[a]; !dup {
 				ix.byAddr[a] = g
 			}

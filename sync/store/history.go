@@ -418,7 +418,8 @@ func summaryOf(r Run) roster.RunSummary {
 }
 
 // tallySummary adds n actions of kind and status to s; it is the one rule
-// for what a summary counts, the same as DailyCounts' query.
+// for what a summary counts. DailyCounts' query counts the chart's four
+// series by the same rule.
 func tallySummary(s *roster.RunSummary, kind roster.Kind, status roster.Status, n int) {
 	switch {
 	case status == roster.StatusFailed:
@@ -430,5 +431,9 @@ func tallySummary(s *roster.RunSummary, kind roster.Kind, status roster.Status, 
 		s.Reactivated += n
 	case kind == roster.KindUpdate:
 		s.Updated += n
+	case kind == roster.KindOffboard:
+		s.Deactivated += n
+	case kind == roster.KindProjectAdd:
+		s.AddedToProjects += n
 	}
 }

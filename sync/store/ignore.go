@@ -36,7 +36,13 @@ func (e *IgnoreEntry) Active() bool { return e.RemovedAt.IsZero() }
 // read by other admins, who must know why). A person already on the list
 // (same address or Entra id) gives ErrAlreadyIgnored with that entry.
 func (s *Store) AddIgnore(ctx context.Context, g roster.Ignore, at time.Time) (IgnoreEntry, error) {
-	g.Address = strings.ToLower(strings.TrimSpace(g.Address))
+	if g.Address = strings.TrimSpace(g.Address); g.Address != "" {
+		a, ok := roster.NormalizeAddress(g.Address)
+		if !ok {
+			return IgnoreEntry{}, fmt.Errorf("journal: ignore: %q is not an email address", g.Address)
+		}
+		g.Address = a
+	}
 	g.EntraID = strings.TrimSpace(g.EntraID)
 	g.Reason = strings.TrimSpace(g.Reason)
 	switch {
@@ -73,7 +79,11 @@ func (s *Store) AddIgnore(ctx context.Context, g roster.Ignore, at time.Time) (I
 // under the address or the Entra id), keeping the rows with who removed
 // them and when. It returns the entries removed, or ErrNotFound.
 func (s *Store) RemoveIgnore(ctx context.Context, address, entraID, by string, at time.Time) ([]IgnoreEntry, error) {
-	address = strings.ToLower(strings.TrimSpace(address))
+	if a, ok := roster.NormalizeAddress(address); ok {
+		address = a
+	} else {
+		address = strings.ToLower(strings.TrimSpace(address))
+	}
 	entraID = strings.TrimSpace(entraID)
 	if address == "" && entraID == "" {
 		return nil, errors.New("journal: unignore: an address or an Entra id is required")

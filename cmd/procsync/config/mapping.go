@@ -45,13 +45,7 @@ func (p *parser) mapping(m map[string]string) {
 // didYouMean suggests the closest of names to s, for typos such as
 // "jobtitle" or "jobTitle" written as a Procore field.
 func didYouMean(s string, names []string) string {
-	best, bestD := "", 4
-	for _, n := range names {
-		d := Distance(strings.ToLower(s), strings.ToLower(n))
-		if d < bestD {
-			best, bestD = n, d
-		}
-	}
+	best := nearest(s, names, 4)
 	if best == "" {
 		return ""
 	}

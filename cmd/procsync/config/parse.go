@@ -179,20 +179,27 @@ func hasPrefix(k, prefix toml.Key) bool {
 // close enough to be a likely typo.
 func suggest(k toml.Key) string {
 	parent := toml.Key(k[:len(k)-1]).String()
-	best, bestD := "", 3
+	var cands []string
 	for name := range schema {
-		var cand string
 		switch {
 		case len(k) == 1 && !strings.Contains(name, "."):
-			cand = name
+			cands = append(cands, name)
 		case len(k) == 2 && strings.HasPrefix(name, parent+"."):
-			cand = strings.TrimPrefix(name, parent+".")
-		default:
-			continue
+			cands = append(cands, strings.TrimPrefix(name, parent+"."))
 		}
-		d := Distance(strings.ToLower(k[len(k)-1]), cand)
-		if d < bestD || (d == bestD && best != "" && cand < best) {
-			best, bestD = cand, d
+	}
+	return nearest(k[len(k)-1], cands, 3)
+}
+
+// nearest returns the candidate closest to s (ignoring case) by fewer than
+// limit edits, the alphabetically first on a tie, or "" if none is: the one
+// rule behind every "did you mean" of the config.
+func nearest(s string, cands []string, limit int) string {
+	best, bestD := "", limit
+	for _, c := range cands {
+		d := Distance(strings.ToLower(s), strings.ToLower(c))
+		if d < bestD || (d == bestD && best != "" && c < best) {
+			best, bestD = c, d
 		}
 	}
 	return best

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -106,14 +107,7 @@ func (p *parser) checkTables(k toml.Key) {
 
 // closest is the key of schema nearest to key, if it is a likely typo.
 func closest(key string, schema map[string]kind) string {
-	best, bestD := "", 3
-	for cand := range schema {
-		d := Distance(strings.ToLower(key), cand)
-		if d < bestD || (d == bestD && best != "" && cand < best) {
-			best, bestD = cand, d
-		}
-	}
-	return best
+	return nearest(key, slices.Collect(maps.Keys(schema)), 3)
 }
 
 // validateProjects checks the [[projects]] rules' values: a group, one

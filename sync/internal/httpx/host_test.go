@@ -29,7 +29,7 @@ func TestCallRefusesOtherHosts(t *testing.T) {
 	for _, link := range []string{
 		other.URL + "/graph/v1.0/groups?page=2",
 		// Same address, another name.
-		strings.Replace(other.URL, "127.0.0.1", "localhost", 1) + "/graph/v1.0/groups",
+		strings.Replace(api.URL, "127.0.0.1", "localhost", 1) + "/graph/v1.0/groups",
 		// Same host, another scheme.
 		strings.Replace(api.URL, "http://", "https://", 1) + "/graph/v1.0/groups",
 		// A user in the link.
