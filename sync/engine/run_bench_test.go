@@ -60,6 +60,7 @@ func benchRun(b *testing.B, n, inFlight int) {
 			b.Fatalf("RunAuto: %d failed, %v", failedOf(res), err)
 		}
 		tl = timelineOf(srv.Sim.Requests())
+		tl.setStart(start, start.Add(wall))
 		srv.Close()
 		b.StartTimer()
 	}
@@ -72,6 +73,9 @@ func benchRun(b *testing.B, n, inFlight int) {
 	b.ReportMetric(wall.Seconds()/floor.Seconds(), "x-floor")
 	b.ReportMetric(float64(tl.requests), "requests")
 	b.ReportMetric(float64(tl.creates), "creates")
+	b.ReportMetric(tl.beforeReads.Seconds(), "pre-read-s")
+	b.ReportMetric(tl.writing.Seconds(), "write-s")
+	b.ReportMetric(tl.afterMail.Seconds(), "post-mail-s")
 }
 
 // benchEngine starts a simulated tenant of n members with latency and
@@ -99,6 +103,21 @@ type timeline struct {
 	// writeRTT is the quickest users/sync request, mailRTT the mail's.
 	writeRTT, mailRTT time.Duration
 	requests, creates int
+	// beforeReads is the run's start → the first read request, writing the
+	// first write request → the last write answer, afterMail the mail's
+	// answer → the run's return.
+	beforeReads, writing, afterMail time.Duration
+	firstRead, mailEnd              time.Time
+}
+
+// setStart fills the phases that need the run's own start and end.
+func (tl *timeline) setStart(start, end time.Time) {
+	if !tl.firstRead.IsZero() {
+		tl.beforeReads = tl.firstRead.Sub(start)
+	}
+	if !tl.mailEnd.IsZero() {
+		tl.afterMail = end.Sub(tl.mailEnd)
+	}
 }
 
 func isWrite(r sim.Request) bool {
@@ -118,6 +137,9 @@ func timelineOf(reqs []sim.Request) timeline {
 	for _, r := range reqs {
 		switch {
 		case isRead(r) && firstWrite.IsZero():
+			if tl.firstRead.IsZero() {
+				tl.firstRead = r.Time
+			}
 			if r.End.After(lastRead) {
 				lastRead = r.End
 			}
@@ -151,6 +173,7 @@ func timelineOf(reqs []sim.Request) timeline {
 			}
 		case r.Service == sim.ServiceGraph && r.Method == http.MethodPost && strings.Contains(r.Path, "sendMail") && mail.IsZero():
 			mail = r.Time
+			tl.mailEnd = r.End
 			tl.mailRTT = r.End.Sub(r.Time)
 		}
 	}
@@ -159,6 +182,9 @@ func timelineOf(reqs []sim.Request) timeline {
 	}
 	if !firstWrite.IsZero() {
 		tl.readToWrite = firstWrite.Sub(lastRead)
+	}
+	if !firstWrite.IsZero() {
+		tl.writing = lastWrite.Sub(firstWrite)
 	}
 	if !mail.IsZero() && !lastWrite.IsZero() {
 		tl.writeToMail = mail.Sub(lastWrite)

@@ -139,6 +139,13 @@ type applier struct {
 	jmu sync.Mutex
 	// listed counts the opts.Listed already journaled (coordinator only).
 	listed int
+	// outq are outcomes of sent batches handed over to the journal's
+	// writer (under mu), outReady its wake-up; see sendBatches.
+	outq     []*applyItem
+	outReady chan struct{}
+	// firstAnswered tells sendBatches that the first batch's answer is
+	// known (safe to call more than once, and for any batch).
+	firstAnswered func()
 	// fbmu makes batches that fall back to one POST per user do so one
 	// batch at a time, so that opts.Concurrency bounds the POSTs.
 	fbmu sync.Mutex
@@ -173,7 +180,7 @@ func Apply(ctx context.Context, plan *roster.Plan, opts ApplyOptions) (*ApplyRes
 	if opts.InFlight <= 0 {
 		opts.InFlight = 1
 	}
-	ap := &applier{ctx: ctx, opts: opts, pc: opts.Procore, res: &ApplyResult{}}
+	ap := &applier{ctx: ctx, opts: opts, pc: opts.Procore, res: &ApplyResult{}, firstAnswered: func() {}}
 
 	// The plan's project_add rows are not user writes: they ride on the
 	// creates they belong to, or go out in bulk adds after the writes.

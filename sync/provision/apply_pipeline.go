@@ -7,27 +7,43 @@ import (
 )
 
 // sendBatches sends the batches in order, the first alone and then up to
-// opts.InFlight at once, and journals each next batch's intents while the
-// earlier ones are in flight:
-// an intent is durable before its request, but the journal's own time is
-// spent while the network works. The first error that stops the apply
-// (refused credentials, an answer nobody can verify, the journal) lets the
-// batches in flight finish and gives the unsent ones the outcome skipped;
-// so does a cancel of ap.ctx, whose error is then returned.
+// opts.InFlight at once. This goroutine is the journal's writer while
+// batches are in flight, in order of urgency: the intents of the batch
+// about to be sent (pending just before its request: an intent is durable
+// before its request), then the next batch's intents (planned), and only
+// while every slot is taken the outcomes the batches in flight have
+// handed over, then the rows not applied. So a batch never waits behind
+// another's outcomes, and the journal's own time is spent while the
+// network works.
+//
+// The first error that stops the apply (refused credentials, an answer
+// nobody can verify, the journal) lets the batches in flight finish and
+// gives the unsent ones the outcome skipped; so does a cancel of ap.ctx,
+// whose error is then returned.
 func (ap *applier) sendBatches(batches [][]*applyItem) error {
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, ap.opts.InFlight)
 	stopAt := len(batches)
+	// first is closed once the first batch's answer is known: at a
+	// successful answer (its outcomes are journaled beside the next
+	// batches), or when its request has ended any other way.
+	first := make(chan struct{})
+	ap.firstAnswered = sync.OnceFunc(func() { close(first) })
+	if ap.opts.InFlight > 1 {
+		// One batch at a time journals each batch's outcomes (and reports
+		// them) before the next is sent, as a person watching expects.
+		ap.outReady = make(chan struct{}, 1)
+	}
 	for k, b := range batches {
 		if k == 1 {
 			// The first batch goes alone: its answer says whether the
 			// sync endpoint is allowed at all (a 403 means one POST per
 			// user for everything) and what the rate limit is, and a
 			// stop during it (SIGTERM) leaves one request in flight.
-			wg.Wait()
+			ap.journalUntil(first)
 		}
 		// Waits for a batch in flight to finish when all slots are taken.
-		slots <- struct{}{}
+		ap.journalUntilSent(slots)
 		if ap.stopped() != nil || ap.ctx.Err() != nil {
 			<-slots
 			stopAt = k
@@ -50,6 +66,7 @@ func (ap *applier) sendBatches(batches [][]*applyItem) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
+			defer ap.firstAnswered()
 			if err := ap.sendBatch(b); err != nil {
 				ap.stop(err)
 			}
@@ -61,16 +78,11 @@ func (ap *applier) sendBatches(batches [][]*applyItem) error {
 				break
 			}
 		}
-		// A part of the rows not applied while this batch is out: in
-		// parts, so that no batch's outcomes or intents wait long.
-		if err := ap.recordListed(listedPart); err != nil {
-			ap.stop(err)
-			stopAt = k + 1
-			break
-		}
 	}
-	wg.Wait()
-	err := ap.recordListed(len(ap.opts.Listed))
+	all := make(chan struct{})
+	go func() { wg.Wait(); close(all) }()
+	ap.journalUntil(all)
+	err := errors.Join(ap.flushOutcomes(), ap.recordListed(len(ap.opts.Listed)))
 	var rest []*applyItem
 	for _, b := range batches[stopAt:] {
 		rest = append(rest, b...)
@@ -90,6 +102,95 @@ func (ap *applier) sendBatches(batches [][]*applyItem) error {
 		return stopErr
 	}
 	return nil
+}
+
+// journalUntilSent takes a slot, journaling handed-over outcomes and the
+// rows not applied while none is free.
+func (ap *applier) journalUntilSent(slots chan<- struct{}) {
+	for {
+		select {
+		case slots <- struct{}{}:
+			return
+		default:
+		}
+		if !ap.journalSome() {
+			select {
+			case slots <- struct{}{}:
+				return
+			case <-ap.outReady:
+			}
+		}
+	}
+}
+
+// journalUntil journals handed-over outcomes and the rows not applied until
+// done is closed.
+func (ap *applier) journalUntil(done <-chan struct{}) {
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !ap.journalSome() {
+			select {
+			case <-done:
+				return
+			case <-ap.outReady:
+			}
+		}
+	}
+}
+
+// journalSome writes the outcomes handed over so far or, when there are
+// none, a part of the rows not applied; it reports whether it had anything
+// to write. An error stops the apply.
+func (ap *applier) journalSome() bool {
+	ap.mu.Lock()
+	queued := len(ap.outq) > 0
+	ap.mu.Unlock()
+	switch {
+	case queued:
+		if err := ap.flushOutcomes(); err != nil {
+			ap.stop(err)
+		}
+	case ap.listed < len(ap.opts.Listed) && ap.stopped() == nil:
+		if err := ap.recordListed(listedPart); err != nil {
+			ap.stop(err)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// handOver queues a sent batch's outcomes for the journal's writer
+// (sendBatches); without one (outReady nil) they are journaled at once.
+func (ap *applier) handOver(items []*applyItem) error {
+	if ap.outReady == nil {
+		return ap.record(items)
+	}
+	ap.mu.Lock()
+	ap.outq = append(ap.outq, items...)
+	ap.mu.Unlock()
+	select {
+	case ap.outReady <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// flushOutcomes journals every outcome handed over so far, in one
+// transaction, and then reports them.
+func (ap *applier) flushOutcomes() error {
+	ap.mu.Lock()
+	items := ap.outq
+	ap.outq = nil
+	ap.mu.Unlock()
+	if len(items) == 0 {
+		return nil
+	}
+	return ap.record(items)
 }
 
 // sendBatch writes one batch through the sync endpoint, or one user per
@@ -128,8 +229,10 @@ func (ap *applier) stopped() error {
 	return ap.stopErr
 }
 
-// listedPart is how many of opts.Listed are journaled per batch sent.
-const listedPart = 2000
+// listedPart is how many of opts.Listed are journaled at a time while the
+// batches in flight take every slot: small, so that a slot that frees
+// waits little.
+const listedPart = 500
 
 // recordListed journals up to n more of opts.Listed.
 func (ap *applier) recordListed(n int) error {

@@ -81,6 +81,9 @@ func (ap *applier) syncBatch(batch []*applyItem) error {
 	rctx, cancel := ap.inFlight()
 	out, err := ap.pc.SyncUsers(rctx, entries)
 	cancel()
+	if err == nil {
+		ap.firstAnswered()
+	}
 	if err != nil {
 		switch statusOf(err) {
 		case http.StatusForbidden:
@@ -109,7 +112,7 @@ func (ap *applier) syncBatch(batch []*applyItem) error {
 			it.res.Error = fmt.Sprintf("procore: %s %s: %s", it.a.Kind, it.a.Address, e.Message())
 		}
 	}
-	return ap.record(batch)
+	return ap.handOver(batch)
 }
 
 // verify settles a batch whose request failed without a clear answer by

@@ -133,31 +133,51 @@ func recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []roster.Record, r
 			ids = append(ids, o.ID)
 		}
 	}
-	if err := checkNotFinal(ctx, tx, ids); err != nil {
-		return err
-	}
 	var resolved any
 	if resolvedBy != 0 {
 		resolved = resolvedBy
 	}
 	now := formatTime(time.Now())
-	return forChunks(ctx, tx, len(outs), func(rows int) string {
+	// One statement both checks and writes: a done action is left as it
+	// is (and does not come back from RETURNING), and an id that comes
+	// back short is looked up only then, to say why. The transaction is
+	// rolled back on that error, so nothing of the batch is kept.
+	updated := 0
+	err := forChunks(ctx, tx, len(outs), func(rows int) string {
 		return `WITH o (id, status, procore_id, error, request_id) AS (VALUES ` + tuples(rows, 5) + `)
 			UPDATE actions AS a
 			SET status = o.status,
 			    procore_id = CASE WHEN o.procore_id <> 0 THEN o.procore_id ELSE a.procore_id END,
 			    error = o.error, request_id = o.request_id, done_at = ?,
 			    resolved_by_run = COALESCE(?, a.resolved_by_run)
-			FROM o WHERE a.id = o.id`
+			FROM o WHERE a.id = o.id AND a.status <> 'done'
+			RETURNING id`
 	}, func(stmt *sql.Stmt, lo, hi int) error {
 		args := make([]any, 0, (hi-lo)*5+2)
 		for _, o := range outs[lo:hi] {
 			args = append(args, o.ID, string(o.Status), o.ProcoreID, o.Error, o.RequestID)
 		}
 		args = append(args, now, resolved)
-		_, err := stmt.ExecContext(ctx, args...)
-		return err
+		rows, err := stmt.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			updated++
+		}
+		return rows.Err()
 	})
+	if err != nil {
+		return err
+	}
+	if updated != len(outs) {
+		if err := checkNotFinal(ctx, tx, ids); err != nil {
+			return err
+		}
+		return fmt.Errorf("recorded %d of %d outcomes", updated, len(outs))
+	}
+	return nil
 }
 
 // checkNotFinal fails with ErrNotFound for an id with no action and with

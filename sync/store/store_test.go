@@ -256,6 +256,15 @@ func TestIntentsAndOutcomes(t *testing.T) {
 		})
 	}
 
+	// A batch with one done action among its outcomes is refused whole:
+	// the pending one beside it stays pending.
+	if err := s.RecordOutcomes(ctx, []roster.Record{
+		{ID: ids[2], Status: roster.StatusDone, ProcoreID: 1},
+		{ID: ids[0], Status: roster.StatusFailed, Error: "x"},
+	}); !errors.Is(err, ErrFinal) {
+		t.Fatalf("a batch overwriting a done action = %v, want ErrFinal", err)
+	}
+
 	// A bad intent in a batch must leave none of the batch behind.
 	if _, err := s.RecordIntents(ctx, run, []roster.Record{{Kind: roster.KindCreate, Address: "ok@contoso.com"}, {Kind: roster.KindCreate}}); err == nil {
 		t.Fatal("RecordIntents accepted an intent without an address")
