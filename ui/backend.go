@@ -42,8 +42,11 @@ type Backend interface {
 	SignInNeeds(provider string) string
 	// History reads the journal for the History screen: the per-day counts
 	// of the last days days up to today, counted in the machine's time
-	// zone, and the runs of those days, newest first, with their actions.
+	// zone, and the summaries of the runs of those days, newest first.
 	History(ctx context.Context, days int) (*roster.History, error)
+	// HistoryRun reads the actions of one run of the journal, in the order
+	// they were recorded, when the admin opens it on the History screen.
+	HistoryRun(ctx context.Context, runID int64) ([]roster.Record, error)
 }
 
 // Provider names accepted by Backend.SignIn.

@@ -35,6 +35,12 @@ type fakeBackend struct {
 	applied []roster.Action
 	// signIns lists the providers SignIn was called for, in order.
 	signIns []string
+	// historyReads counts History calls; runReads lists the runs
+	// HistoryRun read, in order; runGate, when set, holds HistoryRun
+	// until closed.
+	historyReads int
+	runReads     []int64
+	runGate      chan struct{}
 }
 
 func newFake(env string) *fakeBackend {

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"procsync/internal/safetext"
@@ -24,6 +22,7 @@ const HistoryDays = 30
 // historySource is what the History screen needs of the Backend.
 type historySource interface {
 	History(ctx context.Context, days int) (*roster.History, error)
+	HistoryRun(ctx context.Context, runID int64) ([]roster.Record, error)
 }
 
 // HistoryKeyMap is the History screen's key bindings; like KeyMap it
@@ -64,9 +63,10 @@ func (k HistoryKeyMap) FullHelp() [][]key.Binding {
 
 // historyScreen is the History screen, opened with h on the review: a bar
 // chart of what the runs of the last HistoryDays days did, per day, and
-// the list of those runs; enter shows a run's actions. It reads the
-// journal through the backend in a command, showing a loading line until
-// the answer comes and the error (r retries) if it fails.
+// the list of those runs' summaries; enter reads and shows a run's
+// actions. It reads the journal through the backend in commands, showing
+// a loading line until each answer comes and the error (r or enter
+// retries) if it fails.
 type historyScreen struct {
 	src  historySource
 	out  *outbox
@@ -81,19 +81,30 @@ type historyScreen struct {
 	hist    *roster.History
 	runs    list
 	// run is the run whose actions are shown; nil shows the chart.
-	run     *roster.RunHistory
-	actions []string
-	vp      viewport.Model
+	run *roster.RunSummary
+	// runGen numbers the reads of a run's actions as gen does the loads:
+	// an answer for a run the admin has left is dropped.
+	runGen    int
+	runCancel context.CancelFunc
+	// runActions are run's actions once read; nil while they are read.
+	runActions []roster.Record
+	actions    []string
+	vp         viewport.Model
 }
 
 var _ Component = (*historyScreen)(nil)
 
-// historyLoadedMsg answers a load; s and gen say which.
+// historyLoadedMsg answers one of the screen's reads of the journal: a
+// load (hist), or when run is not 0 the read of that run's actions. s and
+// gen (runGen for a run) say which read it answers.
 type historyLoadedMsg struct {
 	s    *historyScreen
 	gen  int
 	hist *roster.History
-	err  error
+	// run and actions answer a run's read.
+	run     int64
+	actions []roster.Record
+	err     error
 }
 
 func newHistory(src historySource, ctx Context) *historyScreen {
@@ -131,11 +142,22 @@ func (s *historyScreen) load() tea.Cmd {
 	}
 }
 
-// close stops a read in flight.
+// close stops the reads in flight.
 func (s *historyScreen) close() {
 	if s.cancel != nil {
 		s.cancel()
 		s.cancel = nil
+	}
+	s.closeRun()
+}
+
+// closeRun stops the read of a run's actions, if one is in flight; its
+// answer, should it come anyway, no longer matches runGen.
+func (s *historyScreen) closeRun() {
+	s.runGen++
+	if s.runCancel != nil {
+		s.runCancel()
+		s.runCancel = nil
 	}
 }
 
@@ -146,8 +168,8 @@ func (s *historyScreen) SetSize(w, h int) {
 	s.runs.setHeight(runsH - 3)
 	s.vp.SetWidth(max(1, w-2))
 	s.vp.SetHeight(max(1, h-3))
-	if s.run != nil {
-		s.actions = actionLines(s.run.Actions, w-2)
+	if s.run != nil && s.runActions != nil {
+		s.actions = actionLines(s.runActions, w-2)
 		s.vp.SetContentLines(s.actions)
 	}
 }
@@ -172,6 +194,13 @@ func (s *historyScreen) Update(msg tea.Msg) (Component, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case historyLoadedMsg:
+		if msg.run != 0 {
+			if msg.s == s && msg.gen == s.runGen && s.run != nil && s.run.ID == msg.run {
+				cmd = s.onRunActions(msg.actions, msg.err)
+				s.settle()
+			}
+			return s, cmd
+		}
 		if msg.s != s || msg.gen != s.gen {
 			return s, nil
 		}
@@ -199,7 +228,8 @@ func (s *historyScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if s.run != nil {
 		switch {
 		case key.Matches(k, keys.Back):
-			s.run = nil
+			s.closeRun()
+			s.run, s.runActions, s.actions = nil, nil, nil
 		case key.Matches(k, keys.Up):
 			s.vp.ScrollUp(1)
 		case key.Matches(k, keys.Down):
@@ -223,7 +253,7 @@ func (s *historyScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return s.load()
 	case key.Matches(k, keys.Open):
 		if i := s.runs.current(); i >= 0 && s.hist != nil {
-			s.openRun(&s.hist.Runs[i])
+			return s.openRun(&s.hist.Runs[i])
 		}
 		return nil
 	}
@@ -231,13 +261,41 @@ func (s *historyScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// openRun shows r's actions, rendered once here (and again on a resize)
-// so that View only reads.
-func (s *historyScreen) openRun(r *roster.RunHistory) {
-	s.run = r
-	s.actions = actionLines(r.Actions, s.w-2)
+// openRun shows run r, loading until its actions are read: the list holds
+// only the runs' summaries, as a month of runs can journal millions of
+// actions and the admin opens a few.
+func (s *historyScreen) openRun(r *roster.RunSummary) tea.Cmd {
+	s.closeRun()
+	s.run, s.runActions, s.actions = r, nil, nil
+	s.vp.SetContentLines(nil)
+	s.vp.GotoTop()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.runCancel = cancel
+	gen, src, id := s.runGen, s.src, r.ID
+	return func() tea.Msg {
+		actions, err := src.HistoryRun(ctx, id)
+		return historyLoadedMsg{s: s, gen: gen, run: id, actions: actions, err: err}
+	}
+}
+
+// onRunActions takes the open run's actions, rendered once here (and again
+// on a resize) so that View only reads. When they cannot be read the
+// screen goes back to the runs, where enter reads them again.
+func (s *historyScreen) onRunActions(actions []roster.Record, err error) tea.Cmd {
+	s.runCancel = nil
+	if err != nil {
+		id := s.run.ID
+		s.run = nil
+		return s.out.status(levelError, fmt.Sprintf("history: run %d's actions: %v — press enter to read them again", id, err))
+	}
+	if actions == nil {
+		actions = []roster.Record{}
+	}
+	s.runActions = actions
+	s.actions = actionLines(actions, s.w-2)
 	s.vp.SetContentLines(s.actions)
 	s.vp.GotoTop()
+	return nil
 }
 
 // settle enables the bindings that act now.
@@ -298,7 +356,7 @@ func runHeader() string {
 	return fmt.Sprintf("%6s  %-16s  %-8s  %4s %4s %4s %4s  %-11s  %s", "RUN", "STARTED", "MODE", "c", "r", "u", "f", "OUTCOME", "ACTIONS")
 }
 
-func (s *historyScreen) runRow(r *roster.RunHistory) string {
+func (s *historyScreen) runRow(r *roster.RunSummary) string {
 	mode := safetext.Line(r.Mode)
 	if r.DryRun {
 		mode += " dry"
@@ -317,16 +375,26 @@ func (s *historyScreen) runRow(r *roster.RunHistory) string {
 	}
 	return fmt.Sprintf("%6d  %-16s  %-8s  %4d %4d %4d %4d  ", r.ID, r.Started.In(s.zone()).Format("Mon 02 Jan 15:04"),
 		mode, r.Created, r.Reactivated, r.Updated, r.Failed) + st.Render(fmt.Sprintf("%-11s", outcome)) + "  " +
-		stDim.Render(strconv.Itoa(len(r.Actions)))
+		stDim.Render(strconv.Itoa(r.Actions))
 }
 
-// runView is a run's actions, scrolled by the viewport.
+// runView is a run's actions, scrolled by the viewport, or a loading
+// line while they are read.
 func (s *historyScreen) runView() string {
 	r := s.run
+	// The summary's count until the actions come: a running run may have
+	// journaled more since the list was read.
+	n := r.Actions
+	if s.runActions != nil {
+		n = len(s.runActions)
+	}
 	title := fmt.Sprintf("Run %d · %s · %s · %s · %d actions", r.ID, r.Started.In(s.zone()).Format("Mon 2 Jan 2006 15:04"),
-		safetext.Line(r.Mode), safetext.Line(r.Outcome), len(r.Actions))
+		safetext.Line(r.Mode), safetext.Line(r.Outcome), n)
 	lines := s.actions
-	if len(lines) == 0 {
+	switch {
+	case s.runActions == nil:
+		lines = []string{stInfo.Render("loading…")}
+	case len(lines) == 0:
 		lines = []string{stDim.Render("This run journaled no actions: nothing needed doing, or it stopped before applying.")}
 	}
 	h := s.h - 1
@@ -405,159 +473,6 @@ func actionLines(actions []roster.Record, width int) []string {
 			}
 			out = append(out, mark+l)
 		}
-	}
-	return out
-}
-
-// The chart's series, bottom to top of each day's bar. Each cell is the
-// series' letter on its colour, so the chart reads without colour too.
-var historySeries = []struct {
-	letter, name string
-	style        lipgloss.Style
-	count        func(roster.DayCounts) int
-}{
-	{"c", "created", lipgloss.NewStyle().Background(colGreen).Foreground(colBlack), func(d roster.DayCounts) int { return d.Created }},
-	{"r", "reactivated", lipgloss.NewStyle().Background(colCyan).Foreground(colBlack), func(d roster.DayCounts) int { return d.Reactivated }},
-	{"u", "updated", lipgloss.NewStyle().Background(colBlue).Foreground(colWhite), func(d roster.DayCounts) int { return d.Updated }},
-	{"f", "failed", lipgloss.NewStyle().Background(colRed).Foreground(colWhite).Bold(true), func(d roster.DayCounts) int { return d.Failed }},
-}
-
-// historyChart renders days as a stacked bar chart width cells wide: a
-// legend with the period's totals, bars rows high (one column per day,
-// 1 to 4 cells wide as the width allows), the axis, and the date under
-// every 7th day counting back from the last. Every non-zero count gets at
-// least one cell, so a single failure never disappears into the scale.
-func historyChart(days []roster.DayCounts, width, rows int) []string {
-	var legend []string
-	totals := make([]int, len(historySeries))
-	top := 0
-	for _, d := range days {
-		for i, se := range historySeries {
-			totals[i] += se.count(d)
-		}
-		top = max(top, d.Total())
-	}
-	for i, se := range historySeries {
-		legend = append(legend, se.style.Render(se.letter)+" "+se.name+" "+stBold.Render(Thousands(totals[i])))
-	}
-	out := []string{" " + strings.Join(legend, "   ")}
-	if len(days) == 0 {
-		return out
-	}
-	label := strconv.Itoa(top)
-	axisW := len(label) + 2
-	col := min(max((width-axisW-1)/len(days), 1), 5)
-	barW := max(col-1, 1)
-	stacks := make([][]int, len(days))
-	for i, d := range days {
-		counts := make([]int, len(historySeries))
-		series := 0
-		for j, se := range historySeries {
-			if counts[j] = se.count(d); counts[j] > 0 {
-				series++
-			}
-		}
-		// The bar's height rounds up, and is at least one cell for
-		// each series it holds.
-		cells := 0
-		if top > 0 && d.Total() > 0 {
-			cells = min(max((d.Total()*rows+top-1)/top, series), rows)
-		}
-		stacks[i] = stackCells(counts, cells)
-	}
-	for r := rows - 1; r >= 0; r-- {
-		var b strings.Builder
-		switch {
-		case r == rows-1:
-			b.WriteString(fmt.Sprintf("%*s ┤", len(label), label))
-		default:
-			b.WriteString(strings.Repeat(" ", len(label)+1) + "│")
-		}
-		for _, st := range stacks {
-			cell := strings.Repeat(" ", barW)
-			for j, lo := 0, 0; j < len(st); j++ {
-				if r >= lo && r < lo+st[j] {
-					cell = historySeries[j].style.Render(strings.Repeat(historySeries[j].letter, barW))
-					break
-				}
-				lo += st[j]
-			}
-			b.WriteString(cell + strings.Repeat(" ", col-barW))
-		}
-		out = append(out, b.String())
-	}
-	axis := fmt.Sprintf("%*s └", len(label), "0") + strings.Repeat("─", col*len(days))
-	if top == 0 {
-		axis += stDim.Render("  no changes in these days")
-	}
-	out = append(out, axis)
-	// Dates under every 7th day back from the last, where they fit.
-	dates := []rune(strings.Repeat(" ", axisW+col*len(days)+8))
-	for i := len(days) - 1; i >= 0; i -= 7 {
-		at := axisW + i*col
-		for k, c := range days[i].Day.Format("2 Jan") {
-			if at+k < len(dates) {
-				dates[at+k] = c
-			}
-		}
-	}
-	out = append(out, stDim.Render(strings.TrimRight(string(dates), " ")))
-	for i, l := range out {
-		if ansi.StringWidth(l) > width {
-			out[i] = ansi.Truncate(l, width, "")
-		}
-	}
-	return out
-}
-
-// stackCells splits cells among counts: first one cell for each non-zero
-// count, failures first and then the largest (so a lone failure never
-// disappears into the scale), then the rest in proportion, largest
-// remainder first.
-func stackCells(counts []int, cells int) []int {
-	out := make([]int, len(counts))
-	total := 0
-	order := make([]int, 0, len(counts))
-	for i, c := range counts {
-		total += c
-		if c > 0 {
-			order = append(order, i)
-		}
-	}
-	if total == 0 || cells == 0 {
-		return out
-	}
-	failed := len(counts) - 1 // the series are ordered with failures last
-	sort.SliceStable(order, func(a, b int) bool {
-		if (order[a] == failed) != (order[b] == failed) {
-			return order[a] == failed
-		}
-		return counts[order[a]] > counts[order[b]]
-	})
-	used := 0
-	for _, i := range order {
-		if used < cells {
-			out[i]++
-			used++
-		}
-	}
-	extra := cells - used
-	if extra == 0 {
-		return out
-	}
-	rem := make([]int, len(counts))
-	for i, c := range counts {
-		out[i] += c * extra / total
-		rem[i] = c * extra % total
-		used += c * extra / total
-	}
-	sort.SliceStable(order, func(a, b int) bool { return rem[order[a]] > rem[order[b]] })
-	for _, i := range order {
-		if used == cells {
-			break
-		}
-		out[i]++
-		used++
 	}
 	return out
 }

@@ -3,10 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -16,7 +18,34 @@ import (
 // History implements Backend with historyFixture: a fixed journal on a
 // fixed clock, so that the chart's frames are the same on every machine.
 func (f *fakeBackend) History(_ context.Context, days int) (*roster.History, error) {
+	f.mu.Lock()
+	f.historyReads++
+	f.mu.Unlock()
 	return historyFixture(days), nil
+}
+
+// HistoryRun implements Backend with historyRunFixture, after runGate.
+func (f *fakeBackend) HistoryRun(ctx context.Context, runID int64) ([]roster.Record, error) {
+	f.mu.Lock()
+	f.runReads = append(f.runReads, runID)
+	gate := f.runGate
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return historyRunFixture(runID), nil
+}
+
+// historyCalls returns how many times History was called and the runs
+// HistoryRun read.
+func (f *fakeBackend) historyCalls() (int, []int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.historyReads, append([]int64(nil), f.runReads...)
 }
 
 // historyZone is the fixture's time zone (the machine's, for a real
@@ -26,8 +55,9 @@ var (
 	historyToday = time.Date(2026, 11, 4, 0, 0, 0, 0, historyZone)
 )
 
-// historyFixture is days days of counts ending on historyToday, and four
-// runs of those days, one with text that must not reach the terminal raw.
+// historyFixture is days days of counts ending on historyToday, and the
+// summaries of four runs of those days; historyRunFixture has their
+// actions.
 func historyFixture(days int) *roster.History {
 	h := &roster.History{}
 	for i := range days {
@@ -47,40 +77,60 @@ func historyFixture(days int) *roster.History {
 	at := func(daysAgo, hour int) time.Time {
 		return historyToday.AddDate(0, 0, -daysAgo).Add(time.Duration(hour) * time.Hour)
 	}
-	h.Runs = []roster.RunHistory{
-		{RunSummary: roster.RunSummary{ID: 14, Started: at(0, 9), Mode: "auto", Created: 3, Reactivated: 1, Updated: 2, Failed: 1, Outcome: "failed"},
-			Actions: []roster.Record{
-				{Kind: roster.KindCreate, Address: "ana.diaz@contoso.com", FirstName: "Ana", LastName: "Díaz", Status: roster.StatusDone, ProcoreID: 5512},
-				{Kind: roster.KindCreate, Address: "bo.lee@contoso.com", FirstName: "Bo\x1b]52;c;eA==\x07", LastName: "Lee", Status: roster.StatusFailed,
-					Error: "procore: create user: 422 email_address\nhas already been taken", RequestID: "7f3c1b"},
-				{Kind: roster.KindReactivate, Address: "li.wei@contoso.com", FirstName: "Li", LastName: "Wei", Status: roster.StatusDone, ProcoreID: 4410},
-				{Kind: roster.KindUpdate, Address: "sam.ortiz@contoso.com", FirstName: "Sam", LastName: "Ortiz", Status: roster.StatusDone, ProcoreID: 4411,
-					Reason: "job title: Foreman → Superintendent"},
-			}},
-		{RunSummary: roster.RunSummary{ID: 13, Started: at(0, 8), Mode: "tui", DryRun: true, Outcome: "done"}},
-		{RunSummary: roster.RunSummary{ID: 12, Started: at(1, 17), Mode: "auto", Outcome: "refused"}},
-		{RunSummary: roster.RunSummary{ID: 11, Started: at(27, 6), Mode: "tui", Created: 40, Outcome: "done"}},
+	h.Runs = []roster.RunSummary{
+		{ID: 14, Started: at(0, 9), Mode: "auto", Created: 3, Reactivated: 1, Updated: 2, Failed: 1, Actions: 4, Outcome: "failed"},
+		{ID: 13, Started: at(0, 8), Mode: "tui", DryRun: true, Outcome: "done"},
+		{ID: 12, Started: at(1, 17), Mode: "auto", Outcome: "refused"},
+		{ID: 11, Started: at(27, 6), Mode: "tui", Created: 40, Outcome: "done"},
 	}
 	return h
 }
 
+// historyRunFixture is the actions of historyFixture's run id: run 14's,
+// one with text that must not reach the terminal raw; the others have none.
+func historyRunFixture(id int64) []roster.Record {
+	if id != 14 {
+		return nil
+	}
+	return []roster.Record{
+		{Kind: roster.KindCreate, Address: "ana.diaz@contoso.com", FirstName: "Ana", LastName: "Díaz", Status: roster.StatusDone, ProcoreID: 5512},
+		{Kind: roster.KindCreate, Address: "bo.lee@contoso.com", FirstName: "Bo\x1b]52;c;eA==\x07", LastName: "Lee", Status: roster.StatusFailed,
+			Error: "procore: create user: 422 email_address\nhas already been taken", RequestID: "7f3c1b"},
+		{Kind: roster.KindReactivate, Address: "li.wei@contoso.com", FirstName: "Li", LastName: "Wei", Status: roster.StatusDone, ProcoreID: 4410},
+		{Kind: roster.KindUpdate, Address: "sam.ortiz@contoso.com", FirstName: "Sam", LastName: "Ortiz", Status: roster.StatusDone, ProcoreID: 4411,
+			Reason: "job title: Foreman → Superintendent"},
+	}
+}
+
 // TestHistoryGolden captures the History screen with the fixture at 80
-// and 160 columns (the chart's bars are one and three cells wide), and a
-// run's actions. Run with -update to regenerate testdata/TestHistoryGolden.
+// and 160 columns (the chart's bars are one and three cells wide), a run's
+// actions, and the run while its actions are read. Run with -update to
+// regenerate testdata/TestHistoryGolden.
 func TestHistoryGolden(t *testing.T) {
 	tests := []struct {
 		name string
 		w, h int
 		keys []string
 		want []string
+		// gate holds the run's read, to capture its loading state.
+		gate bool
 	}{
-		{"chart_80x24", 80, 24, nil, []string{"Runs (4)", "c created 55"}},
-		{"chart_160x45", 160, 45, nil, []string{"Runs (4)", "c created 55"}},
-		{"run_120x40", 120, 40, []string{"enter"}, []string{"Run 14 ·", "ana.diaz@contoso.com"}},
+		{"chart_80x24", 80, 24, nil, []string{"Runs (4)", "c created 55"}, false},
+		{"chart_160x45", 160, 45, nil, []string{"Runs (4)", "c created 55"}, false},
+		{"run_120x40", 120, 40, []string{"enter"}, []string{"Run 14 ·", "ana.diaz@contoso.com"}, false},
+		{"run_loading_120x40", 120, 40, []string{"enter"}, []string{"Run 14 ·", "4 actions", "loading…"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := start(t, newFake(EnvSandbox), tt.w, tt.h)
+			f := newFake(EnvSandbox)
+			if tt.gate {
+				f.runGate = make(chan struct{})
+			}
+			h := start(t, f, tt.w, tt.h)
+			if tt.gate {
+				// Cleanups run last first: the read ends before the program.
+				t.Cleanup(func() { close(f.runGate) })
+			}
 			h.waitFor("approved 0")
 			h.keys(press("h"))
 			h.waitFor("Runs (4)")
@@ -112,11 +162,128 @@ func TestHistoryFromReview(t *testing.T) {
 	h.waitFor("approved 0")
 }
 
-// historyFunc is a historySource over a function.
+// TestHistoryReadsActionsOnEnter counts the fake's reads: h and r read
+// the chart and the runs' summaries, moving along the runs reads nothing,
+// and enter reads the actions of the run under the cursor, once each time.
+func TestHistoryReadsActionsOnEnter(t *testing.T) {
+	f := newFake(EnvSandbox)
+	h := start(t, f, 160, 45)
+	h.waitFor("approved 0")
+	h.keys(press("h"))
+	h.waitFor("Runs (4)")
+	h.keys(pressAll("j", "j", "k", "k")...)
+	h.waitFor("Runs (4)")
+	if reads, runs := f.historyCalls(); reads != 1 || len(runs) != 0 {
+		t.Fatalf("after h and moves: %d History reads and runs %v read, want 1 and none", reads, runs)
+	}
+	h.keys(press("enter"))
+	h.waitFor("Run 14 ·", "ana.diaz@contoso.com")
+	h.keys(pressAll("esc", "j", "enter")...)
+	h.waitFor("Run 13 ·", "journaled no actions")
+	h.keys(pressAll("esc", "r")...)
+	h.waitFor("Runs (4)", "r reload")
+	if reads, runs := f.historyCalls(); reads != 2 || len(runs) != 2 || runs[0] != 14 || runs[1] != 13 {
+		t.Errorf("after two runs opened and r: %d History reads and runs %v read, want 2 and [14 13]", reads, runs)
+	}
+}
+
+// runSource is a historySource that lists the runs whose actions it read
+// and fails those reads with fail when set.
+type runSource struct {
+	historyFunc
+	reads []int64
+	fail  error
+}
+
+func (r *runSource) HistoryRun(_ context.Context, runID int64) ([]roster.Record, error) {
+	r.reads = append(r.reads, runID)
+	if r.fail != nil {
+		return nil, r.fail
+	}
+	return historyRunFixture(runID), nil
+}
+
+// TestHistoryRunAnswers drives a run's reads by hand: the run shows
+// loading until its answer; an answer for a run the admin left (went back,
+// opened another, or opened the same again) is dropped; an error goes back
+// to the runs and says on the status line that enter reads again.
+func TestHistoryRunAnswers(t *testing.T) {
+	src := &runSource{historyFunc: func(_ context.Context, days int) (*roster.History, error) { return historyFixture(days), nil }}
+	out := &outbox{}
+	s := newHistory(src, Context{Width: 120, Height: 34, Out: out})
+	c, _ := runCmds(t, s, out, s.Init())
+	view := func() string { return ansi.Strip(c.View()) }
+	enter := func() tea.Cmd {
+		t.Helper()
+		var cmd tea.Cmd
+		c, cmd = c.Update(press("enter"))
+		if cmd == nil {
+			t.Fatal("enter read nothing")
+		}
+		return cmd
+	}
+
+	// enter on run 14, then back before the answer: it is dropped.
+	first := enter()
+	if v := view(); !strings.Contains(v, "Run 14 · Wed 4 Nov 2026 09:00 · auto · failed · 4 actions") || !strings.Contains(v, "loading…") {
+		t.Errorf("run 14 while its actions are read:\n%s", v)
+	}
+	c, _ = keyIn(t, c, out, press("esc"))
+	c, sent := runCmds(t, c, out, first)
+	if v := view(); len(sent) != 0 || !strings.Contains(v, "Runs (4)") || strings.Contains(v, "Run 14 ·") {
+		t.Errorf("an answer after esc: told the root %v, view:\n%s", sent, v)
+	}
+
+	// Run 14 again, and then run 13: the answers for 14 are dropped.
+	again := enter()
+	c, _ = keyIn(t, c, out, press("esc"), press("j"))
+	second := enter()
+	c, sent = runCmds(t, c, out, again)
+	if v := view(); len(sent) != 0 || !strings.Contains(v, "Run 13 ·") || !strings.Contains(v, "loading…") {
+		t.Errorf("run 14's answer while run 13 is open: told the root %v, view:\n%s", sent, v)
+	}
+	c, _ = keyIn(t, c, out, press("esc"), press("k"))
+	third := enter()
+	c, _ = runCmds(t, c, out, second)
+	if v := view(); !strings.Contains(v, "Run 14 ·") || !strings.Contains(v, "loading…") {
+		t.Errorf("run 13's answer while run 14 is open again:\n%s", v)
+	}
+	c, _ = runCmds(t, c, out, third)
+	if v := view(); !strings.Contains(v, "ana.diaz@contoso.com") || strings.Contains(v, "loading…") {
+		t.Errorf("run 14's own answer is not shown:\n%s", v)
+	}
+	if !slices.Equal(src.reads, []int64{14, 14, 13, 14}) {
+		t.Errorf("runs read %v, want [14 14 13 14]: one read per enter", src.reads)
+	}
+
+	// A read that fails: back to the runs, and the status line says so.
+	c, _ = keyIn(t, c, out, press("esc"))
+	src.fail = errors.New("journal: read run 14: database is locked")
+	c, sent = keyIn(t, c, out, press("enter"))
+	if len(sent) != 1 || sent[0].(statusMsg).level != levelError ||
+		sent[0].(statusMsg).text != "history: run 14's actions: journal: read run 14: database is locked — press enter to read them again" {
+		t.Errorf("a failed read told the root %v", sent)
+	}
+	if v := view(); !strings.Contains(v, "Runs (4)") || strings.Contains(v, "Run 14 ·") {
+		t.Errorf("after a failed read:\n%s", v)
+	}
+	src.fail = nil
+	c, _ = keyIn(t, c, out, press("enter"))
+	if v := view(); !strings.Contains(v, "ana.diaz@contoso.com") {
+		t.Errorf("enter after a failed read:\n%s", v)
+	}
+}
+
+// historyFunc is a historySource over a function, with historyRunFixture
+// for the runs' actions.
 type historyFunc func(ctx context.Context, days int) (*roster.History, error)
 
 func (f historyFunc) History(ctx context.Context, days int) (*roster.History, error) {
 	return f(ctx, days)
+}
+
+func (f historyFunc) HistoryRun(_ context.Context, runID int64) ([]roster.Record, error) {
+	return historyRunFixture(runID), nil
 }
 
 // TestHistoryScreenAlone drives the History screen without the program:

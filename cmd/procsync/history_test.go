@@ -379,8 +379,16 @@ func TestTUIBackendHistory(t *testing.T) {
 	if created != 1 || failed != 1 {
 		t.Errorf("the chart counts %d created and %d failed, want 1 and 1", created, failed)
 	}
-	if len(h.Runs) != 3 || h.Runs[0].ID != ids[2] || h.Runs[1].ID != ids[1] || len(h.Runs[1].Actions) != 2 || h.Runs[1].Failed != 1 {
+	if len(h.Runs) != 3 || h.Runs[0].ID != ids[2] || h.Runs[1].ID != ids[1] || h.Runs[1].Actions != 2 || h.Runs[1].Failed != 1 {
 		t.Errorf("runs = %+v", h.Runs)
+	}
+	// A run's actions are read when it is opened.
+	if acts, err := b.HistoryRun(context.Background(), ids[1]); err != nil || len(acts) != 2 || acts[0].Address != "ana@contoso.com" ||
+		acts[1].Status != roster.StatusFailed || acts[1].RequestID != "@req-9" {
+		t.Errorf("HistoryRun(%d) = %+v, %v", ids[1], acts, err)
+	}
+	if _, err := b.HistoryRun(context.Background(), ids[2]+1); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("HistoryRun(no such run) = %v, want ErrNotFound", err)
 	}
 
 	if _, err := (&tuiBackend{s: &session{}}).History(context.Background(), 30); err == nil || !strings.Contains(err.Error(), "journal is not open yet") {

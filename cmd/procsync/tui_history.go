@@ -6,18 +6,18 @@ import (
 	"time"
 
 	"procsync/sync/roster"
+	"procsync/sync/store"
 )
 
 // History implements ui.Backend: the History screen's chart counts the
 // last days days in the machine's time zone (the admin's days), and lists
-// the runs of those days with their actions. It reads the journal the
-// session opened; reading takes no lock, as `procsync history` does not.
+// the summaries of the runs of those days; their actions are read one run
+// at a time by HistoryRun. It reads the journal the session opened;
+// reading takes no lock, as `procsync history` does not.
 func (b *tuiBackend) History(ctx context.Context, days int) (*roster.History, error) {
-	b.connectMu.Lock()
-	st := b.s.journal
-	b.connectMu.Unlock()
-	if st == nil {
-		return nil, errors.New("history: the journal is not open yet; it opens with the first read of the directories")
+	st, err := b.historyJournal()
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now()
 	counts, err := st.DailyCounts(ctx, days, now, time.Local)
@@ -25,9 +25,39 @@ func (b *tuiBackend) History(ctx context.Context, days int) (*roster.History, er
 		return nil, err
 	}
 	// The runs of the chart's days: from local midnight of its first day.
-	runs, err := st.RunHistories(ctx, counts[0].Day, 0)
+	runs, err := st.RunSummaries(ctx, counts[0].Day, 0)
 	if err != nil {
 		return nil, err
 	}
 	return &roster.History{Days: counts, Runs: runs}, nil
+}
+
+// HistoryRun implements ui.Backend: the actions of run id, in the order
+// they were journaled, for the History screen's run view.
+func (b *tuiBackend) HistoryRun(ctx context.Context, id int64) ([]roster.Record, error) {
+	st, err := b.historyJournal()
+	if err != nil {
+		return nil, err
+	}
+	d, err := st.Run(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]roster.Record, len(d.Actions))
+	for i, a := range d.Actions {
+		out[i] = a.Record
+	}
+	return out, nil
+}
+
+// historyJournal is the journal the session opened, or an error that says
+// when it opens.
+func (b *tuiBackend) historyJournal() (*store.Store, error) {
+	b.connectMu.Lock()
+	st := b.s.journal
+	b.connectMu.Unlock()
+	if st == nil {
+		return nil, errors.New("history: the journal is not open yet; it opens with the first read of the directories")
+	}
+	return st, nil
 }

@@ -39,22 +39,18 @@ type RunSummary struct {
 	Deactivated     int
 	AddedToProjects int
 	Failed          int
+	// Actions counts the run's journaled actions of every kind and status.
+	Actions int
 	// Outcome is how the run ended: running, done, failed, refused or
 	// interrupted.
 	Outcome string
 }
 
-// RunHistory is a run's summary and its journaled actions, in the order
-// they were recorded.
-type RunHistory struct {
-	RunSummary
-	Actions []Record
-}
-
-// History is what the TUI's History screen shows: the per-day counts of the
+// History is what the TUI's History screen lists: the per-day counts of the
 // last days, oldest first and one entry per day (zeros included), and the
-// runs of that period, newest first.
+// summaries of that period's runs, newest first. A run's actions are read
+// apart, when the admin opens it: a month of runs can hold millions.
 type History struct {
 	Days []DayCounts
-	Runs []RunHistory
+	Runs []RunSummary
 }

@@ -144,41 +144,57 @@ func (s *Store) reports(ctx context.Context, runID int64) ([]Report, error) {
 	return out, rows.Err()
 }
 
-// fillApplied adds per-status action counts to runs with one grouped query.
+// fillApplied adds per-status action counts to runs, project additions
+// apart, from countActions' one grouped query.
 func (s *Store) fillApplied(ctx context.Context, runs []Run) error {
 	if len(runs) == 0 {
 		return nil
 	}
 	byID := make(map[int64]*Run, len(runs))
-	lo, hi := runs[0].ID, runs[0].ID
 	for i := range runs {
 		r := &runs[i]
 		r.Applied = map[roster.Status]int{}
 		r.Memberships = map[roster.Status]int{}
 		byID[r.ID] = r
+	}
+	return s.countActions(ctx, runs, func(id int64, kind roster.Kind, status roster.Status, n int) {
+		if r := byID[id]; r != nil {
+			if kind == roster.KindProjectAdd {
+				r.Memberships[status] += n
+			} else {
+				r.Applied[status] += n
+			}
+		}
+	})
+}
+
+// countActions calls add with the number of actions of each run, kind and
+// status, for the runs listed: one grouped query over the actions of the
+// runs' id range, through the actions' run index, so the rows are counted
+// in SQLite and never read into Go. The range may hold runs that are not
+// listed (a clock set back, or a limit); add ignores their ids.
+func (s *Store) countActions(ctx context.Context, runs []Run, add func(id int64, kind roster.Kind, status roster.Status, n int)) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	lo, hi := runs[0].ID, runs[0].ID
+	for _, r := range runs {
 		lo, hi = min(lo, r.ID), max(hi, r.ID)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, status, kind = ?, COUNT(*) FROM actions
-		WHERE run_id BETWEEN ? AND ? GROUP BY run_id, status, kind = ?`, string(roster.KindProjectAdd), lo, hi, string(roster.KindProjectAdd))
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, kind, status, COUNT(*) FROM actions
+		WHERE run_id BETWEEN ? AND ? GROUP BY run_id, kind, status`, lo, hi)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var status string
-		var membership bool
+		var kind, status string
 		var n int
-		if err := rows.Scan(&id, &status, &membership, &n); err != nil {
+		if err := rows.Scan(&id, &kind, &status, &n); err != nil {
 			return err
 		}
-		if r := byID[id]; r != nil {
-			if membership {
-				r.Memberships[roster.Status(status)] += n
-			} else {
-				r.Applied[roster.Status(status)] += n
-			}
-		}
+		add(id, roster.Kind(kind), roster.Status(status), n)
 	}
 	return rows.Err()
 }
@@ -322,54 +338,25 @@ func dailyCountsQuery(days int, now time.Time, loc *time.Location) (string, []an
 	return query, args, out
 }
 
-// RunHistories returns the runs started at or after since, newest first
-// and at most limit (all when limit <= 0), each with its summary and its
-// actions in the order they were recorded: the History screen's list.
-// The actions of all the runs are read with one query.
-func (s *Store) RunHistories(ctx context.Context, since time.Time, limit int) ([]roster.RunHistory, error) {
+// RunSummaries returns the summaries of the runs started at or after
+// since, newest first and at most limit (all when limit <= 0): the History
+// screen's list. The counts come from countActions' one grouped query; a
+// run's actions are read only when it is opened (Run).
+func (s *Store) RunSummaries(ctx context.Context, since time.Time, limit int) ([]roster.RunSummary, error) {
 	runs, err := s.listRuns(ctx, since, 0, limit)
 	if err != nil {
-		return nil, fmt.Errorf("journal: run histories: %w", err)
+		return nil, fmt.Errorf("journal: run summaries: %w", err)
 	}
-	if len(runs) == 0 {
-		return nil, nil
-	}
-	out := make([]roster.RunHistory, len(runs))
-	byID := make(map[int64]*roster.RunHistory, len(runs))
-	lo, hi := runs[0].ID, runs[0].ID
-	for i, r := range runs {
-		out[i].RunSummary = summaryOf(r)
-		byID[r.ID] = &out[i]
-		lo, hi = min(lo, r.ID), max(hi, r.ID)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+actionColumns("a")+` FROM actions a
-		WHERE a.run_id BETWEEN ? AND ? ORDER BY a.id`, lo, hi)
+	out, err := s.summaries(ctx, runs)
 	if err != nil {
-		return nil, fmt.Errorf("journal: run histories: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAction(rows)
-		if err != nil {
-			return nil, fmt.Errorf("journal: run histories: %w", err)
-		}
-		// The id range may hold runs that started before since (a clock
-		// set back); they are not listed.
-		if h := byID[a.RunID]; h != nil {
-			h.Actions = append(h.Actions, a.Record)
-			tallySummary(&h.RunSummary, a.Kind, a.Status, 1)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("journal: run histories: %w", err)
+		return nil, fmt.Errorf("journal: run summaries: %w", err)
 	}
 	return out, nil
 }
 
 // RecentRuns returns the summaries of the n newest runs before run before
 // (every run when before <= 0), newest first: the report of run before
-// shows them as its "Last 7 runs" line. The counts come from one grouped
-// query over the runs' actions.
+// shows them as its "Last 7 runs" line.
 func (s *Store) RecentRuns(ctx context.Context, n int, before int64) ([]roster.RunSummary, error) {
 	if n <= 0 {
 		return nil, nil
@@ -378,36 +365,32 @@ func (s *Store) RecentRuns(ctx context.Context, n int, before int64) ([]roster.R
 	if err != nil {
 		return nil, fmt.Errorf("journal: recent runs: %w", err)
 	}
+	out, err := s.summaries(ctx, runs)
+	if err != nil {
+		return nil, fmt.Errorf("journal: recent runs: %w", err)
+	}
+	return out, nil
+}
+
+// summaries is runs in a few numbers, in the same order, counted by
+// tallySummary (nil for no runs).
+func (s *Store) summaries(ctx context.Context, runs []Run) ([]roster.RunSummary, error) {
 	if len(runs) == 0 {
 		return nil, nil
 	}
 	out := make([]roster.RunSummary, len(runs))
 	byID := make(map[int64]*roster.RunSummary, len(runs))
-	lo, hi := runs[0].ID, runs[0].ID
 	for i, r := range runs {
 		out[i] = summaryOf(r)
 		byID[r.ID] = &out[i]
-		lo, hi = min(lo, r.ID), max(hi, r.ID)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, kind, status, COUNT(*) FROM actions
-		WHERE run_id BETWEEN ? AND ? AND status IN ('done', 'failed') GROUP BY run_id, kind, status`, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("journal: recent runs: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var kind, status string
-		var count int
-		if err := rows.Scan(&id, &kind, &status, &count); err != nil {
-			return nil, fmt.Errorf("journal: recent runs: %w", err)
-		}
+	err := s.countActions(ctx, runs, func(id int64, kind roster.Kind, status roster.Status, n int) {
 		if sum := byID[id]; sum != nil {
-			tallySummary(sum, roster.Kind(kind), roster.Status(status), count)
+			tallySummary(sum, kind, status, n)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("journal: recent runs: %w", err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -421,6 +404,7 @@ func summaryOf(r Run) roster.RunSummary {
 // for what a summary counts. DailyCounts' query counts the chart's four
 // series by the same rule.
 func tallySummary(s *roster.RunSummary, kind roster.Kind, status roster.Status, n int) {
+	s.Actions += n
 	switch {
 	case status == roster.StatusFailed:
 		s.Failed += n

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +15,7 @@ import (
 
 // addRun journals a finished run that started at started, with one action
 // per record (an empty Status means done).
-func addRun(t *testing.T, s *Store, started time.Time, mode Mode, recs ...roster.Record) int64 {
+func addRun(t testing.TB, s *Store, started time.Time, mode Mode, recs ...roster.Record) int64 {
 	t.Helper()
 	ctx := context.Background()
 	id, err := s.BeginRun(ctx, RunInfo{Started: started, Mode: mode})
@@ -154,37 +157,46 @@ func TestDailyCountsUsesIndexes(t *testing.T) {
 	}
 }
 
-// TestRunHistories lists the runs since a time, newest first, each with its
-// actions and its summary.
-func TestRunHistories(t *testing.T) {
+// TestRunSummaries lists the runs since a time, newest first, each with
+// its summary; Run reads a run's actions.
+func TestRunSummaries(t *testing.T) {
 	s := open(t, t.TempDir())
+	ctx := context.Background()
 	base := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 	addRun(t, s, base, ModeAuto, rec(roster.KindCreate, "old@x", ""))
 	id2 := addRun(t, s, base.Add(24*time.Hour), ModeTUI, rec(roster.KindCreate, "a@x", ""), rec(roster.KindUpdate, "b@x", roster.StatusFailed))
 	id3 := addRun(t, s, base.Add(48*time.Hour), ModeAuto)
 
-	got, err := s.RunHistories(context.Background(), base.Add(time.Hour), 0)
+	got, err := s.RunSummaries(ctx, base.Add(time.Hour), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0].ID != id3 || got[1].ID != id2 {
 		t.Fatalf("runs since = %+v, want runs %d and %d", got, id3, id2)
 	}
-	if len(got[0].Actions) != 0 {
-		t.Errorf("run %d has actions %+v", id3, got[0].Actions)
+	if got[0].Actions != 0 {
+		t.Errorf("run %d counts %d actions", id3, got[0].Actions)
 	}
 	r := got[1]
-	if r.Mode != "tui" || r.Outcome != "done" || !r.Started.Equal(base.Add(24*time.Hour)) || r.Created != 1 || r.Failed != 1 || r.Updated != 0 {
-		t.Errorf("run %d summary = %+v", id2, r.RunSummary)
+	if r.Mode != "tui" || r.Outcome != "done" || !r.Started.Equal(base.Add(24*time.Hour)) || r.Created != 1 || r.Failed != 1 || r.Updated != 0 ||
+		r.Actions != 2 {
+		t.Errorf("run %d summary = %+v", id2, r)
 	}
-	if len(r.Actions) != 2 || r.Actions[0].Address != "a@x" || r.Actions[1].Status != roster.StatusFailed || r.Actions[1].Error != "boom" {
-		t.Errorf("run %d actions = %+v", id2, r.Actions)
+	d, err := s.Run(ctx, id2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := d.Actions; len(a) != 2 || a[0].Address != "a@x" || a[1].Status != roster.StatusFailed || a[1].Error != "boom" {
+		t.Errorf("run %d actions = %+v", id2, a)
 	}
 
-	if got, err := s.RunHistories(context.Background(), time.Time{}, 1); err != nil || len(got) != 1 || got[0].ID != id3 {
-		t.Errorf("RunHistories(limit 1) = %+v, %v", got, err)
+	if got, err := s.RunSummaries(ctx, time.Time{}, 1); err != nil || len(got) != 1 || got[0].ID != id3 {
+		t.Errorf("RunSummaries(limit 1) = %+v, %v", got, err)
 	}
-	runs, err := s.RunsSince(context.Background(), base.Add(time.Hour), 0)
+	if got, err := s.RunSummaries(ctx, base.Add(72*time.Hour), 0); err != nil || got != nil {
+		t.Errorf("RunSummaries(no runs) = %+v, %v", got, err)
+	}
+	runs, err := s.RunsSince(ctx, base.Add(time.Hour), 0)
 	if err != nil || len(runs) != 2 || runs[1].ID != id2 || runs[1].Applied[roster.StatusDone] != 1 {
 		t.Errorf("RunsSince = %+v, %v", runs, err)
 	}
@@ -219,5 +231,277 @@ func TestRecentRuns(t *testing.T) {
 	}
 	if all, err := s.RecentRuns(context.Background(), 7, 0); err != nil || len(all) != 7 || all[0].ID != ids[8] {
 		t.Errorf("RecentRuns(7, 0) = %+v, %v", all, err)
+	}
+}
+
+// TestSummariesCountAsBefore journals runs with actions of every kind in
+// every status (and a run with none, and one whose start is before an
+// older run's) and checks the one grouped count against the code it
+// replaced: RunSummaries against a tally of every action read one by one
+// (the old RunHistories), RecentRuns against its old done/failed query,
+// and Runs' and Run's Applied and Memberships against the old fillApplied.
+func TestSummariesCountAsBefore(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	base := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	kinds := append(slices.Clone(roster.Kinds), roster.KindLink)
+	statuses := []roster.Status{roster.StatusDone, roster.StatusFailed, roster.StatusSkipped, roster.StatusPlanned, StatusPending}
+	var ids []int64
+	for r := range 9 {
+		var recs []roster.Record
+		for ki, k := range kinds {
+			for si, st := range statuses {
+				for i := range (r*7 + ki*3 + si) % 4 {
+					recs = append(recs, roster.Record{Kind: k, Address: fmt.Sprintf("%s.%s.%d@x", k, st, i), Status: st, ProjectID: int64(ki)})
+				}
+			}
+		}
+		started := base.Add(time.Duration(r) * time.Hour)
+		switch r {
+		case 4:
+			recs = nil
+		case 7:
+			started = base.Add(-time.Hour) // a clock set back: in the id range, before since
+		}
+		ids = append(ids, addRun(t, s, started, Mode([]string{"auto", "tui"}[r%2]), recs...))
+	}
+
+	since := base.Add(30 * time.Minute)
+	got, err := s.RunSummaries(ctx, since, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := oldRunHistories(t, s, since)
+	if len(got) != 7 || len(got) != len(want) {
+		t.Fatalf("RunSummaries = %d runs, the old tally %d, want 7", len(got), len(want))
+	}
+	counted := 0
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("run %d: RunSummaries = %+v, the old tally %+v", want[i].ID, got[i], want[i])
+		}
+		counted += got[i].Created + got[i].Reactivated + got[i].Updated + got[i].Deactivated + got[i].AddedToProjects + got[i].Failed
+	}
+	if counted == 0 {
+		t.Fatal("the journal counts nothing: the test proves nothing")
+	}
+
+	for _, before := range []int64{0, ids[8], ids[5]} {
+		got, err := s.RecentRuns(ctx, 7, before)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := oldRecentRuns(t, s, 7, before)
+		if len(got) != len(want) || len(got) == 0 {
+			t.Fatalf("RecentRuns(7, %d) = %d runs, before %d", before, len(got), len(want))
+		}
+		for i := range want {
+			// Actions is new: the old query counted done and failed only.
+			want[i].Actions = got[i].Actions
+			if got[i] != want[i] {
+				t.Errorf("RecentRuns(7, %d) run %d = %+v, before %+v", before, want[i].ID, got[i], want[i])
+			}
+		}
+	}
+
+	runs, err := s.Runs(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := s.listRuns(ctx, time.Time{}, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldFillApplied(t, s, old)
+	if len(runs) != len(ids) || len(old) != len(runs) {
+		t.Fatalf("Runs = %d runs, listRuns %d, want %d", len(runs), len(old), len(ids))
+	}
+	for i := range runs {
+		if !maps.Equal(runs[i].Applied, old[i].Applied) || !maps.Equal(runs[i].Memberships, old[i].Memberships) {
+			t.Errorf("run %d: Runs counts %v and %v, the old fillApplied %v and %v", runs[i].ID,
+				runs[i].Applied, runs[i].Memberships, old[i].Applied, old[i].Memberships)
+		}
+		d, err := s.Run(ctx, runs[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(d.Applied, old[i].Applied) || !maps.Equal(d.Memberships, old[i].Memberships) {
+			t.Errorf("Run(%d) counts %v and %v, the old fillApplied %v and %v", d.ID, d.Applied, d.Memberships, old[i].Applied, old[i].Memberships)
+		}
+	}
+}
+
+// oldRunHistories is what RunHistories counted before RunSummaries
+// replaced it: every action of the runs since, read and tallied one by one.
+func oldRunHistories(t *testing.T, s *Store, since time.Time) []roster.RunSummary {
+	t.Helper()
+	runs, err := s.listRuns(context.Background(), since, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]roster.RunSummary, len(runs))
+	byID := make(map[int64]*roster.RunSummary, len(runs))
+	lo, hi := runs[0].ID, runs[0].ID
+	for i, r := range runs {
+		out[i] = summaryOf(r)
+		byID[r.ID] = &out[i]
+		lo, hi = min(lo, r.ID), max(hi, r.ID)
+	}
+	rows, err := s.db.Query(`SELECT `+actionColumns("a")+` FROM actions a WHERE a.run_id BETWEEN ? AND ? ORDER BY a.id`, lo, hi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := byID[a.RunID]; h != nil {
+			tallySummary(h, a.Kind, a.Status, 1)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// oldRecentRuns is RecentRuns as it was: its own query, done and failed
+// actions only.
+func oldRecentRuns(t *testing.T, s *Store, n int, before int64) []roster.RunSummary {
+	t.Helper()
+	runs, err := s.listRuns(context.Background(), time.Time{}, before, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]roster.RunSummary, len(runs))
+	byID := make(map[int64]*roster.RunSummary, len(runs))
+	lo, hi := runs[0].ID, runs[0].ID
+	for i, r := range runs {
+		out[i] = summaryOf(r)
+		byID[r.ID] = &out[i]
+		lo, hi = min(lo, r.ID), max(hi, r.ID)
+	}
+	rows, err := s.db.Query(`SELECT run_id, kind, status, COUNT(*) FROM actions
+		WHERE run_id BETWEEN ? AND ? AND status IN ('done', 'failed') GROUP BY run_id, kind, status`, lo, hi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var kind, status string
+		var count int
+		if err := rows.Scan(&id, &kind, &status, &count); err != nil {
+			t.Fatal(err)
+		}
+		if sum := byID[id]; sum != nil {
+			tallySummary(sum, roster.Kind(kind), roster.Status(status), count)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// oldFillApplied is fillApplied as it was: per status, project additions
+// apart, with its own query.
+func oldFillApplied(t *testing.T, s *Store, runs []Run) {
+	t.Helper()
+	byID := make(map[int64]*Run, len(runs))
+	lo, hi := runs[0].ID, runs[0].ID
+	for i := range runs {
+		r := &runs[i]
+		r.Applied = map[roster.Status]int{}
+		r.Memberships = map[roster.Status]int{}
+		byID[r.ID] = r
+		lo, hi = min(lo, r.ID), max(hi, r.ID)
+	}
+	rows, err := s.db.Query(`SELECT run_id, status, kind = ?, COUNT(*) FROM actions
+		WHERE run_id BETWEEN ? AND ? GROUP BY run_id, status, kind = ?`, string(roster.KindProjectAdd), lo, hi, string(roster.KindProjectAdd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var status string
+		var membership bool
+		var n int
+		if err := rows.Scan(&id, &status, &membership, &n); err != nil {
+			t.Fatal(err)
+		}
+		if r := byID[id]; r != nil {
+			if membership {
+				r.Memberships[roster.Status(status)] += n
+			} else {
+				r.Applied[roster.Status(status)] += n
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// historyBenchJournal journals what a month of hourly runs leaves: a first
+// run that created 20,000 people and 200 later runs of 50 actions each.
+func historyBenchJournal(b *testing.B) *Store {
+	b.Helper()
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	start := time.Now().Add(-10 * 24 * time.Hour)
+	for r := range 201 {
+		n := 50
+		if r == 0 {
+			n = 20000
+		}
+		id, err := s.BeginRun(ctx, RunInfo{Started: start.Add(time.Duration(r) * time.Hour), Mode: ModeAuto})
+		if err != nil {
+			b.Fatal(err)
+		}
+		recs := make([]roster.Record, n)
+		for i := range recs {
+			recs[i] = roster.Record{Kind: roster.KindCreate, Address: fmt.Sprintf("p%d.%d@contoso.com", r, i)}
+		}
+		ids, err := s.RecordIntents(ctx, id, recs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		outcomes := make([]roster.Record, n)
+		for i := range outcomes {
+			outcomes[i] = roster.Record{ID: ids[i], Status: roster.StatusDone, ProcoreID: int64(i + 1)}
+		}
+		if err := s.RecordOutcomes(ctx, outcomes); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.FinishRun(ctx, id, RunDone, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
+}
+
+// BenchmarkHistoryScreen reads what the TUI's History screen reads on h:
+// the chart's 30 days and the summaries of their runs.
+func BenchmarkHistoryScreen(b *testing.B) {
+	s := historyBenchJournal(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		days, err := s.DailyCounts(ctx, 30, time.Now(), time.Local)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runs, err := s.RunSummaries(ctx, days[0].Day, 0)
+		if err != nil || len(runs) != 201 {
+			b.Fatal(len(runs), err)
+		}
 	}
 }
