@@ -28,123 +28,134 @@ const (
 	styleError         = "color:#B00020;font-weight:bold;"
 )
 
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"css": func(s string) template.CSS { return template.CSS(s) },
+// htmlTemplates lays out the report page around its tables' rows, which
+// are rendered by appendRow (rows.go) once and shared by the complete and
+// the mailed page: a template ranging over every cell cost more than the
+// rest of the report at 50,000 rows. A page is "head", then per table
+// "tableStart", its rows and "tableEnd", then "foot"; the text between the
+// parts is exactly what one template over the whole page wrote before, and
+// every value from the directory, the journal or a server (the title,
+// facts, notes, the run error) is still escaped by html/template.
+var htmlTemplates = template.Must(template.New("report").Funcs(template.FuncMap{
+	"style": func(name string) (template.CSS, error) {
+		s, ok := htmlStyles[name]
+		if !ok {
+			return "", fmt.Errorf("no style %q", name)
+		}
+		return template.CSS(s), nil
+	},
 	"headStyle": func(i int) template.CSS {
 		if i == 0 {
 			return template.CSS(styleHeadCellFirst)
 		}
 		return template.CSS(styleHeadCellRest)
 	},
-}).Parse(`<!DOCTYPE html>
+}).Parse(`{{define "head"}}<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
 </head>
-<body style="{{css .S.Body}}">
-<p style="{{css .S.Title}}"><strong>{{.Summary}}</strong></p>
+<body style="{{style "body"}}">
+<p style="{{style "title"}}"><strong>{{.Summary}}</strong></p>
 {{- if .Recent}}
-<p style="{{css .S.Note}}">{{.Recent}}</p>
+<p style="{{style "note"}}">{{.Recent}}</p>
 {{- end}}
-{{- if .Run.Cancelled}}
-<p style="{{css .S.Note}}">{{.Cancelled}}</p>
+{{- if .Cancelled}}
+<p style="{{style "note"}}">{{.Cancelled}}</p>
 {{- end}}
-{{- if .Run.Error}}
-<p style="{{css .S.Error}}">The run stopped with an error: {{.Run.Error}}</p>
+{{- if .Error}}
+<p style="{{style "error"}}">The run stopped with an error: {{.Error}}</p>
 {{- end}}
-<table role="presentation" style="{{css .S.Facts}}">
+<table role="presentation" style="{{style "facts"}}">
 {{- range .Facts}}
-<tr><td style="{{css $.S.FactKey}}">{{index . 0}}</td><td>{{index . 1}}</td></tr>
+<tr><td style="{{style "factKey"}}">{{index . 0}}</td><td>{{index . 1}}</td></tr>
 {{- end}}
-</table>
-{{- range .Sections}}
-<h3 style="{{css $.S.Title}}">{{.Title}} ({{.Total}})</h3>
+</table>{{end}}
+
+{{- define "tableStart"}}
+<h3 style="{{style "title"}}">{{.Title}} ({{.Total}})</h3>
 {{- if .Note}}
-<p style="{{css $.S.Note}}">{{.Note}}</p>
+<p style="{{style "note"}}">{{.Note}}</p>
 {{- end}}
-<table style="{{css $.S.Table}}">
+<table style="{{style "table"}}">
 <thead>
-<tr style="{{css $.S.HeadRow}}">
+<tr style="{{style "headRow"}}">
 {{- range $i, $c := .Columns}}<th style="{{headStyle $i}}">{{$c}}</th>{{end -}}
 </tr>
 </thead>
-<tbody>
-{{- range $r := .Rows}}
-<tr>{{range $c := $r}}<td style="{{css $.S.Cell}}">{{$c}}</td>{{end}}</tr>
-{{- end}}
+<tbody>{{end}}
+
+{{- define "tableEnd"}}
 </tbody>
 </table>
 {{- if .More}}
-<p style="{{css $.S.Note}}"><em>{{.More}}</em></p>
-{{- end}}
-{{- end}}
-{{- if not .Sections}}
+<p style="{{style "note"}}"><em>{{.More}}</em></p>
+{{- end}}{{end}}
+
+{{- define "foot"}}
+{{- if .Empty}}
 <p>Every license-group member already has a Procore user; nothing needed doing.</p>
 {{- end}}
 {{- if .Mail}}
-<p style="{{css .S.Note}}">The attached CSV (zipped when large) lists every row of this report.</p>
+<p style="{{style "note"}}">The attached CSV (zipped when large) lists every row of this report.</p>
 {{- end}}
 <p style="font-size:11px;color:#777777;margin-top:18px;">Sent by procsync.</p>
 </body>
 </html>
-`))
+{{end}}`))
 
-// htmlData is the template's input: everything precomputed as text, so the
-// template only lays it out and escapes it.
-type htmlData struct {
+// htmlStyles are the styles the templates name.
+var htmlStyles = map[string]string{
+	"body": styleBody, "title": styleTitle, "facts": styleFacts, "factKey": styleFactKey, "note": styleNote,
+	"error": styleError, "table": styleTable, "headRow": styleHeadRow,
+}
+
+// headData is the "head" template's input: everything precomputed as
+// text, so the template only lays it out and escapes it.
+type headData struct {
 	Title   string
 	Summary string
-	// Cancelled is the note of a run the operator stopped.
-	Cancelled string
 	// Recent is the line about the earlier runs (RecentLine).
-	Recent   string
-	Run      Run
-	Facts    [][2]string
-	Sections []tableView
-	S        htmlStyles
-	// Mail is set for the mailed body, which points at the attachment.
-	Mail bool
+	Recent string
+	// Cancelled is the note of a run the operator stopped, if they did.
+	Cancelled string
+	// Error is the run-level error, if any.
+	Error string
+	Facts [][2]string
 }
 
-type htmlStyles struct {
-	Body, Title, Facts, FactKey, Note, Error, Table, HeadRow, Cell string
-}
-
-// tableView is a Section with its cells rendered to text.
-type tableView struct {
+// tableData is the input of "tableStart" and "tableEnd".
+type tableData struct {
 	Title   string
 	Note    string
 	Columns []Column
-	Rows    [][]string
-	// Total is the section's number of rows; more than len(Rows) when the
-	// table was cut, and then More says so.
+	// Total is the table's number of rows; more than the page shows when
+	// the table was cut for the mail, and then More says so.
 	Total int
 	More  string
 }
 
-// viewSections renders the run's sections; limit > 0 keeps the first limit
-// rows of each (only those are rendered) and says how many more there are.
-func viewSections(run Run, limit int) []tableView { return views(Sections(run), limit) }
+// footData is the "foot" template's input.
+type footData struct {
+	// Empty is set when the report has no tables.
+	Empty bool
+	// Mail is set for the mailed body, which points at the attachment.
+	Mail bool
+}
 
-// writeHTML renders the HTML report with the tables views (cut for the
-// mail when mail is set). Every value from the directory (names,
-// addresses, errors) is escaped by html/template.
-func writeHTML(w io.Writer, run Run, views []tableView, mail bool) error {
-	d := htmlData{
-		Title:     Subject("", run),
-		Summary:   shortSummary(run),
-		Cancelled: cancelledNote(run),
-		Recent:    RecentLine(run),
-		Run:       run,
-		Facts:     Facts(run),
-		Sections:  views,
-		Mail:      mail,
-		S: htmlStyles{Body: styleBody, Title: styleTitle, Facts: styleFacts, FactKey: styleFactKey, Note: styleNote,
-			Error: styleError, Table: styleTable, HeadRow: styleHeadRow, Cell: styleCell},
+func newHeadData(run Run) headData {
+	d := headData{Title: Subject("", run), Summary: shortSummary(run), Recent: RecentLine(run), Error: run.Error, Facts: Facts(run)}
+	if run.Cancelled {
+		d.Cancelled = cancelledNote(run)
 	}
-	if err := htmlTemplate.Execute(w, d); err != nil {
+	return d
+}
+
+// execute runs one of htmlTemplates' parts.
+func execute(w io.Writer, name string, data any) error {
+	if err := htmlTemplates.ExecuteTemplate(w, name, data); err != nil {
 		return fmt.Errorf("report: render HTML: %w", err)
 	}
 	return nil

@@ -1,59 +1,69 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
+	"strings"
+	"sync"
 
 	"procsync/sync/roster"
 )
 
-// Rendered is a run's report with each part rendered once: the tables'
-// cells (shared by the saved HTML and the mailed one) and the CSV (saved
-// and attached). A big run's report is tens of thousands of rows; the mail
-// should not wait for them to be rendered twice.
-//
-// The mail needs only the first MailRows rows of each table rendered, so
-// it can go out while the complete HTML is rendered and saved.
+// Rendered is a run's report with each part rendered once: the CSV (saved
+// and attached) and the first MailRows rows of each table (shared by the
+// mailed HTML and the saved one). A big run's report is tens of thousands
+// of rows; the mail should not wait for the rows it does not show. Those
+// are rendered by Save (and HTML) straight into the file, so the complete
+// HTML is never held in memory, and the mail can go out while it is
+// written. Its methods may be called concurrently.
 type Rendered struct {
 	Run Run
 	// CSV is every row, as saved and as attached.
-	CSV      []byte
-	sections []Section
+	CSV    []byte
+	tables []table
+	// zip is the CSV being zipped for the mail, if it is big.
+	zip *zipper
+
+	// first holds each table's first MailRows rows as HTML, rendered on
+	// first need.
+	firstOnce sync.Once
+	first     [][]byte
+	// head is the top of the page (title, summary, facts), the same on
+	// the complete page and the mail's; rendered on first need, since the
+	// summary counts every row.
+	headOnce sync.Once
+	head     []byte
+	headErr  error
 }
 
-// Render groups the run's rows into tables and renders the CSV.
+// Render groups the run's rows into tables and renders the CSV. A CSV too
+// big to be mailed as it is (see zipAhead) is zipped as it is written. The
+// report keeps run's rows, which must not change afterwards.
 func Render(run Run) (*Rendered, error) {
-	secs := Sections(run)
-	var b bytes.Buffer
-	if err := writeCSV(&b, secs); err != nil {
-		return nil, err
+	r := &Rendered{Run: run, tables: tables(run)}
+	n := csvSize(r.tables)
+	// Without a start time, FileBase (the zipped file's name) is the time
+	// of the call, so only Attachment knows it.
+	if n >= zipAhead && !run.Started.IsZero() {
+		r.zip = startZip("procsync-"+FileBase(run)+".csv", run.Started)
 	}
-	return &Rendered{Run: run, CSV: b.Bytes(), sections: secs}, nil
+	r.CSV = appendCSV(make([]byte, 0, n), r.tables, r.zip)
+	return r, nil
 }
 
-// HTML is the complete HTML report.
+// HTML is the complete HTML report. Each call renders the rows after the
+// mail's again (Save does not call it).
 func (r *Rendered) HTML() (string, error) {
-	var b bytes.Buffer
-	if err := writeHTML(&b, r.Run, views(r.sections, 0), false); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return r.pageString(false)
 }
 
 // MailHTML is the mail's body: the complete report's summary and facts,
 // and the first MailRows rows of each table with a line saying how many
 // more there are and that the attached CSV lists them.
 func (r *Rendered) MailHTML() (string, error) {
-	var b bytes.Buffer
-	if err := writeHTML(&b, r.Run, views(r.sections, MailRows), true); err != nil {
-		return "", err
-	}
-	return b.String(), nil
-}
-
-// Attachment is the mail's attachment, the CSV (see attachment).
-func (r *Rendered) Attachment(inlineLimit int) (Attachment, error) {
-	return attachment(r.Run, r.CSV, inlineLimit)
+	return r.pageString(true)
 }
 
 // Save writes the HTML and the CSV into dir (normally Dir(stateDir)),
@@ -61,35 +71,105 @@ func (r *Rendered) Attachment(inlineLimit int) (Attachment, error) {
 // carry the run's start time in UTC and its id, for example
 // 20261127T235701Z-run12.html, and never overwrite an existing report.
 func (r *Rendered) Save(dir string) (htmlPath, csvPath string, err error) {
-	html, err := r.HTML()
+	p, err := r.layout(false)
 	if err != nil {
 		return "", "", err
 	}
-	return save(dir, r.Run, []byte(html), r.CSV)
+	return save(dir, r.Run, p.writeTo, r.CSV)
 }
 
-// views renders the sections' cells; limit > 0 keeps the first limit rows
-// of each (only those are rendered) and says how many more there are.
-func views(secs []Section, limit int) []tableView {
-	out := make([]tableView, len(secs))
-	for i, s := range secs {
-		rows := s.Rows
-		v := tableView{Title: s.Title, Note: s.Note, Columns: s.Columns, Total: len(rows)}
-		if limit > 0 && len(rows) > limit {
-			rows = rows[:limit]
-			v.More = moreText(limit, v.Total)
-		}
-		v.Rows = make([][]string, len(rows))
-		for j, r := range rows {
-			cells := make([]string, len(s.Columns))
-			for k, c := range s.Columns {
-				cells[k] = r.Cell(c)
-			}
-			v.Rows[j] = cells
-		}
-		out[i] = v
+// pageString renders the complete page or the mail's as a string.
+func (r *Rendered) pageString(mail bool) (string, error) {
+	p, err := r.layout(mail)
+	if err != nil {
+		return "", err
 	}
-	return out
+	var s strings.Builder
+	if err := p.writeTo(&s); err != nil {
+		return "", err
+	}
+	return s.String(), nil
+}
+
+// firstRows renders each table's first MailRows rows, once.
+func (r *Rendered) firstRows() [][]byte {
+	r.firstOnce.Do(func() {
+		r.first = make([][]byte, len(r.tables))
+		for i := range r.tables {
+			t := &r.tables[i]
+			r.first[i] = appendRows(nil, t, 0, min(t.len(), MailRows))
+		}
+	})
+	return r.first
+}
+
+// page is the report's HTML page: its text around the tables, rendered by
+// htmlTemplates, and where each table's rows go in it.
+type page struct {
+	r    *Rendered
+	text []byte
+	// at[i] is where table i's rows go in text.
+	at []int
+	// all is set for the complete page; the mail's shows each table's
+	// first MailRows rows.
+	all bool
+}
+
+// layout lays out the complete page or the mail's, with a line under each
+// cut table saying how many more rows there are.
+func (r *Rendered) layout(mail bool) (*page, error) {
+	r.headOnce.Do(func() {
+		var b bytes.Buffer
+		r.headErr = execute(&b, "head", newHeadData(r.Run))
+		r.head = b.Bytes()
+	})
+	if r.headErr != nil {
+		return nil, r.headErr
+	}
+	var b bytes.Buffer
+	b.Write(r.head)
+	p := &page{r: r, at: make([]int, len(r.tables)), all: !mail}
+	for i := range r.tables {
+		t := &r.tables[i]
+		d := tableData{Title: t.title, Note: t.note, Columns: t.cols, Total: t.len()}
+		if mail && d.Total > MailRows {
+			d.More = moreText(MailRows, d.Total)
+		}
+		if err := execute(&b, "tableStart", d); err != nil {
+			return nil, err
+		}
+		p.at[i] = b.Len()
+		if err := execute(&b, "tableEnd", d); err != nil {
+			return nil, err
+		}
+	}
+	if err := execute(&b, "foot", footData{Empty: len(r.tables) == 0, Mail: mail}); err != nil {
+		return nil, err
+	}
+	p.text = b.Bytes()
+	return p, nil
+}
+
+// writeTo writes the page to w: its text with each table's rows in their
+// place. The rows after the first MailRows of each table are rendered here
+// into w's buffer, a row at a time.
+func (p *page) writeTo(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	first := p.r.firstRows()
+	from := 0
+	for i, to := range p.at {
+		bw.Write(p.text[from:to])
+		bw.Write(first[i])
+		if t := &p.r.tables[i]; p.all {
+			for j := MailRows; j < t.len(); j++ {
+				bw.Write(appendRow(bw.AvailableBuffer(), t.row(j), t.cols))
+			}
+		}
+		from = to
+	}
+	bw.Write(p.text[from:])
+	// A bufio.Writer keeps its first error and Flush returns it.
+	return bw.Flush()
 }
 
 // moreText says that a table shows limit of its total rows.

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,8 +17,9 @@ const DirName = "reports"
 // Dir returns the reports directory of a state directory.
 func Dir(stateDir string) string { return filepath.Join(stateDir, DirName) }
 
-// save writes a rendered HTML and CSV under a free name in dir.
-func save(dir string, run Run, html, csvData []byte) (htmlPath, csvPath string, err error) {
+// save writes an HTML page (written by html) and a CSV under a free name
+// in dir.
+func save(dir string, run Run, html func(io.Writer) error, csvData []byte) (htmlPath, csvPath string, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("report: save: %w", err)
 	}
@@ -37,7 +39,7 @@ func save(dir string, run Run, html, csvData []byte) (htmlPath, csvPath string, 
 		if err != nil {
 			return "", "", fmt.Errorf("report: save: %w", err)
 		}
-		if err := writeNew(csvPath, csvData); err != nil {
+		if err := writeNew(csvPath, func(w io.Writer) error { _, err := w.Write(csvData); return err }); err != nil {
 			_ = os.Remove(htmlPath)
 			if errors.Is(err, fs.ErrExist) {
 				continue
@@ -66,13 +68,14 @@ func FileBase(run Run) string {
 	return base
 }
 
-// writeNew creates path (failing if it exists), writes data and syncs it.
-func writeNew(path string, data []byte) error {
+// writeNew creates path (failing if it exists), writes it with write and
+// syncs it.
+func writeNew(path string, write func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	if err := write(f); err != nil {
 		_ = f.Close()
 		_ = os.Remove(path)
 		return err

@@ -27,8 +27,8 @@ func Text(run Run) string {
 	for _, f := range facts {
 		line(f[0] + ":" + strings.Repeat(" ", keyw-cellWidth(f[0])+1) + f[1])
 	}
-	views := viewSections(run, 0)
-	for _, s := range views {
+	secs := Sections(run)
+	for _, s := range secs {
 		b.WriteByte('\n')
 		line(s.Title + " (" + strconv.Itoa(len(s.Rows)) + ")")
 		if s.Note != "" {
@@ -38,9 +38,16 @@ func Text(run Run) string {
 		for i, c := range s.Columns {
 			head[i] = string(c)
 		}
-		writeTable(&b, head, s.Rows)
+		rows := make([][]string, len(s.Rows))
+		for i, r := range s.Rows {
+			rows[i] = make([]string, len(s.Columns))
+			for j, c := range s.Columns {
+				rows[i][j] = r.Cell(c)
+			}
+		}
+		writeTable(&b, head, rows)
 	}
-	if len(views) == 0 {
+	if len(secs) == 0 {
 		b.WriteByte('\n')
 		line("Every license-group member already has a Procore user; nothing needed doing.")
 	}
