@@ -179,15 +179,16 @@ type memberAddress struct {
 	// addr is the normalised address the member is planned under; empty
 	// when problem is set.
 	addr string
-	// slot is addr's slot in Diff's address table; -1 if it has none.
+	// slot is addr's slot in Diff's address table; -1 if addr is empty or
+	// outside Diff.
 	slot int32
 	// aliases are the other normalised addresses that identify the member
 	// in Procore: smtp: proxy addresses and the fallback attribute. Distinct,
 	// without addr, in the member's order.
 	aliases []string
-	// aliasSlots are the aliases' slots in Diff's address table (-1 for
-	// none), index for index.
-	aliasSlots []int32
+	// alias is the index of aliases[0] in the interner's arena, which is
+	// also where slotArena holds the aliases' slots (-1 outside Diff).
+	alias int32
 	// problem says why there is no usable address.
 	problem string
 	// note says how the address was chosen, when that was not the obvious way.
@@ -205,64 +206,86 @@ func resolveAddress(m *Member, attr string) memberAddress {
 }
 
 // interner hands out normalised addresses. It shares one string per
-// distinct address (the key of its table) and one backing array for every
-// member's aliases, so that resolving a member whose addresses are already
-// known allocates nothing.
+// distinct address (its slot's) and one backing array for every member's
+// aliases, so that resolving a member whose addresses are already known
+// allocates nothing.
+//
+// In Diff it works in batches: resolve and normalize check and lower-case
+// the addresses of a batch of people and queue their lookups (pend), and
+// settle then looks them all up together and puts each address's slot and
+// shared string in place. Looking up many at once lets the processor fetch
+// their table entries from memory in parallel, rather than waiting for
+// each one in turn between the checks of the next address.
 type interner struct {
-	// table maps a normalised address to its index in slots; nil
-	// outside Diff (every address is then freshly lower-cased).
-	table     map[string]int32
-	slots     []addrSlot
-	lower     []byte   // scratch for lower-casing before a lookup
+	// table finds an address's index in slots, adding a slot for a new
+	// address; nil outside Diff (every address is then freshly
+	// lower-cased and has no slot).
+	table *addrTable
+	slots []addrSlot
+	// lower holds the lower-cased bytes of the batch's queued addresses
+	// that were not lower-case already.
+	lower     []byte
 	arena     []string // backing array of the aliases slices
-	slotArena []int32  // backing array of the aliasSlots slices, in step with arena
+	slotArena []int32  // the aliases' slots, index for index with arena
+	// pend are the batch's queued lookups; cur is the member or user
+	// being resolved, whom the next queued lookups are for.
+	pend []pending
+	cur  int32
 }
 
-// addrSlot is one distinct normalised address Diff has seen, with the first
-// Procore user and the first eligible member under it.
+// addrSlot is one distinct normalised address Diff has seen, with the
+// Procore user and the eligible member under it. 24 bytes: Diff keeps one
+// per address of both directories.
 type addrSlot struct {
-	addr  string
-	user  int32 // first Procore user with this address; -1 if none
-	owner int32 // first eligible member with this address; -1 if none
-	// dupUsers and multiOwners say that differ.dupAddr / differ.multi
-	// hold the full, sorted list.
-	dupUsers, multiOwners bool
+	addr string
+	// user is the Procore user with this address: -1 if none, several
+	// if there are more (differ.dupAddr holds them, sorted).
+	user int32
+	// owner is the eligible member with this address: -1 if none,
+	// several if there are more (differ.multi holds them, sorted).
+	owner int32
 }
 
-// normalize returns the normalised form of v and its slot (-1 if the
-// address is new), or the problem that makes it unusable.
-func (in *interner) normalize(v string) (addr string, slot int32, problem string) {
+// several is addrSlot.user or owner when more than one has the address.
+const several = -2
+
+// normalize returns the normalised form of v, or the problem that makes
+// it unusable. In Diff (a table) it returns the checked address as it is
+// and queues its lookup for settle, as target's address (see pending).
+func (in *interner) normalize(v string, target int32) (addr string, problem string) {
 	t, problem := checkAddress(v)
 	if problem != "" {
-		return "", -1, problem
+		return "", problem
 	}
-	addr, slot = in.intern(t)
-	return addr, slot, ""
+	return in.intern(t, target), ""
 }
 
-// intern lower-cases a checked (hence ASCII) address, reusing the table's
-// string for it when there is one.
-func (in *interner) intern(t string) (addr string, slot int32) {
+// intern lower-cases a checked (hence ASCII) address. In Diff it queues
+// the lookup instead and returns t as it is: an address that is already
+// lower-case is looked up as it is (and kept as the slot's when new); any
+// other is lower-cased into the batch's scratch space, and copied only
+// when it is new.
+func (in *interner) intern(t string, target int32) string {
 	if in.table == nil {
-		return lowerASCII(t), -1
+		return lowerASCII(t)
 	}
-	if !hasUpperASCII(t) {
-		if id, ok := in.table[t]; ok {
-			return in.slots[id].addr, id
+	p := pending{h: 0, key: t, who: in.cur, target: target}
+	if hasUpperASCII(t) {
+		p.off, p.n = int32(len(in.lower)), int32(len(t))
+		in.lower = append(in.lower, t...)
+		low := in.lower[p.off:]
+		for j, c := range low {
+			if 'A' <= c && c <= 'Z' {
+				low[j] = c + 'a' - 'A'
+			}
 		}
-		return t, -1
+		p.h = in.table.hashBytes(low)
+		p.key = ""
+	} else {
+		p.h = in.table.hashString(t)
 	}
-	in.lower = append(in.lower[:0], t...)
-	for j, c := range in.lower {
-		if 'A' <= c && c <= 'Z' {
-			in.lower[j] = c + 'a' - 'A'
-		}
-	}
-	// A lookup keyed by string(bytes) does not allocate.
-	if id, ok := in.table[string(in.lower)]; ok {
-		return in.slots[id].addr, id
-	}
-	return string(in.lower), -1
+	in.pend = append(in.pend, p)
+	return t
 }
 
 // resolve is resolveAddress through the interner.
@@ -280,19 +303,19 @@ func (in *interner) resolve(m *Member, attr string) memberAddress {
 		v := strings.TrimSpace(c.value)
 		switch {
 		case v == "":
-			skipped = append(skipped, c.field+" is empty")
+			skipped = append(skipped, skipReasons[skip{c.field, false}])
 			continue
 		case isGuestUPN(v):
-			skipped = append(skipped, c.field+" is a guest UPN (#EXT#)")
+			skipped = append(skipped, skipReasons[skip{c.field, true}])
 			continue
 		}
-		addr, slot, problem := in.normalize(v)
+		addr, problem := in.normalize(v, targetAddr)
 		if problem != "" {
 			ma.problem = fmt.Sprintf("invalid %s %q: %s", c.field, v, problem)
 		} else {
-			ma.addr, ma.slot = addr, slot
+			ma.addr = addr
 			if len(skipped) > 0 {
-				ma.note = skipped[0] + ", so the address is the " + c.field
+				ma.note = chosenNote(skipped[0], c.field)
 			}
 		}
 		chosen = i
@@ -323,8 +346,44 @@ func (in *interner) resolve(m *Member, attr string) memberAddress {
 	}
 	end := len(in.arena)
 	ma.aliases = in.arena[start:end:end]
-	ma.aliasSlots = in.slotArena[start:end:end]
+	ma.alias = int32(start)
 	return ma
+}
+
+// skip is why resolve passed over an attribute: empty, or a guest UPN.
+type skip struct {
+	field string
+	guest bool
+}
+
+// skipReasons words every skip, once, so that resolving a member without a
+// mail costs no allocation.
+var skipReasons = map[skip]string{
+	{EmailAttributeMail, false}: EmailAttributeMail + " is empty",
+	{EmailAttributeMail, true}:  EmailAttributeMail + " is a guest UPN (#EXT#)",
+	{EmailAttributeUPN, false}:  EmailAttributeUPN + " is empty",
+	{EmailAttributeUPN, true}:   EmailAttributeUPN + " is a guest UPN (#EXT#)",
+}
+
+// chosenNotes holds chosenNote's texts, built once.
+var chosenNotes = func() map[[2]string]string {
+	m := map[[2]string]string{}
+	for k, r := range skipReasons {
+		for _, field := range []string{EmailAttributeMail, EmailAttributeUPN} {
+			if field != k.field {
+				m[[2]string{r, field}] = r + ", so the address is the " + field
+			}
+		}
+	}
+	return m
+}()
+
+// chosenNote says that the address is field's because of the skip reason.
+func chosenNote(reason, field string) string {
+	if n, ok := chosenNotes[[2]string{reason, field}]; ok {
+		return n
+	}
+	return reason + ", so the address is the " + field
 }
 
 func (in *interner) addAlias(ma *memberAddress, start int, v string) {
@@ -345,23 +404,27 @@ func (in *interner) addAlias(ma *memberAddress, start int, v string) {
 	if problem != "" {
 		return
 	}
-	a, slot := in.intern(t)
+	a := in.intern(t, int32(len(in.arena)-start))
 	in.arena = append(in.arena, a)
-	in.slotArena = append(in.slotArena, slot)
+	in.slotArena = append(in.slotArena, -1)
 }
 
 // equalFoldASCII reports whether a and b are equal under ASCII case
-// folding; b is already lower-case.
+// folding; b is a checked (ASCII) address, lower-cased or not yet (in a
+// batch before settle).
 func equalFoldASCII(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := 0; i < len(a); i++ {
-		c := a[i]
+		c, d := a[i], b[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		if c != b[i] {
+		if 'A' <= d && d <= 'Z' {
+			d += 'a' - 'A'
+		}
+		if c != d {
 			return false
 		}
 	}

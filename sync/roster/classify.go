@@ -6,13 +6,15 @@ import (
 	"strings"
 )
 
-// memberAction decides the one action of member i: classify says what
-// happens and to which Procore user, describe says why in an admin's words.
-func (d *differ) memberAction(i int32) Action {
+// memberAction decides the one action of member i into a, a zero Action
+// (filled in place: an Action is too large to return by value 100k times):
+// classify says what happens and to which Procore user, describe says why
+// in an admin's words.
+func (d *differ) memberAction(i int32, a *Action) {
 	m := &d.s.Members[i]
-	first, last, nameNote, nameFromAddr := memberNames(m, d.maddr[i].addr)
+	first, last, nameNote, nameFromAddr := memberNames(m, d.addrOf(i).addr)
 	v := d.classify(i, first, last, nameFromAddr)
-	a := Action{Kind: v.kind, Member: m, Address: v.addr, FirstName: first, LastName: last}
+	a.Kind, a.Member, a.Address, a.FirstName, a.LastName = v.kind, m, v.addr, first, last
 	if v.user >= 0 {
 		a.User = &d.s.Users[v.user]
 	}
@@ -33,7 +35,6 @@ func (d *differ) memberAction(i int32) Action {
 		}
 	}
 	a.Reason = d.describe(i, &v, first, last, nameNote)
-	return a
 }
 
 // rule is the rule of classify that decided a member's action; describe
@@ -133,8 +134,8 @@ func (d *differ) linkedUser(i int32) (int32, string, bool) {
 	if len(us) != 1 {
 		return -1, "", false
 	}
-	ma := &d.maddr[i]
-	ua := d.userAddr[us[0]]
+	ma := d.addrOf(i)
+	ua := d.userAddr(us[0])
 	if ua == "" {
 		return -1, "", false
 	}
@@ -180,7 +181,7 @@ func (d *differ) candidates(v *verdict) []*ProcoreUser {
 // classifyByAddress is classify without the origin_id link: the verdict the
 // member's addresses give.
 func (d *differ) classifyByAddress(i int32, first, last string, nameFromAddr bool) verdict {
-	ma := &d.maddr[i]
+	ma := d.addrOf(i)
 	v := verdict{addr: ma.addr, user: -1, slot: ma.slot, other: -1}
 	var buf [1]int32
 
@@ -224,7 +225,7 @@ func (d *differ) matched(i int32, v verdict, x match, first, last string, nameFr
 	u := &d.s.Users[x.user]
 	v.user = x.user
 	if x.via == "" {
-		v.rule, v.addr = ruleOriginElsewhere, d.userAddr[x.user]
+		v.rule, v.addr = ruleOriginElsewhere, d.userAddr(x.user)
 		return v
 	}
 	v.addr = x.via
@@ -258,13 +259,13 @@ func (d *differ) matched(i int32, v verdict, x match, first, last string, nameFr
 // its rule, address and slot; otherwise it returns ruleMatched.
 func (d *differ) findMatches(i int32) (rule, string, int32) {
 	m := &d.s.Members[i]
-	ma := &d.maddr[i]
+	ma := d.addrOf(i)
 	d.matches = d.matches[:0]
 	var buf [1]int32
 	for j := -1; j < len(ma.aliases); j++ {
 		addr, slot := ma.addr, ma.slot
 		if j >= 0 {
-			addr, slot = ma.aliases[j], ma.aliasSlots[j]
+			addr, slot = ma.aliases[j], d.aliasSlot(ma, j)
 		}
 		us := d.usersAt(buf[:0], slot)
 		if len(us) > 1 {

@@ -38,12 +38,14 @@ type differ struct {
 	rules *compiledRules
 
 	// in is the address table: every distinct normalised address of a
-	// Procore user or an eligible member has one slot, which records the
-	// first user and the first member under it. One map serves both sides,
-	// and each member's addresses are looked up once.
+	// Procore user or a member has one slot, which records the first user
+	// and the first eligible member under it. One table serves both sides,
+	// and each address is looked up (and added if new) once.
 	in interner
 
-	userAddr []string // normalised Procore address per user; "" if unusable
+	// userSlot is the slot of each user's normalised address (see
+	// userAddr); -1 if it is unusable.
+	userSlot []int32
 	// dupAddr lists all Procore users (sorted by ID) of an address held by
 	// several.
 	dupAddr map[string][]int32
@@ -51,7 +53,16 @@ type differ struct {
 	byOrigin  map[string]int32
 	dupOrigin map[string][]int32
 
-	maddr    []memberAddress
+	// mref is each member's resolved addresses, compactly (see addrOf);
+	// mtext holds the problem and note of the few members that have one.
+	mref  []memberRef
+	mtext map[int32][2]string
+	// batchAddr holds a batch's members' addresses until they are settled.
+	batchAddr []memberAddress
+	// cur is addrOf(curI), the member memberAction or indexMember is at.
+	cur  memberAddress
+	curI int32
+
 	excluded []string // exclusion reason per member; "" if eligible
 	// memberID maps an Entra id to its first member. Only origin_id
 	// checks consult it, so it is built only when some user has one.
@@ -69,6 +80,9 @@ type differ struct {
 	matches []match
 
 	rb         []byte            // reason scratch
+	text       textArena         // the reasons' storage (see done)
+	nb         []byte            // names note scratch (describeMatch)
+	sink       int               // what the touches read (see touchInputs)
 	groupNotes map[string]string // groupsNote per distinct group list
 	gkey       []byte            // groupNotes key scratch
 }
@@ -81,16 +95,21 @@ func newDiffer(s *Snapshot, rules *compiledRules) *differ {
 		in: interner{
 			// Users' addresses plus, typically, one new address per
 			// member (the UPN when it is not the mail) and some new hires.
-			table: make(map[string]int32, n+m+m/4),
+			table: newAddrTable(n + m + m/4),
 			slots: make([]addrSlot, 0, n+m+m/4),
-			arena: make([]string, 0, 2*m),
+			// Typically one alias per member: the UPN, when it is not
+			// the mail (the primary smtp: proxy is).
+			arena: make([]string, 0, m+m/8),
 			// slotArena grows in step with arena.
-			slotArena: make([]int32, 0, 2*m),
+			slotArena: make([]int32, 0, m+m/8),
 		},
-		userAddr:   make([]string, n),
+		userSlot:   make([]int32, n),
 		dupAddr:    map[string][]int32{},
 		byOrigin:   map[string]int32{},
-		maddr:      make([]memberAddress, m),
+		mref:       make([]memberRef, m),
+		mtext:      map[int32][2]string{},
+		batchAddr:  make([]memberAddress, batch),
+		curI:       -1,
 		excluded:   make([]string, m),
 		multi:      map[string][]int32{},
 		claimed:    make([]bool, n),
@@ -104,47 +123,53 @@ func newDiffer(s *Snapshot, rules *compiledRules) *differ {
 func (d *differ) run() []Action {
 	d.indexUsers()
 	d.indexMembers()
-	actions := make([]Action, 0, len(d.s.Members)+len(d.s.Users)/8)
+	actions := make([]Action, len(d.s.Members), len(d.s.Members)+len(d.s.Users)/8)
 	for i := range d.s.Members {
-		actions = append(actions, d.memberAction(int32(i)))
+		d.memberAction(int32(i), &actions[i])
 	}
 	actions = d.projectAdds(actions)
 	actions = d.offboards(actions)
 	return sortActions(actions)
 }
 
-// slot returns the slot of a normalised address that the interner just
-// looked up, adding it if the lookup found none (id < 0). The caller must
-// not have added the address since that lookup, which saves a second one.
-func (d *differ) slot(addr string, id int32) int32 {
-	if id >= 0 {
-		return id
-	}
-	id = int32(len(d.in.slots))
-	d.in.table[addr] = id
-	d.in.slots = append(d.in.slots, addrSlot{addr: addr, user: -1, owner: -1})
-	return id
-}
+// batch is how many members or users Diff resolves before it looks their
+// addresses up together (interner.settle): enough lookups to keep the
+// memory busy, few enough that the batch's own data stays in the cache.
+const batch = 64
 
 // indexUsers builds the address and origin_id indexes of the Procore directory.
 func (d *differ) indexUsers() {
-	for i := range d.s.Users {
-		u := &d.s.Users[i]
-		if a, id, problem := d.in.normalize(u.Email); problem == "" {
-			d.userAddr[i] = a
-			sl := &d.in.slots[d.slot(a, id)]
-			switch {
-			case sl.user < 0:
-				sl.user = int32(i)
-			case sl.dupUsers:
-				d.dupAddr[a] = append(d.dupAddr[a], int32(i))
-			default:
-				sl.dupUsers = true
-				d.dupAddr[a] = []int32{sl.user, int32(i)}
-			}
+	users := d.s.Users
+	for lo := 0; lo < len(users); lo += batch {
+		hi := min(lo+batch, len(users))
+		x := 0
+		for i := lo; i < hi; i++ {
+			x += first(users[i].Email)
 		}
-		if u.OriginID != "" {
-			addIndex(d.byOrigin, &d.dupOrigin, u.OriginID, int32(i))
+		d.sink += x
+		for i := lo; i < hi; i++ {
+			d.in.cur = int32(i)
+			d.userSlot[i] = -1
+			d.in.normalize(users[i].Email, targetAddr)
+		}
+		d.in.settle(d.putUser)
+		for i := lo; i < hi; i++ {
+			if id := d.userSlot[i]; id >= 0 {
+				a := d.in.slots[id].addr
+				sl := &d.in.slots[id]
+				switch {
+				case sl.user == -1:
+					sl.user = int32(i)
+				case sl.user == several:
+					d.dupAddr[a] = append(d.dupAddr[a], int32(i))
+				default:
+					d.dupAddr[a] = []int32{sl.user, int32(i)}
+					sl.user = several
+				}
+			}
+			if o := users[i].OriginID; o != "" {
+				addIndex(d.byOrigin, &d.dupOrigin, o, int32(i))
+			}
 		}
 	}
 	// Duplicate lists are sorted by Procore id so that reasons and the
@@ -158,6 +183,72 @@ func (d *differ) indexUsers() {
 	for _, l := range d.dupOrigin {
 		slices.SortFunc(l, byID)
 	}
+}
+
+// putUser records a user's settled address.
+func (d *differ) putUser(p *pending, addr string, slot int32) {
+	d.userSlot[p.who] = slot
+}
+
+// userAddr returns user u's normalised address; "" if it is unusable.
+func (d *differ) userAddr(u int32) string {
+	if id := d.userSlot[u]; id >= 0 {
+		return d.in.slots[id].addr
+	}
+	return ""
+}
+
+// aliasSlots returns the slots of a member's aliases, index for index.
+func (d *differ) aliasSlots(ma *memberAddress) []int32 {
+	return d.in.slotArena[ma.alias : int(ma.alias)+len(ma.aliases)]
+}
+
+// aliasSlot returns the slot of a member's alias j.
+func (d *differ) aliasSlot(ma *memberAddress, j int) int32 {
+	return d.in.slotArena[int(ma.alias)+j]
+}
+
+// putMember records a member's settled address or alias.
+func (d *differ) putMember(p *pending, addr string, slot int32) {
+	ma := &d.batchAddr[p.who%batch]
+	if p.target == targetAddr {
+		ma.addr, ma.slot = addr, slot
+		return
+	}
+	// Through the arena itself: ma.aliases may be a backing array the
+	// arena has since outgrown.
+	d.in.arena[ma.alias+p.target], d.in.slotArena[ma.alias+p.target] = addr, slot
+}
+
+// memberRef is a member's settled memberAddress in 16 bytes and no
+// pointers (Diff keeps one per member): the address is its slot's, the
+// aliases are n entries of the interner's arena from alias, and text says
+// differ.mtext holds a problem or note.
+type memberRef struct {
+	slot, alias, n int32
+	text           bool
+}
+
+// addrOf returns member i's memberAddress. The one of the member being
+// worked on is kept, so that the steps of one member share it; the
+// pointer is valid until addrOf is asked for another member (every step
+// of Diff works on one member at a time).
+func (d *differ) addrOf(i int32) *memberAddress {
+	if d.curI == i {
+		return &d.cur
+	}
+	r := d.mref[i]
+	end := r.alias + r.n
+	d.cur = memberAddress{slot: r.slot, alias: r.alias, aliases: d.in.arena[r.alias:end:end]}
+	if r.slot >= 0 {
+		d.cur.addr = d.in.slots[r.slot].addr
+	}
+	if r.text {
+		t := d.mtext[i]
+		d.cur.problem, d.cur.note = t[0], t[1]
+	}
+	d.curI = i
+	return &d.cur
 }
 
 func addIndex(first map[string]int32, dup *map[string][]int32, key string, i int32) {
@@ -195,7 +286,7 @@ func (d *differ) usersAt(buf []int32, slot int32) []int32 {
 		return nil
 	}
 	sl := &d.in.slots[slot]
-	if sl.dupUsers {
+	if sl.user == several {
 		return d.dupAddr[sl.addr]
 	}
 	if sl.user < 0 {
@@ -207,7 +298,7 @@ func (d *differ) usersAt(buf []int32, slot int32) []int32 {
 // owners returns the eligible members under an address slot when there
 // are several, else nil.
 func (d *differ) owners(slot int32) []int32 {
-	if slot < 0 || !d.in.slots[slot].multiOwners {
+	if slot < 0 || d.in.slots[slot].owner != several {
 		return nil
 	}
 	return d.multi[d.in.slots[slot].addr]
@@ -220,26 +311,25 @@ func (d *differ) indexMembers() {
 	if len(d.byOrigin) > 0 {
 		d.memberID = make(map[string]int32, len(d.s.Members))
 	}
-	for i := range d.s.Members {
-		m := &d.s.Members[i]
-		d.maddr[i] = d.in.resolve(m, d.rules.attr)
-		ma := &d.maddr[i]
-		if m.ID != "" && d.memberID != nil {
-			if _, dup := d.memberID[m.ID]; !dup {
-				d.memberID[m.ID] = int32(i)
+	members := d.s.Members
+	for lo := 0; lo < len(members); lo += batch {
+		hi := min(lo+batch, len(members))
+		d.sink += touchMembers(members[lo:hi])
+		for i := lo; i < hi; i++ {
+			d.in.cur = int32(i)
+			d.batchAddr[i-lo] = d.in.resolve(&members[i], d.rules.attr)
+		}
+		d.in.settle(d.putMember)
+		for i := lo; i < hi; i++ {
+			ma := &d.batchAddr[i-lo]
+			d.mref[i] = memberRef{slot: ma.slot, alias: ma.alias, n: int32(len(ma.aliases))}
+			if ma.problem != "" || ma.note != "" {
+				d.mtext[int32(i)] = [2]string{ma.problem, ma.note}
+				d.mref[i].text = true
 			}
 		}
-		d.excluded[i] = d.exclusion(m, ma)
-		d.claim(m, ma)
-		if d.excluded[i] == "" {
-			if ma.addr != "" {
-				ma.slot = d.slot(ma.addr, ma.slot)
-				d.own(ma.slot, int32(i))
-			}
-			for j, a := range ma.aliases {
-				ma.aliasSlots[j] = d.slot(a, ma.aliasSlots[j])
-				d.own(ma.aliasSlots[j], int32(i))
-			}
+		for i := lo; i < hi; i++ {
+			d.indexMember(int32(i))
 		}
 	}
 	for _, l := range d.multi {
@@ -247,17 +337,54 @@ func (d *differ) indexMembers() {
 	}
 }
 
+// touchMembers reads the first byte of every address of the members, for
+// the reason touchInputs does: resolving them one by one would otherwise
+// wait for each string in turn.
+func touchMembers(ms []Member) int {
+	x := 0
+	for i := range ms {
+		m := &ms[i]
+		x += first(m.Mail) + first(m.UserPrincipalName) + first(m.ID)
+		for _, p := range m.ProxyAddresses {
+			x += first(p)
+		}
+	}
+	return x
+}
+
+// indexMember decides member i's exclusion and files its addresses, which
+// are settled.
+func (d *differ) indexMember(i int32) {
+	m := &d.s.Members[i]
+	ma := d.addrOf(i)
+	if m.ID != "" && d.memberID != nil {
+		if _, dup := d.memberID[m.ID]; !dup {
+			d.memberID[m.ID] = i
+		}
+	}
+	d.excluded[i] = d.exclusion(m, ma)
+	d.claim(m, ma)
+	if d.excluded[i] == "" {
+		if ma.addr != "" {
+			d.own(ma.slot, i)
+		}
+		for _, slot := range d.aliasSlots(ma) {
+			d.own(slot, i)
+		}
+	}
+}
+
 // own files eligible member i under an address slot.
 func (d *differ) own(slot, i int32) {
 	sl := &d.in.slots[slot]
 	switch {
-	case sl.owner < 0:
+	case sl.owner == -1:
 		sl.owner = i
-	case sl.multiOwners:
+	case sl.owner == several:
 		d.multi[sl.addr] = append(d.multi[sl.addr], i)
 	default:
-		sl.multiOwners = true
 		d.multi[sl.addr] = []int32{sl.owner, i}
+		sl.owner = several
 	}
 }
 
@@ -300,7 +427,7 @@ func (d *differ) claim(m *Member, ma *memberAddress) {
 	for _, u := range d.usersAt(buf[:0], ma.slot) {
 		d.claimed[u] = true
 	}
-	for _, slot := range ma.aliasSlots {
+	for _, slot := range d.aliasSlots(ma) {
 		for _, u := range d.usersAt(buf[:0], slot) {
 			d.claimed[u] = true
 		}
@@ -326,7 +453,7 @@ func (d *differ) offboards(actions []Action) []Action {
 	}
 	for i := range d.s.Users {
 		u := &d.s.Users[i]
-		addr := d.userAddr[i]
+		addr := d.userAddr(int32(i))
 		if d.claimed[i] || !u.IsActive || addr == "" || !d.rules.domains[domainOf(addr)] {
 			continue
 		}
