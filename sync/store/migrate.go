@@ -107,6 +107,12 @@ CREATE TABLE ignores (
 );
 CREATE INDEX ignores_active ON ignores (address) WHERE removed_at IS NULL;
 `},
+	{version: 5, name: "no index of actions by address", sql: `
+-- No query looks actions up by address, and keeping this index was nearly
+-- half of what journaling an intent costs once the journal holds tens of
+-- thousands of rows (a random insert into a large B-tree for every row).
+DROP INDEX IF EXISTS actions_address;
+`},
 }
 
 // migrate brings the schema up to the newest version. The version check and

@@ -149,6 +149,11 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	if versions != len(migrations) {
 		t.Errorf("schema_version has %d rows after reopen, want %d (each migration once)", versions, len(migrations))
 	}
+	// Every journaled intent would pay for an index nothing reads.
+	var unread int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'actions_address'`).Scan(&unread); err != nil || unread != 0 {
+		t.Errorf("actions_address index: %d, %v; want dropped", unread, err)
+	}
 	var jm string
 	if err := s.db.QueryRow(`PRAGMA journal_mode`).Scan(&jm); err != nil || jm != "wal" {
 		t.Errorf("journal_mode = %q, %v; want wal", jm, err)
