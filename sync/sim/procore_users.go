@@ -384,7 +384,6 @@ func (s *Sim) procoreSync(p *procoreReq) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	entities := make([]map[string]any, 0, len(body.Updates))
 	errs := make([]map[string]any, 0)
 	fail := func(in userInput, fe fieldErrors) {
@@ -416,5 +415,9 @@ func (s *Sim) procoreSync(p *procoreReq) {
 		}
 		entities = append(entities, s.procoreUserJSON(u, true))
 	}
+	// The answer holds copies, so it is encoded after the tenant is let
+	// go: Procore answers requests side by side, and batches in flight
+	// together must not queue behind each other's encoding here.
+	s.mu.Unlock()
 	writeJSON(p.w, http.StatusOK, map[string]any{"entities": entities, "errors": errs})
 }
