@@ -401,7 +401,7 @@ func (s *historyScreen) runView() string {
 	off := min(s.vp.YOffset(), max(len(lines)-1, 0))
 	end := min(len(lines), off+h-2)
 	if len(lines) > h-2 {
-		title += fmt.Sprintf("  (%d–%d of %d)", off+1, end, len(lines))
+		title += fmt.Sprintf("  (lines %d–%d of %d)", off+1, end, len(lines))
 	}
 	cols := actionColumns(s.w - 2)
 	head := " " + stDim.Render(fit("KIND", 11)+" "+fit("STATUS", 8)+" "+fit("EMAIL", cols.email)+" "+fit("NAME", cols.name)+" "+
