@@ -20,7 +20,7 @@ func TestCancelledRunIsNotAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, out := range map[string]string{"summary": Summary(run), "text": Text(run), "html": html, "subject": Subject("", run)} {
+	for name, out := range map[string]string{"summary": Summary(run), "html": html, "subject": Subject("", run)} {
 		if strings.Contains(out, "context canceled") || strings.Contains(out, "stopped with an error") || strings.Contains(out, "run error") {
 			t.Errorf("%s reports the cancel as an error:\n%s", name, out)
 		}
