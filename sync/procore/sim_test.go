@@ -108,6 +108,10 @@ func TestAgainstSimulator(t *testing.T) {
 		if len(res.Entities) != 1199 || len(res.Errors) != 1 || res.Errors[0].Input.OriginID != "entra-0007" {
 			t.Fatalf("round %d: %d entities, errors %+v", round, len(res.Entities), res.Errors)
 		}
+		// What Apply reads of each entity is decoded.
+		if e := res.Entities[1198]; e.ID == 0 || e.EmailAddress != "sync1199@contoso.com" || e.LastName != "Sync" || string(e.OriginID) != "entra-1199" || !e.IsActive {
+			t.Fatalf("round %d: last entity %+v", round, e)
+		}
 	}
 	after, err := c.Users(ctx, nil)
 	if err != nil {
