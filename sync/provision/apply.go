@@ -28,7 +28,8 @@ type ApplyOptions struct {
 	// IsEmployee is written on creation.
 	IsEmployee bool
 	// BatchSize bounds a sync request; 0 or more than procore.MaxSyncBatch
-	// means procore.MaxSyncBatch.
+	// means procore.MaxSyncBatch, and then, with InFlight > 1, the first
+	// request (the one that goes alone) carries at most probeBatch users.
 	BatchSize int
 	// Concurrency bounds the one-POST-per-user fallback; 0 means
 	// DefaultFallbackConcurrency.
@@ -56,6 +57,13 @@ const DefaultFallbackConcurrency = 4
 
 // DefaultInFlightTimeout bounds the request allowed to finish after a cancel.
 const DefaultInFlightTimeout = 2 * time.Minute
+
+// probeBatch is the size of the first sync request when batches go in
+// flight together at the default size. That request goes alone: its answer
+// says whether users/sync is allowed at all (403: one POST per user) and
+// what the rate limit is. Procore's time on a batch grows with its size, so
+// a small first request lets the full batches start sooner.
+const probeBatch = 100
 
 // fallbackRetries is how many times the fallback re-sends a POST whose
 // answer was lost or refused for the moment, after checking the directory.
@@ -168,8 +176,16 @@ func Apply(ctx context.Context, plan *roster.Plan, opts ApplyOptions) (*ApplyRes
 	if opts.Procore == nil {
 		return nil, errors.New("apply: no Procore client")
 	}
+	// The first batch goes alone (sendBatches); with batches in flight and
+	// the default size it is a probe of probeBatch users, so that the
+	// batches behind it wait for a small request, not Procore's largest.
+	first := opts.BatchSize
 	if opts.BatchSize <= 0 || opts.BatchSize > procore.MaxSyncBatch {
 		opts.BatchSize = procore.MaxSyncBatch
+		first = opts.BatchSize
+		if opts.InFlight > 1 {
+			first = probeBatch
+		}
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultFallbackConcurrency
@@ -220,8 +236,8 @@ func Apply(ctx context.Context, plan *roster.Plan, opts ApplyOptions) (*ApplyRes
 		ap.settleMemberships(nil, "not sent: the apply stopped early; the next run plans it again")
 		return ap.res, errors.Join(err, ap.recordListed(len(opts.Listed)), ctx.Err())
 	}
-	var batches [][]*applyItem
-	for start := 0; start < len(items); start += opts.BatchSize {
+	batches := [][]*applyItem{items[:min(first, len(items))]}
+	for start := len(batches[0]); start < len(items); start += opts.BatchSize {
 		batches = append(batches, items[start:min(start+opts.BatchSize, len(items))])
 	}
 	// Only the first batch's intents stand between the plan and the first

@@ -3,6 +3,7 @@ package provision_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -325,4 +326,47 @@ func TestApplyInFlightStaysInsideTheSpikeLimit(t *testing.T) {
 		t.Errorf("Procore refused %d requests with 429; the pacer should have kept the batches inside the budget", refused)
 	}
 	checkJournal(t, st, checkOnce(t, srv.Sim, plan))
+}
+
+// TestApplyProbesWithASmallFirstBatch: with batches in flight and the
+// default batch size, the first sync request carries 100 users and is
+// answered before any other is sent; the rest go in full batches. One
+// batch at a time keeps full batches from the start.
+func TestApplyProbesWithASmallFirstBatch(t *testing.T) {
+	for _, tc := range []struct {
+		inFlight int
+		want     []int
+	}{
+		{3, []int{100, 1000, 100}},
+		{1, []int{1000, 200}},
+	} {
+		srv, pc := applySim(t, sim.Options{Seed: 3, Members: 10})
+		st, runID := openJournal(t, t.TempDir())
+		plan := createPlan(1200)
+		if _, err := provision.Apply(context.Background(), plan, provision.ApplyOptions{
+			Procore: pc, Journal: st.Journal(runID), InFlight: tc.inFlight,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var sizes []int
+		var firstEnd time.Time
+		reqs := srv.Sim.Requests()
+		// The log is in the order answered; the order sent is what counts.
+		slices.SortFunc(reqs, func(a, b sim.Request) int { return a.Time.Compare(b.Time) })
+		for _, r := range reqs {
+			if r.Method != http.MethodPatch || !strings.HasSuffix(r.Path, "/users/sync") {
+				continue
+			}
+			if len(sizes) == 0 {
+				firstEnd = r.End
+			} else if r.Time.Before(firstEnd) {
+				t.Errorf("in flight %d: a sync request was sent before the first was answered", tc.inFlight)
+			}
+			sizes = append(sizes, strings.Count(r.Body, `"origin_id"`))
+		}
+		if !slices.Equal(sizes, tc.want) {
+			t.Errorf("in flight %d: sync requests of %v users, want %v", tc.inFlight, sizes, tc.want)
+		}
+		checkJournal(t, st, checkOnce(t, srv.Sim, plan))
+	}
 }
