@@ -16,9 +16,9 @@ import (
 // nobody created twice.
 func TestAutoSIGTERM(t *testing.T) {
 	t.Parallel()
-	// 3,000 members make about 1,100 creates: two sync batches. The first
-	// is held inside the simulator, so the SIGTERM lands while it is in
-	// flight and the second is never sent.
+	// 3,000 members make about 1,100 creates: several sync batches. The
+	// first is held inside the simulator, so the SIGTERM lands while it is
+	// in flight and no other is sent.
 	const members = 3000
 	want := expectedCreates(t, members)
 	p := startSim(t, members)
