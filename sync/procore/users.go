@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -250,27 +249,8 @@ func (e *SyncError) UnmarshalJSON(b []byte) error {
 
 // SyncResult is what the sync endpoint answered for all batches.
 type SyncResult struct {
-	// Entities are the users written, with the fields procsync reads from
-	// a sync answer: ID, FirstName, LastName, EmailAddress, IsActive and
-	// OriginID. The rest of each entity is not decoded.
 	Entities []User
 	Errors   []SyncError
-}
-
-// syncEntity is the part of a sync answer's entity that procsync reads. A
-// batch's answer is a thousand full users; decoding only these fields
-// (no times, profile, vendor or templates) halves the client's time on it.
-type syncEntity struct {
-	ID           int64      `json:"id"`
-	FirstName    string     `json:"first_name"`
-	LastName     string     `json:"last_name"`
-	EmailAddress string     `json:"email_address"`
-	IsActive     bool       `json:"is_active"`
-	OriginID     FlexString `json:"origin_id"`
-}
-
-func (e syncEntity) user() User {
-	return User{ID: e.ID, FirstName: e.FirstName, LastName: e.LastName, EmailAddress: e.EmailAddress, IsActive: e.IsActive, OriginID: e.OriginID}
 }
 
 // SyncUsers sends users to the sync endpoint in batches of at most
@@ -287,18 +267,14 @@ func (c *Client) SyncUsers(ctx context.Context, users []SyncUser) (*SyncResult, 
 			bctx = httpx.WithIdempotent(ctx)
 		}
 		var out struct {
-			Entities []syncEntity `json:"entities"`
-			Errors   []SyncError  `json:"errors"`
+			Entities []User      `json:"entities"`
+			Errors   []SyncError `json:"errors"`
 		}
 		op := fmt.Sprintf("sync users %d–%d of %d", start+1, start+len(batch), len(users))
 		if _, err := c.do(bctx, op, http.MethodPatch, path, map[string]any{"updates": batch}, &out); err != nil {
 			return res, err
 		}
-		res.Entities = slices.Grow(res.Entities, len(out.Entities))
-		for _, e := range out.Entities {
-			u := e.user()
-			res.Entities = append(res.Entities, *sanitized(&u))
-		}
+		res.Entities = append(res.Entities, sanitizeUsers(out.Entities)...)
 		res.Errors = append(res.Errors, out.Errors...)
 	}
 	return res, nil
