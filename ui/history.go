@@ -282,7 +282,8 @@ func (s *historyScreen) openRun(r *roster.RunSummary) tea.Cmd {
 // on a resize) so that View only reads. When they cannot be read the
 // screen goes back to the runs, where enter reads them again.
 func (s *historyScreen) onRunActions(actions []roster.Record, err error) tea.Cmd {
-	s.runCancel = nil
+	// The read is over; cancelling frees its context.
+	s.closeRun()
 	if err != nil {
 		id := s.run.ID
 		s.run = nil

@@ -39,15 +39,7 @@ func (b *tuiBackend) HistoryRun(ctx context.Context, id int64) ([]roster.Record,
 	if err != nil {
 		return nil, err
 	}
-	d, err := st.Run(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]roster.Record, len(d.Actions))
-	for i, a := range d.Actions {
-		out[i] = a.Record
-	}
-	return out, nil
+	return st.RunActions(ctx, id)
 }
 
 // historyJournal is the journal the session opened, or an error that says

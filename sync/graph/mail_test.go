@@ -98,6 +98,27 @@ func TestSendMailSmallGoesInline(t *testing.T) {
 	}
 }
 
+
+// TestSendMailTwoAttachmentsInline: the sendMail body is written by hand
+// around the attachments' base64; with two of them (and a name that JSON
+// must escape) it is still one valid request and both arrive whole.
+func TestSendMailTwoAttachmentsInline(t *testing.T) {
+	c, srv := simClient(t, sim.Options{Seed: 3, Members: 20})
+	a, b := []byte("section,email\n"), []byte{0, 1, 2, 250, 251, 252}
+	err := c.SendMail(context.Background(), sim.AdminUPN, graph.Message{Subject: "s", HTML: "<p>\"x\" & y</p>", To: []string{"it@contoso.com"},
+		Attachments: []graph.Attachment{{Name: "a \"1\".csv", ContentType: "text/csv", Data: a}, {Name: "b.bin", Data: b}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(endpoints(checkRequests(t, srv)), "; "); got != "POST /sendMail" {
+		t.Errorf("requests = %s, want one sendMail", got)
+	}
+	m := srv.Sim.Mails()
+	if len(m) != 1 || len(m[0].Attachments) != 2 || !bytes.Equal(m[0].Attachments[0].Data, a) || m[0].Attachments[0].Name != `a "1".csv` ||
+		!bytes.Equal(m[0].Attachments[1].Data, b) || m[0].Attachments[1].Name != "b.bin" {
+		t.Fatalf("mails = %+v", m)
+	}
+}
 // TestSendMailLargeAttachmentUploads covers issue 13 item 1's transport: a
 // 7 MB attachment goes through a draft and an upload session whose PUTs
 // carry no token, are multiples of 320 KiB and stay under 4 MB; the draft

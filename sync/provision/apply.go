@@ -151,9 +151,6 @@ type applier struct {
 	// writer (under mu), outReady its wake-up; see sendBatches.
 	outq     []*applyItem
 	outReady chan struct{}
-	// firstAnswered tells sendBatches that the first batch's answer is
-	// known (safe to call more than once, and for any batch).
-	firstAnswered func()
 	// fbmu makes batches that fall back to one POST per user do so one
 	// batch at a time, so that opts.Concurrency bounds the POSTs.
 	fbmu sync.Mutex
@@ -196,7 +193,7 @@ func Apply(ctx context.Context, plan *roster.Plan, opts ApplyOptions) (*ApplyRes
 	if opts.InFlight <= 0 {
 		opts.InFlight = 1
 	}
-	ap := &applier{ctx: ctx, opts: opts, pc: opts.Procore, res: &ApplyResult{}, firstAnswered: func() {}}
+	ap := &applier{ctx: ctx, opts: opts, pc: opts.Procore, res: &ApplyResult{}}
 
 	// The plan's project_add rows are not user writes: they ride on the
 	// creates they belong to, or go out in bulk adds after the writes.

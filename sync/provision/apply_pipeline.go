@@ -7,14 +7,16 @@ import (
 )
 
 // sendBatches sends the batches in order, the first alone and then up to
-// opts.InFlight at once. This goroutine is the journal's writer while
-// batches are in flight, in order of urgency: the intents of the batch
-// about to be sent (pending just before its request: an intent is durable
-// before its request), then the next batch's intents (planned), and only
-// while every slot is taken the outcomes the batches in flight have
-// handed over, then the rows not applied. So a batch never waits behind
-// another's outcomes, and the journal's own time is spent while the
-// network works.
+// opts.InFlight at once. This goroutine writes the journal while batches
+// are in flight, in order of urgency: the intents of the batch about to be
+// sent (pending just before its request: an intent is durable before its
+// request), then the next batch's intents (planned), and only while every
+// slot is taken the outcomes that answered batches have handed over, then
+// the rows not applied. So a batch never waits behind another's outcomes,
+// and the journal's own time is spent while the network works. (The rare
+// answers that are not a plain success, a 401, one nobody can verify, a
+// 403's one-POST-per-user fallback, are journaled by their batch under
+// jmu.)
 //
 // The first error that stops the apply (refused credentials, an answer
 // nobody can verify, the journal) lets the batches in flight finish and
@@ -24,11 +26,9 @@ func (ap *applier) sendBatches(batches [][]*applyItem) error {
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, ap.opts.InFlight)
 	stopAt := len(batches)
-	// first is closed once the first batch's answer is known: at a
-	// successful answer (its outcomes are journaled beside the next
-	// batches), or when its request has ended any other way.
+	// first is closed once the first batch's answer is known and its
+	// outcomes handed over (or, for any other answer, journaled).
 	first := make(chan struct{})
-	ap.firstAnswered = sync.OnceFunc(func() { close(first) })
 	if ap.opts.InFlight > 1 {
 		// One batch at a time journals each batch's outcomes (and reports
 		// them) before the next is sent, as a person watching expects.
@@ -66,7 +66,9 @@ func (ap *applier) sendBatches(batches [][]*applyItem) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			defer ap.firstAnswered()
+			if k == 0 {
+				defer close(first)
+			}
 			if err := ap.sendBatch(b); err != nil {
 				ap.stop(err)
 			}

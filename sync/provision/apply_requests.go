@@ -81,9 +81,6 @@ func (ap *applier) syncBatch(batch []*applyItem) error {
 	rctx, cancel := ap.inFlight()
 	out, err := ap.pc.SyncUsers(rctx, entries)
 	cancel()
-	if err == nil {
-		ap.firstAnswered()
-	}
 	if err != nil {
 		switch statusOf(err) {
 		case http.StatusForbidden:

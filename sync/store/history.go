@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -100,6 +101,28 @@ func (s *Store) RecordReport(ctx context.Context, r Report) error {
 		return fmt.Errorf("journal: record report for run %d: %w", r.RunID, err)
 	}
 	return nil
+}
+
+// RunActions returns the actions of run id as records, in the order they
+// were journaled: what the History screen shows of a run it opens, without
+// Run's counts and reports.
+func (s *Store) RunActions(ctx context.Context, id int64) ([]roster.Record, error) {
+	var one int
+	switch err := s.db.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE id = ?`, id).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("journal: run %d: %w", id, ErrNotFound)
+	case err != nil:
+		return nil, fmt.Errorf("journal: read run %d: %w", id, err)
+	}
+	acts, err := s.actions(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("journal: read run %d: %w", id, err)
+	}
+	out := make([]roster.Record, len(acts))
+	for i, a := range acts {
+		out[i] = a.Record
+	}
+	return out, nil
 }
 
 func (s *Store) actions(ctx context.Context, runID int64) ([]Action, error) {

@@ -76,7 +76,7 @@ is_employee = true
 reactivate = true         # reactivate inactive Procore users who are licensed again
 update_names = false      # correct first/last names that differ from Entra ID
 offboard = "report"       # report | deactivate (users no longer in any license group)
-# batches_in_flight = 4   # write batches (1,000 users each) sent at once, 1 to 8
+# batches_in_flight = 4   # write batches (1,000 users each; the first, alone, 100) sent at once, 1 to 8
 
 [report]
 {{if .ReportTo}}to = {{qs .ReportTo}}
