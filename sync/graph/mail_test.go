@@ -98,7 +98,6 @@ func TestSendMailSmallGoesInline(t *testing.T) {
 	}
 }
 
-
 // TestSendMailTwoAttachmentsInline: the sendMail body is written by hand
 // around the attachments' base64; with two of them (and a name that JSON
 // must escape) it is still one valid request and both arrive whole.
@@ -119,6 +118,7 @@ func TestSendMailTwoAttachmentsInline(t *testing.T) {
 		t.Fatalf("mails = %+v", m)
 	}
 }
+
 // TestSendMailLargeAttachmentUploads covers issue 13 item 1's transport: a
 // 7 MB attachment goes through a draft and an upload session whose PUTs
 // carry no token, are multiples of 320 KiB and stay under 4 MB; the draft
