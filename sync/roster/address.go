@@ -250,8 +250,10 @@ type addrSlot struct {
 const several = -2
 
 // normalize returns the normalised form of v, or the problem that makes
-// it unusable. In Diff (a table) it returns the checked address as it is
-// and queues its lookup for settle, as target's address (see pending).
+// it unusable. In Diff (a table) it returns the checked address as it is,
+// not yet lower-cased, and queues its lookup for settle, as target's
+// address (see pending): a caller in Diff must call settle before it uses
+// the address, as indexUsers and indexMembers do.
 func (in *interner) normalize(v string, target int32) (addr string, problem string) {
 	t, problem := checkAddress(v)
 	if problem != "" {

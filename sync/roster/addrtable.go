@@ -18,8 +18,7 @@ import "hash/maphash"
 type addrTable struct {
 	seed    maphash.Seed
 	entries []uint64
-	n       int    // entries in use
-	sink    uint64 // what touch read, kept so that the reads stay
+	n       int // entries in use
 	// text holds the new addresses that had to be lower-cased: one
 	// allocation per block rather than per address.
 	text textArena
@@ -89,31 +88,9 @@ func (t *addrTable) find(slots *[]addrSlot, h uint64, key []byte, keyStr string)
 	}
 }
 
-// touch reads the table entry, the slot and the first bytes of the
-// address that each queued lookup will most likely compare, and nothing
-// else. The reads do not depend on each other, so the processor has many
-// of them in flight at once; find then finds them in the cache.
-func (t *addrTable) touch(pend []pending, slots []addrSlot) {
-	mask := uint64(len(t.entries) - 1)
-	var x uint64
-	for i := range pend {
-		x += t.entries[pend[i].h&mask]
-	}
-	for i := range pend {
-		e := t.entries[pend[i].h&mask]
-		if e>>32 == pend[i].h>>32 && int(uint32(e)-1) < len(slots) {
-			if a := slots[uint32(e)-1].addr; a != "" {
-				x += uint64(a[0])
-			}
-		}
-	}
-	t.sink = x
-}
-
 // settle looks up every queued address of the batch, in the order they
 // were queued, and calls put with each one's shared string and slot.
 func (in *interner) settle(put func(p *pending, addr string, slot int32)) {
-	in.table.touch(in.pend, in.slots)
 	for i := range in.pend {
 		p := &in.pend[i]
 		var id int32

@@ -82,7 +82,6 @@ type differ struct {
 	rb         []byte            // reason scratch
 	text       textArena         // the reasons' storage (see done)
 	nb         []byte            // names note scratch (describeMatch)
-	sink       int               // what the touches read (see touchInputs)
 	groupNotes map[string]string // groupsNote per distinct group list
 	gkey       []byte            // groupNotes key scratch
 }
@@ -133,8 +132,9 @@ func (d *differ) run() []Action {
 }
 
 // batch is how many members or users Diff resolves before it looks their
-// addresses up together (interner.settle): enough lookups to keep the
-// memory busy, few enough that the batch's own data stays in the cache.
+// addresses up together (interner.settle): the lookups of a batch do not
+// depend on each other, so their reads of the table overlap, and the
+// batch's own data stays in the cache.
 const batch = 64
 
 // indexUsers builds the address and origin_id indexes of the Procore directory.
@@ -142,11 +142,6 @@ func (d *differ) indexUsers() {
 	users := d.s.Users
 	for lo := 0; lo < len(users); lo += batch {
 		hi := min(lo+batch, len(users))
-		x := 0
-		for i := lo; i < hi; i++ {
-			x += first(users[i].Email)
-		}
-		d.sink += x
 		for i := lo; i < hi; i++ {
 			d.in.cur = int32(i)
 			d.userSlot[i] = -1
@@ -314,7 +309,6 @@ func (d *differ) indexMembers() {
 	members := d.s.Members
 	for lo := 0; lo < len(members); lo += batch {
 		hi := min(lo+batch, len(members))
-		d.sink += touchMembers(members[lo:hi])
 		for i := lo; i < hi; i++ {
 			d.in.cur = int32(i)
 			d.batchAddr[i-lo] = d.in.resolve(&members[i], d.rules.attr)
@@ -335,21 +329,6 @@ func (d *differ) indexMembers() {
 	for _, l := range d.multi {
 		slices.SortFunc(l, func(a, b int32) int { return d.cmpMembers(a, b) })
 	}
-}
-
-// touchMembers reads the first byte of every address of the members, for
-// the reason touchInputs does: resolving them one by one would otherwise
-// wait for each string in turn.
-func touchMembers(ms []Member) int {
-	x := 0
-	for i := range ms {
-		m := &ms[i]
-		x += first(m.Mail) + first(m.UserPrincipalName) + first(m.ID)
-		for _, p := range m.ProxyAddresses {
-			x += first(p)
-		}
-	}
-	return x
 }
 
 // indexMember decides member i's exclusion and files its addresses, which

@@ -31,11 +31,7 @@ func fingerprint(r *compiledRules, actions []Action) string {
 	// Encode into one large buffer and hash it in big writes: the digest
 	// then runs its block function over long runs instead of copying every
 	// action's few hundred bytes through its 64-byte block buffer.
-	var sink int
 	for i := range actions {
-		if i%touchAhead == 0 {
-			sink += touchInputs(actions[i:min(i+touchAhead, len(actions))])
-		}
 		buf = encodeAction(buf, &actions[i])
 		buf = r.Map.appendValues(buf, &actions[i])
 		if len(buf) >= 32<<10 {
@@ -44,50 +40,7 @@ func fingerprint(r *compiledRules, actions []Action) string {
 		}
 	}
 	h.Write(buf)
-	_ = sink
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// touchAhead is how many actions touchInputs reads ahead of the encoding.
-const touchAhead = 32
-
-// touchInputs reads the first byte of every input that encoding the
-// actions will read, and returns a meaningless sum of them so that the
-// reads are not optimised away. In plan order the actions' members and
-// users lie all over the heap: read one at a time, every field would wait
-// for memory in turn, while these reads do not depend on each other and
-// are in flight together; the encoding then finds them in the cache.
-func touchInputs(actions []Action) int {
-	x := 0
-	for i := range actions {
-		if m := actions[i].Member; m != nil {
-			x += len(m.ID) + len(m.ProxyAddresses) + len(m.Groups)
-		}
-		if u := actions[i].User; u != nil {
-			x += len(u.Email)
-		}
-	}
-	for i := range actions {
-		if m := actions[i].Member; m != nil {
-			x += first(m.ID) + first(m.GivenName) + first(m.Surname) + first(m.DisplayName) +
-				first(m.UserPrincipalName) + first(m.Mail)
-			for _, p := range m.ProxyAddresses {
-				x += len(p)
-			}
-		}
-		if u := actions[i].User; u != nil {
-			x += first(u.FirstName) + first(u.LastName) + first(u.Email) + first(u.OriginID)
-		}
-	}
-	return x
-}
-
-// first returns s's first byte, or 0.
-func first(s string) int {
-	if s == "" {
-		return 0
-	}
-	return int(s[0])
 }
 
 // encodeAction appends an unambiguous encoding (length-prefixed fields) of

@@ -3,7 +3,6 @@ package roster
 import (
 	"cmp"
 	"encoding/binary"
-	"math/bits"
 	"slices"
 	"strings"
 )
@@ -27,35 +26,21 @@ func kindRank(k Kind) int {
 // and the keys answer most comparisons from the kind's rank and the
 // address's first 16 bytes without reading the address itself (a cache
 // miss each time at 100k actions). cmpAction, which reads the actions, is
-// consulted only among keys that tie.
+// consulted only among keys that tie. Two actions cmpAction finds equal (a
+// broken directory holding one person twice) keep the order this sort has
+// always given them, which the fingerprint hashes.
 func sortActions(actions []Action) []Action {
 	keys := make([]sortKey, len(actions))
-	fill := func() {
-		for i := range actions {
-			a := actions[i].Address
-			keys[i] = sortKey{prefix8(a, 0), prefix8(a, 8), int32(kindRank(actions[i].Kind)), int32(i)}
-		}
+	for i := range actions {
+		a := actions[i].Address
+		keys[i] = sortKey{prefix8(a, 0), prefix8(a, 8), int32(kindRank(actions[i].Kind)), int32(i)}
 	}
-	fill()
-	tie := func(a, b sortKey) int { return cmpAction(actions[a.i], actions[b.i]) }
-	sortKeys(keys, bits.Len(uint(len(keys)))*2, tie)
-	// Without two actions that cmpAction finds equal there is one sorted
-	// order, whichever algorithm finds it. With them (a broken directory
-	// holding one person twice), the order of the pair is the sort's own
-	// and the fingerprint hashes it: those plans are sorted the way they
-	// always were, so that their fingerprints stay what they were.
-	for j := 1; j < len(keys); j++ {
-		if keys[j-1].compare(keys[j]) == 0 && tie(keys[j-1], keys[j]) == 0 {
-			fill()
-			slices.SortFunc(keys, func(a, b sortKey) int {
-				if c := a.compare(b); c != 0 {
-					return c
-				}
-				return tie(a, b)
-			})
-			break
+	slices.SortFunc(keys, func(a, b sortKey) int {
+		if c := a.compare(b); c != 0 {
+			return c
 		}
-	}
+		return cmpAction(actions[a.i], actions[b.i])
+	})
 	// Permute in place, cycle by cycle, rather than copying into a second
 	// slice of actions: at 100k actions that copy is the largest allocation.
 	for j := range keys {
@@ -97,87 +82,6 @@ func (a sortKey) compare(b sortKey) int {
 		return cmp.Compare(a.p0, b.p0)
 	}
 	return cmp.Compare(a.p1, b.p1)
-}
-
-// less orders keys as compare does, asking tie (cmpAction) only when
-// compare cannot tell.
-func (a *sortKey) less(b *sortKey, tie func(a, b sortKey) int) bool {
-	if a.rank != b.rank {
-		return a.rank < b.rank
-	}
-	if a.p0 != b.p0 {
-		return a.p0 < b.p0
-	}
-	if a.p1 != b.p1 {
-		return a.p1 < b.p1
-	}
-	return tie(*a, *b) < 0
-}
-
-// sortKeys sorts keys by compare and then tie. It is a quicksort rather
-// than slices.SortFunc because its comparisons of keys are inlined: a
-// comparison through a function value costs more than the comparison
-// itself, some two million times at 100k actions. Past depth levels of
-// bad pivots it hands the rest to slices.SortFunc, so that no input makes
-// it quadratic.
-func sortKeys(keys []sortKey, depth int, tie func(a, b sortKey) int) {
-	for len(keys) > 12 {
-		if depth == 0 {
-			slices.SortFunc(keys, func(a, b sortKey) int {
-				if c := a.compare(b); c != 0 {
-					return c
-				}
-				return tie(a, b)
-			})
-			return
-		}
-		depth--
-		// The median of the first, middle and last keys is the pivot,
-		// moved to keys[0].
-		m, l := len(keys)/2, len(keys)-1
-		if keys[m].less(&keys[0], tie) {
-			keys[m], keys[0] = keys[0], keys[m]
-		}
-		if keys[l].less(&keys[m], tie) {
-			keys[l], keys[m] = keys[m], keys[l]
-			if keys[m].less(&keys[0], tie) {
-				keys[m], keys[0] = keys[0], keys[m]
-			}
-		}
-		keys[0], keys[m] = keys[m], keys[0]
-		pivot := keys[0]
-		// Hoare's partition: keys equal to the pivot stop both scans,
-		// which keeps runs of equal keys balanced.
-		i, j := 1, l
-		for {
-			for i <= j && keys[i].less(&pivot, tie) {
-				i++
-			}
-			for i <= j && pivot.less(&keys[j], tie) {
-				j--
-			}
-			if i >= j {
-				break
-			}
-			keys[i], keys[j] = keys[j], keys[i]
-			i++
-			j--
-		}
-		keys[0], keys[j] = keys[j], keys[0]
-		// Recurse into the smaller side, loop on the larger.
-		if j < l-j {
-			sortKeys(keys[:j], depth, tie)
-			keys = keys[j+1:]
-		} else {
-			sortKeys(keys[j+1:], depth, tie)
-			keys = keys[:j]
-		}
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j].less(&keys[j-1], tie); j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
 }
 
 // prefix8 returns bytes off..off+8 of s as a big-endian number, padded with
