@@ -69,7 +69,10 @@ func TestApplyScreenAlone(t *testing.T) {
 func TestReportScreenAlone(t *testing.T) {
 	keys := DefaultKeyMap()
 	keys.setScreen(screenReport, false)
-	res := &ApplyResult{Recipients: []string{"it@contoso.com"}, HTMLPath: "/tmp/report.html", Text: "2 done, 0 failed, 0 not applied\n"}
+	res := &ApplyResult{Recipients: []string{"it@contoso.com"}, HTMLPath: "/tmp/report.html", Results: []roster.Record{
+		{Index: 0, Kind: roster.KindCreate, Address: "ana@contoso.com", Status: roster.StatusDone, ProcoreID: 1},
+		{Index: 1, Kind: roster.KindCreate, Address: "ben@contoso.com", Status: roster.StatusDone, ProcoreID: 2},
+	}}
 	out := &outbox{}
 	var c Component = newReport(Context{Width: 120, Height: 34, Out: out}, &keys, res, 2)
 	if v := ansi.Strip(c.View()); !strings.Contains(v, "to it@contoso.com   not sent yet") || !strings.Contains(v, "2 done, 0 failed") {

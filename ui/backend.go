@@ -142,8 +142,6 @@ type ApplyResult struct {
 	RunID int64
 	// Cancelled is set when the run stopped early on request.
 	Cancelled bool
-	// Text is the plain-text report; when empty the UI renders its own table.
-	Text string
 	// Recipients are the report's To addresses.
 	Recipients []string
 	// HTMLPath is where the HTML report was saved, if it was.

@@ -37,11 +37,7 @@ type (
 // newReport previews res; approved is how many actions were sent to apply,
 // so that the ones a cancel left out are counted too.
 func newReport(ctx Context, keys *KeyMap, res *ApplyResult, approved int) *reportScreen {
-	text := res.Text
-	if text == "" {
-		text = reportText(res, approved)
-	}
-	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	lines := strings.Split(strings.TrimRight(reportText(res, approved), "\n"), "\n")
 	rp := &reportScreen{ctx: ctx, keys: keys, res: res, lines: lines, list: newList(make([]string, len(lines)))}
 	rp.SetSize(ctx.Width, ctx.Height)
 	return rp

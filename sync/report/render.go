@@ -53,12 +53,6 @@ func Render(run Run) (*Rendered, error) {
 	return r, nil
 }
 
-// HTML is the complete HTML report. Each call renders the rows after the
-// mail's again (Save does not call it).
-func (r *Rendered) HTML() (string, error) {
-	return r.pageString(false)
-}
-
 // MailHTML is the mail's body: the complete report's summary and facts,
 // and the first MailRows rows of each table with a line saying how many
 // more there are and that the attached CSV lists them.

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"math/bits"
 	"strings"
 
@@ -23,69 +22,9 @@ const (
 	ColProject   Column = "Project"
 )
 
-// Section is one table of the report.
-type Section struct {
-	Title string
-	// Note explains the section in a sentence, if needed.
-	Note    string
-	Columns []Column
-	Rows    []Row
-}
-
-// Cell returns a row's text for a column.
-func (r Row) Cell(c Column) string {
-	switch c {
-	case ColName:
-		return strings.TrimSpace(r.FirstName + " " + r.LastName)
-	case ColEmail:
-		return r.Email
-	case ColKind:
-		return string(r.Kind)
-	case ColProcoreID:
-		if r.ProcoreID == 0 {
-			return ""
-		}
-		return fmt.Sprint(r.ProcoreID)
-	case ColEntraID:
-		return r.EntraID
-	case ColReason:
-		return r.Reason
-	case ColError:
-		return r.Error
-	case ColProject:
-		if r.ProjectID == 0 {
-			return ""
-		}
-		return fmt.Sprint(r.ProjectID)
-	}
-	return ""
-}
-
-// Sections splits a run into the report's tables, in reading order, leaving
-// out empty ones: what changed first, then what failed, then what was held
-// back or only planned.
-func Sections(run Run) []Section {
-	ts := tables(run)
-	if len(ts) == 0 {
-		return nil
-	}
-	out := make([]Section, len(ts))
-	for i, t := range ts {
-		rows := t.src
-		if t.idx != nil {
-			rows = make([]Row, len(t.idx))
-			for j, k := range t.idx {
-				rows[j] = t.src[k]
-			}
-		}
-		out[i] = Section{Title: t.title, Note: t.note, Columns: t.cols, Rows: rows}
-	}
-	return out
-}
-
-// table is a Section whose rows are indexes into the run's rows: a big
-// run's 50,000 rows are not copied into its tables (a copy took as long as
-// writing the CSV).
+// table is one table of the report; its rows are indexes into the run's
+// rows: a big run's 50,000 rows are not copied into its tables (a copy
+// took as long as writing the CSV).
 type table struct {
 	title, note string
 	cols        []Column
@@ -126,7 +65,9 @@ const (
 	numTables
 )
 
-// tables is Sections with the rows as indexes.
+// tables splits a run into the report's tables, in reading order, leaving
+// out empty ones: what changed first, then what failed, then what was held
+// back or only planned.
 func tables(run Run) []table {
 	done := []Column{ColName, ColEmail, ColProcoreID}
 	specs := [numTables]table{
