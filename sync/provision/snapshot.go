@@ -209,15 +209,19 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 // snapshot does not depend on the services' order.
 func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 	snap := &roster.Snapshot{TakenAt: takenAt, Projects: r.projects}
-	// The members in group order, then sorted by id (stable, so a member
-	// in several groups keeps the record of the first): sorting pointers
-	// moves 8 bytes where sorting the members would move a few hundred,
-	// which at 100,000 members was most of the time after the last read.
+	// Each person once, sorted by id, with every group they came from:
+	// small keys (id, group, place) are sorted rather than the members, and
+	// a member in several groups keeps the record of the first group. At
+	// 100,000 members this was most of the time after the last read.
+	type ref struct {
+		id   string
+		g, k int32
+	}
 	total := 0
 	for i := range r.members {
 		total += len(r.members[i])
 	}
-	all := make([]*roster.Member, 0, total)
+	refs := make([]ref, 0, total)
 	names := make([]string, len(r.groups))
 	for i, grp := range r.groups {
 		names[i] = safetext.Line(grp.DisplayName)
@@ -228,25 +232,29 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 			MemberCount: len(r.members[i]),
 		})
 		for k := range r.members[i] {
-			m := &r.members[i][k]
-			m.Groups = []string{names[i]}
-			all = append(all, m)
+			refs = append(refs, ref{r.members[i][k].ID, int32(i), int32(k)})
 		}
 	}
 	slices.SortFunc(snap.Groups, func(a, b roster.Group) int {
 		return cmp.Or(strings.Compare(a.DisplayName, b.DisplayName), strings.Compare(a.ID, b.ID))
 	})
-	slices.SortStableFunc(all, func(a, b *roster.Member) int { return strings.Compare(a.ID, b.ID) })
-	snap.Members = make([]roster.Member, 0, len(all))
-	for k := 0; k < len(all); {
-		m := all[k]
-		for k++; k < len(all) && all[k].ID == m.ID; k++ {
-			if g := all[k].Groups[0]; !slices.Contains(m.Groups, g) {
+	slices.SortFunc(refs, func(a, b ref) int {
+		return cmp.Or(strings.Compare(a.id, b.id), cmp.Compare(a.g, b.g), cmp.Compare(a.k, b.k))
+	})
+	snap.Members = make([]roster.Member, 0, len(refs))
+	for j := 0; j < len(refs); {
+		f := refs[j]
+		m := r.members[f.g][f.k]
+		// Most people are in one group: they share its name, in a slice
+		// with no room to grow, so an append elsewhere copies it.
+		m.Groups = names[f.g : f.g+1 : f.g+1]
+		for j++; j < len(refs) && refs[j].id == f.id; j++ {
+			if g := names[refs[j].g]; !slices.Contains(m.Groups, g) {
 				m.Groups = append(m.Groups, g)
 			}
 		}
 		slices.Sort(m.Groups)
-		snap.Members = append(snap.Members, *m)
+		snap.Members = append(snap.Members, m)
 	}
 	snap.Users = r.users
 	return snap
