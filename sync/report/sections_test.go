@@ -1,10 +1,5 @@
 package report
 
-import (
-	"fmt"
-	"strings"
-)
-
 // The report's tables as plain values, for the tests: production renders
 // from tables (rows by index) and appendCell, and these say the same in
 // the simplest terms.
@@ -16,35 +11,6 @@ type Section struct {
 	Note    string
 	Columns []Column
 	Rows    []Row
-}
-
-// Cell returns a row's text for a column.
-func (r Row) Cell(c Column) string {
-	switch c {
-	case ColName:
-		return strings.TrimSpace(r.FirstName + " " + r.LastName)
-	case ColEmail:
-		return r.Email
-	case ColKind:
-		return string(r.Kind)
-	case ColProcoreID:
-		if r.ProcoreID == 0 {
-			return ""
-		}
-		return fmt.Sprint(r.ProcoreID)
-	case ColEntraID:
-		return r.EntraID
-	case ColReason:
-		return r.Reason
-	case ColError:
-		return r.Error
-	case ColProject:
-		if r.ProjectID == 0 {
-			return ""
-		}
-		return fmt.Sprint(r.ProjectID)
-	}
-	return ""
 }
 
 // Sections splits a run into the report's tables, in reading order, leaving
