@@ -239,9 +239,9 @@ func list[T any](ctx context.Context, c *Client, op, path string, hdr http.Heade
 		if n > 1 {
 			pop = fmt.Sprintf("%s (page %d)", op, n)
 		}
-		// json.Unmarshal decodes into the old elements' memory without
-		// zeroing it (a null mail would keep the previous user's), so clear
-		// the buffer first.
+		// Decoding merges into the old elements' memory without zeroing
+		// it (a member sent without mail would keep the previous user's),
+		// so clear the buffer first.
 		clear(buf[:cap(buf)])
 		p := page[T]{Value: buf[:0]}
 		if err := c.do(ctx, pop, http.MethodGet, next, nil, &p, hdr); err != nil {

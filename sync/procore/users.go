@@ -29,6 +29,12 @@ func (f *FlexString) UnmarshalJSON(b []byte) error {
 		*f = ""
 		return nil
 	}
+	// Two per user of every directory page: a plain string (no escapes)
+	// is taken as it is, without a decoder.
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && plain(b[1:n-1]) {
+		*f = FlexString(b[1 : n-1])
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
 		*f = FlexString(s)
@@ -40,6 +46,17 @@ func (f *FlexString) UnmarshalJSON(b []byte) error {
 	}
 	*f = FlexString(n.String())
 	return nil
+}
+
+// plain reports whether s, the inside of a JSON string, has no escape,
+// control character or byte outside ASCII: then it is its own value.
+func plain(s []byte) bool {
+	for _, c := range s {
+		if c == '\\' || c == '"' || c < 0x20 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // User is a Procore company user.

@@ -59,6 +59,31 @@ func TestDecodeJSONAtTheBound(t *testing.T) {
 	}
 }
 
+// Answers are decoded as leniently as encoding/json did: a name in another
+// case, invalid UTF-8 (replaced) and a repeated name (the last wins) do not
+// fail a run; a null leaves the zero value; malformed JSON still fails.
+func TestDecodeJSONLeniency(t *testing.T) {
+	type user struct {
+		Mail    string   `json:"mail"`
+		Name    string   `json:"displayName"`
+		Proxies []string `json:"proxyAddresses"`
+		Enabled bool     `json:"accountEnabled"`
+	}
+	var u user
+	body := "{\"Mail\":\"a@x.com\",\"displayName\":\"Ren\xe9\",\"accountEnabled\":false,\"accountEnabled\":true,\"proxyAddresses\":null,\"extra\":{\"n\":[1,2]}}"
+	if err := DecodeJSON(strings.NewReader(body), &u); err != nil {
+		t.Fatal(err)
+	}
+	if u.Mail != "a@x.com" || u.Name != "Ren\uFFFD" || !u.Enabled || u.Proxies != nil {
+		t.Errorf("decoded %+v", u)
+	}
+	for _, bad := range []string{`{"mail":`, `{"mail":"a"}x`, `{"mail":1}`, `[1,]`} {
+		if err := DecodeJSON(strings.NewReader(bad), &u); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
 func TestCallErrorTextIsSanitised(t *testing.T) {
 	const osc52 = "\x1b]52;c;ZWNobyBwd25lZA==\x07"
 	const osc8 = "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\"
