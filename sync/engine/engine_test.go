@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"procsync/sync/engine"
@@ -47,7 +48,7 @@ func newFixture(t *testing.T, brakes engine.Brakes) *fixture {
 // simFixture wires an engine to srv as `procsync --auto` is wired with
 // app-only credentials: both clients (with the given options), a journal
 // in a fresh state directory, a report mailed to it@contoso.com, no
-// brakes. Callers change what their test is about.
+// brakes, over engine.BaseHTTPClient. Callers change what their test is about.
 func simFixture(tb testing.TB, srv *sim.Server, gopt graph.Option, popt procore.Option) *fixture {
 	tb.Helper()
 	gc := clientcredentials.Config{
@@ -70,9 +71,12 @@ func simFixture(tb testing.TB, srv *sim.Server, gopt graph.Option, popt procore.
 	if popt != nil {
 		popts = append(popts, popt)
 	}
+	// The token requests and the API calls go over the production base
+	// transport (its connection pool, its time bounds), as in procsync.
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, engine.BaseHTTPClient())
 	return &fixture{srv: srv, st: st, dir: dir, d: engine.Deps{
-		Graph:    graph.New(gc.Client(context.Background()), srv.URL+"/graph", gopts...),
-		Procore:  procore.New(pcc.Client(context.Background()), srv.URL+"/procore", sim.CompanyID, popts...),
+		Graph:    graph.New(gc.Client(ctx), srv.URL+"/graph", gopts...),
+		Procore:  procore.New(pcc.Client(ctx), srv.URL+"/procore", sim.CompanyID, popts...),
 		Store:    st,
 		Rules:    roster.Rules{AllowedDomains: []string{sim.Domain}, Reactivate: true},
 		Snapshot: provision.SnapshotOptions{NamePrefixes: []string{"License – Microsoft", "License – Office"}},

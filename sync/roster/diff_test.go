@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -568,3 +569,18 @@ func TestFingerprint(t *testing.T) {
 }
 
 func slicesClone(s []string) []string { return append([]string(nil), s...) }
+
+// The fingerprint is hashed in chunks on every core; it must not depend on
+// how many there are.
+func TestFingerprintSameOnAnyCores(t *testing.T) {
+	s := equivSnapshot(10000)
+	var got []string
+	for _, procs := range []int{1, 2, 5} {
+		prev := runtime.GOMAXPROCS(procs)
+		got = append(got, Diff(s, benchRules).Fingerprint)
+		runtime.GOMAXPROCS(prev)
+	}
+	if got[0] != got[1] || got[0] != got[2] {
+		t.Errorf("fingerprints with 1, 2 and 5 cores: %q", got)
+	}
+}

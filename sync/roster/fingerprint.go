@@ -4,16 +4,24 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // fingerprint hashes the rules and, in plan order, every member and Procore
 // user the plan is about: the inputs that mattered. Procore users no action
 // mentions (subcontractors, inactive leavers) did not change the plan and
 // are left out, so they do not change the fingerprint either.
+//
+// The actions are hashed in chunks of fingerprintChunk, on every core, and
+// the fingerprint is the hash of the rules and the chunks' hashes: at
+// 100,000 members hashing one after another was 85 ms between the last
+// read and the first write. (Version 1 hashed everything in one stream, so
+// its fingerprints differ from version 2's for the same plan.)
 func fingerprint(r *compiledRules, actions []Action) string {
-	h := sha256.New()
 	buf := make([]byte, 0, 40<<10)
-	buf = appendStr(buf, "procsync plan v1")
+	buf = appendStr(buf, "procsync plan v2")
 	buf = appendStr(buf, r.attr)
 	buf = appendBool(buf, r.IncludeGuests)
 	buf = appendBool(buf, r.IncludeDisabled)
@@ -28,6 +36,44 @@ func fingerprint(r *compiledRules, actions []Action) string {
 	buf = appendStr(buf, r.offboardMode())
 	buf = r.Map.appendRules(buf)
 	buf = appendProjectRules(buf, r.Projects)
+
+	chunks := (len(actions) + fingerprintChunk - 1) / fingerprintChunk
+	sums := make([][sha256.Size]byte, chunks)
+	workers := min(runtime.GOMAXPROCS(0), chunks)
+	var next atomic.Int64
+	hashChunks := func() {
+		scratch := make([]byte, 0, 40<<10)
+		for {
+			k := int(next.Add(1) - 1)
+			if k >= chunks {
+				return
+			}
+			sums[k] = hashActions(r, actions[k*fingerprintChunk:min((k+1)*fingerprintChunk, len(actions))], scratch)
+		}
+	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(hashChunks)
+	}
+	hashChunks()
+	wg.Wait()
+
+	h := sha256.New()
+	h.Write(buf)
+	for i := range sums {
+		h.Write(sums[i][:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// fingerprintChunk is how many actions fingerprint hashes together. Fixed,
+// so that the fingerprint does not depend on the number of cores.
+const fingerprintChunk = 4096
+
+// hashActions hashes the encoding of actions, using buf as scratch.
+func hashActions(r *compiledRules, actions []Action, buf []byte) [sha256.Size]byte {
+	h := sha256.New()
+	buf = buf[:0]
 	// Encode into one large buffer and hash it in big writes: the digest
 	// then runs its block function over long runs instead of copying every
 	// action's few hundred bytes through its 64-byte block buffer.
@@ -40,7 +86,9 @@ func fingerprint(r *compiledRules, actions []Action) string {
 		}
 	}
 	h.Write(buf)
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // encodeAction appends an unambiguous encoding (length-prefixed fields) of
