@@ -160,22 +160,33 @@ const maxMessage = 300
 // rawURL is either a path below the base ("/v1.0/…") or a full URL (a
 // nextLink). Extra headers are added as given.
 func (c *Client) do(ctx context.Context, op, method, rawURL string, body any, out any, hdr http.Header) error {
-	_, err := c.ep.Call(ctx, method, rawURL, body, hdr, out)
+	_, err := c.call(ctx, op, method, rawURL, body, out, hdr)
+	return err
+}
+
+// call is do that also returns the answer's header.
+func (c *Client) call(ctx context.Context, op, method, rawURL string, body any, out any, hdr http.Header) (http.Header, error) {
+	h, err := c.ep.Call(ctx, method, rawURL, body, hdr, out)
 	if err == nil {
-		return nil
+		return h, nil
 	}
 	var ce *httpx.CallError
 	switch {
 	case !errors.As(err, &ce):
 		// Nothing was sent, or ctx ended: no request to name.
-		return fmt.Errorf("graph: %s: %w", op, err)
+		return h, fmt.Errorf("graph: %s: %w", op, err)
 	case ce.Status == 0:
-		return &Error{Op: op, Request: ce.Request, Err: ce.Err}
+		return h, &Error{Op: op, Request: ce.Request, Err: ce.Err}
 	case ce.Malformed:
-		return &Error{Op: op, Request: ce.Request, Status: ce.Status,
-			Message: "malformed answer: " + ce.Err.Error(), RequestID: ce.Header.Get("request-id")}
+		return h, malformed(op, ce.Request, ce.Status, ce.Header, ce.Err)
 	}
-	return parseError(op, ce.Request, ce.Response())
+	return h, parseError(op, ce.Request, ce.Response())
+}
+
+// malformed is the error of a 2xx answer that is not what was asked for.
+func malformed(op, request string, status int, h http.Header, err error) *Error {
+	return &Error{Op: op, Request: request, Status: status,
+		Message: "malformed answer: " + err.Error(), RequestID: h.Get("request-id")}
 }
 
 // parseError builds an *Error from a non-2xx answer.
@@ -211,69 +222,6 @@ func parseError(op, reqName string, resp *http.Response) *Error {
 		}
 	}
 	return e
-}
-
-// page is one page of a Graph collection.
-type page[T any] struct {
-	Value    []T    `json:"value"`
-	NextLink string `json:"@odata.nextLink"`
-	Count    *int   `json:"@odata.count"`
-}
-
-// list reads every page of a collection starting at path, calling onPage
-// after each with the items read so far and the total if Graph said it
-// (-1 otherwise).
-func list[T any](ctx context.Context, c *Client, op, path string, hdr http.Header, onPage func(read, total int)) ([]T, error) {
-	var all []T
-	total := -1
-	next := path
-	// One page buffer for the whole listing: decoding appends into its
-	// capacity instead of growing a fresh slice per page.
-	buf := make([]T, 0, PageSize)
-	// Pages already asked for, as full URLs (the first is a path).
-	seen := map[string]bool{c.base + path: true}
-	// A nextLink to another host is refused by the transport (httpx)
-	// before anything is sent: the bearer token goes with every request.
-	for n := 1; next != ""; n++ {
-		pop := op
-		if n > 1 {
-			pop = fmt.Sprintf("%s (page %d)", op, n)
-		}
-		// Decoding merges into the old elements' memory without zeroing
-		// it (a member sent without mail would keep the previous user's),
-		// so clear the buffer first.
-		clear(buf[:cap(buf)])
-		p := page[T]{Value: buf[:0]}
-		if err := c.do(ctx, pop, http.MethodGet, next, nil, &p, hdr); err != nil {
-			return nil, err
-		}
-		buf = p.Value
-		if p.Count != nil {
-			total = *p.Count
-			if all == nil && total > len(p.Value) {
-				// One allocation for the whole group instead of a copy
-				// per doubling.
-				all = make([]T, 0, total)
-			}
-		}
-		all = append(all, p.Value...)
-		if onPage != nil {
-			onPage(len(all), total)
-		}
-		key := p.NextLink
-		if strings.HasPrefix(key, "/") {
-			key = c.base + key
-		}
-		if seen[key] {
-			// A hostile or broken server could send A→B→A forever; each
-			// page is asked for once.
-			return nil, &Error{Op: pop, Request: "GET " + p.NextLink,
-				Message: "@odata.nextLink points back at a page already read; stopping instead of looping"}
-		}
-		seen[key] = true
-		next = p.NextLink
-	}
-	return all, nil
 }
 
 // Group is a Graph group, as far as procsync reads it.
@@ -465,6 +413,22 @@ func (c *Client) Members(ctx context.Context, g Group, transitive bool, onPage f
 // MembersWith is Members that also selects the extra Profile properties
 // (an attribute mapping's), and only those, into User.Profile.
 func (c *Client) MembersWith(ctx context.Context, g Group, transitive bool, extra []string, onPage func(read, total int)) ([]User, error) {
+	op, path, hdr := membersQuery(g, transitive, extra)
+	return list[User](ctx, c, op, path, hdr, onPage)
+}
+
+// MemberPages is MembersWith that hands fn each page of members, in order,
+// with the group's total when Graph reports it (-1 otherwise), instead of
+// collecting them: fn's work is done while the next page is on its way.
+// The users are valid only during the call.
+func (c *Client) MemberPages(ctx context.Context, g Group, transitive bool, extra []string, fn func(users []User, total int) error) error {
+	op, path, hdr := membersQuery(g, transitive, extra)
+	return pages(ctx, c, op, path, hdr, fn)
+}
+
+// membersQuery is the request of a group's members: the operation's name
+// for errors, the path and the headers.
+func membersQuery(g Group, transitive bool, extra []string) (op, path string, hdr http.Header) {
 	rel := "members"
 	if transitive {
 		rel = "transitiveMembers"
@@ -473,16 +437,15 @@ func (c *Client) MembersWith(ctx context.Context, g Group, transitive bool, extr
 	if g.DisplayName == "" {
 		name = "group " + g.ID
 	}
-	op := "list members of " + name
+	op = "list members of " + name
 	if transitive {
 		op = "list transitive members of " + name
 	}
-	path := "/v1.0/groups/" + url.PathEscape(g.ID) + "/" + rel + "/microsoft.graph.user?" +
+	path = "/v1.0/groups/" + url.PathEscape(g.ID) + "/" + rel + "/microsoft.graph.user?" +
 		query("$select", memberSelect(extra), "$top", fmt.Sprint(PageSize), "$count", "true")
 	// The cast with $select may need advanced queries; sending the header is
 	// harmless where it is not needed.
-	hdr := http.Header{"Consistencylevel": {"eventual"}}
-	return list[User](ctx, c, op, path, hdr, onPage)
+	return op, path, http.Header{"Consistencylevel": {"eventual"}}
 }
 
 // Me is the signed-in user.

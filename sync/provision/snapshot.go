@@ -3,6 +3,7 @@ package provision
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -186,16 +187,24 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 	for i, grp := range groups {
 		mg.Go(func() error {
 			name := safetext.Line(grp.DisplayName)
-			ms, err := r.src.Graph.MembersWith(mctx, grp.Group, r.opts.Nested, r.opts.Map.EntraSelect(), func(read, total int) {
-				r.progress(roster.SnapshotProgress{Kind: roster.ProgressMembers, Group: name, Read: read, Total: total})
+			// Each page is converted as it arrives, while the next one is
+			// on its way: the largest group's pages are the last reads,
+			// and its conversion would otherwise come after them.
+			var conv []roster.Member
+			err := r.src.Graph.MemberPages(mctx, grp.Group, r.opts.Nested, r.opts.Map.EntraSelect(), func(users []graph.User, total int) error {
+				if conv == nil && total > len(users) {
+					conv = make([]roster.Member, 0, total)
+				}
+				for k := range users {
+					m := memberFromGraph(&users[k])
+					m.Attributes = memberAttributes(&users[k], r.opts.Map)
+					conv = append(conv, m)
+				}
+				r.progress(roster.SnapshotProgress{Kind: roster.ProgressMembers, Group: name, Read: len(conv), Total: total})
+				return nil
 			})
 			if err != nil {
 				return err
-			}
-			conv := make([]roster.Member, len(ms))
-			for k := range ms {
-				conv[k] = memberFromGraph(ms[k])
-				conv[k].Attributes = memberAttributes(&ms[k], r.opts.Map)
 			}
 			r.members[i] = conv
 			return nil
@@ -213,9 +222,14 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 	// small keys (id, group, place) are sorted rather than the members, and
 	// a member in several groups keeps the record of the first group. At
 	// 100,000 members this was most of the time after the last read.
+	//
+	// The sort compares the ids' first 16 bytes as two integers (the
+	// whole ids only when those are equal): comparing the strings
+	// themselves fetched two scattered ids from memory per comparison.
 	type ref struct {
-		id   string
-		g, k int32
+		p0, p1 uint64
+		id     string
+		g, k   int32
 	}
 	total := 0
 	for i := range r.members {
@@ -232,14 +246,16 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 			MemberCount: len(r.members[i]),
 		})
 		for k := range r.members[i] {
-			refs = append(refs, ref{r.members[i][k].ID, int32(i), int32(k)})
+			id := r.members[i][k].ID
+			p0, p1 := idPrefix(id)
+			refs = append(refs, ref{p0, p1, id, int32(i), int32(k)})
 		}
 	}
 	slices.SortFunc(snap.Groups, func(a, b roster.Group) int {
 		return cmp.Or(strings.Compare(a.DisplayName, b.DisplayName), strings.Compare(a.ID, b.ID))
 	})
 	slices.SortFunc(refs, func(a, b ref) int {
-		return cmp.Or(strings.Compare(a.id, b.id), cmp.Compare(a.g, b.g), cmp.Compare(a.k, b.k))
+		return cmp.Or(cmp.Compare(a.p0, b.p0), cmp.Compare(a.p1, b.p1), strings.Compare(a.id, b.id), cmp.Compare(a.g, b.g), cmp.Compare(a.k, b.k))
 	})
 	snap.Members = make([]roster.Member, 0, len(refs))
 	for j := 0; j < len(refs); {
@@ -258,6 +274,15 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 	}
 	snap.Users = r.users
 	return snap
+}
+
+// idPrefix returns the first 16 bytes of id, padded with zero bytes, as two
+// big-endian integers: they compare as the ids' first 16 bytes do, and a
+// shorter id, padded with the least byte, before any id it begins.
+func idPrefix(id string) (uint64, uint64) {
+	var b [16]byte
+	copy(b[:], id)
+	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
 }
 
 // ResolveGroups returns the license groups that opts' NamePrefixes, SKUs and
@@ -332,25 +357,57 @@ func describeSelection(opts SnapshotOptions) string {
 }
 
 // memberFromGraph copies a Graph user into the snapshot, sanitising every
-// string (see TakeSnapshot).
-func memberFromGraph(u graph.User) roster.Member {
-	proxies := make([]string, len(u.ProxyAddresses))
-	for i, a := range u.ProxyAddresses {
-		proxies[i] = safetext.Line(a)
+// string (see TakeSnapshot). The member's strings are copied side by side
+// into one allocation: Diff reads every member's addresses, and the
+// decoder's strings, allocated one by one, lie scattered over the heap, a
+// cache miss each (at 100,000 members this made Diff a tenth faster).
+func memberFromGraph(u *graph.User) roster.Member {
+	fields := [...]string{
+		safetext.Line(u.ID), safetext.Line(u.GivenName), safetext.Line(u.Surname), safetext.Line(u.DisplayName),
+		safetext.Line(u.UserPrincipalName), safetext.Line(u.Mail), safetext.Line(u.UserType),
 	}
-	if u.ProxyAddresses == nil {
-		proxies = nil
+	n := 0
+	for _, f := range fields {
+		n += len(f)
+	}
+	var proxies []string
+	if u.ProxyAddresses != nil {
+		proxies = make([]string, len(u.ProxyAddresses))
+		for i, a := range u.ProxyAddresses {
+			proxies[i] = safetext.Line(a)
+			n += len(proxies[i])
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range fields {
+		b.WriteString(f)
+	}
+	for _, p := range proxies {
+		b.WriteString(p)
+	}
+	all := b.String()
+	next := func(s string) string {
+		t := all[:len(s)]
+		all = all[len(s):]
+		return t
+	}
+	for i := range fields {
+		fields[i] = next(fields[i])
+	}
+	for i := range proxies {
+		proxies[i] = next(proxies[i])
 	}
 	return roster.Member{
-		ID:                safetext.Line(u.ID),
-		GivenName:         safetext.Line(u.GivenName),
-		Surname:           safetext.Line(u.Surname),
-		DisplayName:       safetext.Line(u.DisplayName),
-		UserPrincipalName: safetext.Line(u.UserPrincipalName),
-		Mail:              safetext.Line(u.Mail),
+		ID:                fields[0],
+		GivenName:         fields[1],
+		Surname:           fields[2],
+		DisplayName:       fields[3],
+		UserPrincipalName: fields[4],
+		Mail:              fields[5],
 		ProxyAddresses:    proxies,
 		AccountEnabled:    u.AccountEnabled,
-		UserType:          safetext.Line(u.UserType),
+		UserType:          fields[6],
 	}
 }
 

@@ -59,6 +59,13 @@ func decodeJSON(body io.Reader, out any, limit int64) error {
 	return json.Unmarshal(buf.Bytes(), out, decodeOptions)
 }
 
+// Unmarshal decodes data as DecodeJSON decodes an answer: for an answer
+// read as it came (a page whose next page is asked for before it is
+// decoded) and decoded later.
+func Unmarshal(data []byte, out any) error {
+	return json.Unmarshal(data, out, decodeOptions)
+}
+
 // decodeOptions keep encoding/json's leniency towards what a service
 // sends: names matched without regard to case, invalid UTF-8 replaced
 // rather than refused, the last of duplicate names kept. Answers are
