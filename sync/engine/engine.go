@@ -282,7 +282,13 @@ func listed(a *roster.Action) bool {
 // listedRecords returns the listed actions that pick picks, as journal
 // records with status.
 func listedRecords(plan *roster.Plan, status roster.Status, pick func(*roster.Action) bool) []roster.Record {
-	var in []roster.Record
+	n := 0
+	for i := range plan.Actions {
+		if a := &plan.Actions[i]; listed(a) && pick(a) {
+			n++
+		}
+	}
+	in := make([]roster.Record, 0, n)
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
 		if listed(a) && pick(a) {

@@ -225,12 +225,16 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 	//
 	// The sort compares the ids' first 16 bytes as two integers (the
 	// whole ids only when those are equal): comparing the strings
-	// themselves fetched two scattered ids from memory per comparison.
+	// themselves fetched two scattered ids from memory per comparison. The
+	// keys hold no pointer, so that moving them costs no write barrier
+	// while the garbage collector runs (as it often does right after the
+	// reads).
 	type ref struct {
 		p0, p1 uint64
-		id     string
 		g, k   int32
 	}
+	idOf := func(f ref) string { return r.members[f.g][f.k].ID }
+	sameID := func(a, b ref) bool { return a.p0 == b.p0 && a.p1 == b.p1 && idOf(a) == idOf(b) }
 	total := 0
 	for i := range r.members {
 		total += len(r.members[i])
@@ -246,16 +250,18 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 			MemberCount: len(r.members[i]),
 		})
 		for k := range r.members[i] {
-			id := r.members[i][k].ID
-			p0, p1 := idPrefix(id)
-			refs = append(refs, ref{p0, p1, id, int32(i), int32(k)})
+			p0, p1 := idPrefix(r.members[i][k].ID)
+			refs = append(refs, ref{p0, p1, int32(i), int32(k)})
 		}
 	}
 	slices.SortFunc(snap.Groups, func(a, b roster.Group) int {
 		return cmp.Or(strings.Compare(a.DisplayName, b.DisplayName), strings.Compare(a.ID, b.ID))
 	})
 	slices.SortFunc(refs, func(a, b ref) int {
-		return cmp.Or(cmp.Compare(a.p0, b.p0), cmp.Compare(a.p1, b.p1), strings.Compare(a.id, b.id), cmp.Compare(a.g, b.g), cmp.Compare(a.k, b.k))
+		if c := cmp.Or(cmp.Compare(a.p0, b.p0), cmp.Compare(a.p1, b.p1)); c != 0 {
+			return c
+		}
+		return cmp.Or(strings.Compare(idOf(a), idOf(b)), cmp.Compare(a.g, b.g), cmp.Compare(a.k, b.k))
 	})
 	snap.Members = make([]roster.Member, 0, len(refs))
 	for j := 0; j < len(refs); {
@@ -264,7 +270,7 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 		// Most people are in one group: they share its name, in a slice
 		// with no room to grow, so an append elsewhere copies it.
 		m.Groups = names[f.g : f.g+1 : f.g+1]
-		for j++; j < len(refs) && refs[j].id == f.id; j++ {
+		for j++; j < len(refs) && sameID(refs[j], f); j++ {
 			if g := names[refs[j].g]; !slices.Contains(m.Groups, g) {
 				m.Groups = append(m.Groups, g)
 			}
