@@ -2,9 +2,11 @@ package roster
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Diff computes the plan for a snapshot under the rules: one action per
@@ -123,12 +125,65 @@ func (d *differ) run() []Action {
 	d.indexUsers()
 	d.indexMembers()
 	actions := make([]Action, len(d.s.Members), len(d.s.Members)+len(d.s.Users)/8)
-	for i := range d.s.Members {
-		d.memberAction(int32(i), &actions[i])
-	}
+	d.memberActions(actions)
 	actions = d.projectAdds(actions)
 	actions = d.offboards(actions)
 	return sortActions(actions)
+}
+
+// memberActions fills actions[i] with member i's action. The indexes are
+// complete and no longer change, so large plans are shared out between the
+// cores in contiguous ranges, each worked by a differ with scratch space of
+// its own (see worker): at 100,000 members this was a quarter of Diff, all
+// of it between the last read and the first write.
+func (d *differ) memberActions(actions []Action) {
+	n := len(d.s.Members)
+	workers := min(runtime.GOMAXPROCS(0), n/minMembersPerWorker)
+	if workers <= 1 {
+		for i := range n {
+			d.memberAction(int32(i), &actions[i])
+		}
+		return
+	}
+	per := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := per; lo < n; lo += per {
+		w := d.worker()
+		wg.Go(func() {
+			for i := lo; i < min(lo+per, n); i++ {
+				w.memberAction(int32(i), &actions[i])
+			}
+		})
+	}
+	for i := range per {
+		d.memberAction(int32(i), &actions[i])
+	}
+	wg.Wait()
+}
+
+// minMembersPerWorker keeps small plans on one goroutine, where starting
+// others would cost more than it saves.
+const minMembersPerWorker = 4096
+
+// worker returns a differ that shares d's indexes, read only, and has its
+// own scratch space: memberAction writes only the scratch (matches, the
+// reason buffers and arena, the group notes cache, the current member's
+// address) and its action.
+func (d *differ) worker() *differ {
+	w := &differ{
+		s: d.s, rules: d.rules, in: d.in, userSlot: d.userSlot, dupAddr: d.dupAddr,
+		byOrigin: d.byOrigin, dupOrigin: d.dupOrigin, mref: d.mref, mtext: d.mtext,
+		excluded: d.excluded, memberID: d.memberID, multi: d.multi, claimed: d.claimed,
+		ignored: d.ignored,
+		curI:       -1,
+		matches:    make([]match, 0, 2),
+		rb:         make([]byte, 0, 256),
+		groupNotes: map[string]string{},
+	}
+	// The interner's batch scratch is Diff's indexing, done by now; the
+	// worker gets none of it.
+	w.in.pend, w.in.lower = nil, nil
+	return w
 }
 
 // batch is how many members or users Diff resolves before it looks their
