@@ -198,6 +198,7 @@ func (res *AutoResult) fill(run *Run) {
 		ProjectAdd: c[roster.KindProjectAdd],
 	}
 	res.Actions = slices.Grow(res.Actions, len(run.Plan.Actions)-c[roster.KindInSync])
+	results := run.Apply.Cursor()
 	for i := range run.Plan.Actions {
 		a := &run.Plan.Actions[i]
 		if a.Kind == roster.KindInSync {
@@ -205,7 +206,7 @@ func (res *AutoResult) fill(run *Run) {
 		}
 		act := roster.RecordOf(a, roster.StatusPlanned)
 		if run.Apply != nil {
-			if r, ok := run.Apply.Result(i); ok {
+			if r, ok := results.Next(i); ok {
 				act.Settle(r)
 			}
 		}

