@@ -174,7 +174,7 @@ func (d *differ) worker() *differ {
 		s: d.s, rules: d.rules, in: d.in, userSlot: d.userSlot, dupAddr: d.dupAddr,
 		byOrigin: d.byOrigin, dupOrigin: d.dupOrigin, mref: d.mref, mtext: d.mtext,
 		excluded: d.excluded, memberID: d.memberID, multi: d.multi, claimed: d.claimed,
-		ignored: d.ignored,
+		ignored:    d.ignored,
 		curI:       -1,
 		matches:    make([]match, 0, 2),
 		rb:         make([]byte, 0, 256),
