@@ -51,6 +51,16 @@ func newFixture(t *testing.T, brakes engine.Brakes) *fixture {
 // brakes, over engine.BaseHTTPClient. Callers change what their test is about.
 func simFixture(tb testing.TB, srv *sim.Server, gopt graph.Option, popt procore.Option) *fixture {
 	tb.Helper()
+	f := urlFixture(tb, srv.URL, gopt, popt)
+	f.srv = srv
+	return f
+}
+
+// urlFixture is simFixture for a simulator at url, in this process or not
+// (BenchmarkRunApart); the fixture's srv is nil.
+func urlFixture(tb testing.TB, url string, gopt graph.Option, popt procore.Option) *fixture {
+	tb.Helper()
+	srv := &struct{ URL string }{url}
 	gc := clientcredentials.Config{
 		ClientID: sim.GraphClientID, ClientSecret: sim.GraphClientSecret,
 		TokenURL: srv.URL + "/identity/" + sim.TenantID + "/oauth2/v2.0/token",
@@ -74,7 +84,7 @@ func simFixture(tb testing.TB, srv *sim.Server, gopt graph.Option, popt procore.
 	// The token requests and the API calls go over the production base
 	// transport (its connection pool, its time bounds), as in procsync.
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, engine.BaseHTTPClient())
-	return &fixture{srv: srv, st: st, dir: dir, d: engine.Deps{
+	return &fixture{st: st, dir: dir, d: engine.Deps{
 		Graph:    graph.New(gc.Client(ctx), srv.URL+"/graph", gopts...),
 		Procore:  procore.New(pcc.Client(ctx), srv.URL+"/procore", sim.CompanyID, popts...),
 		Store:    st,

@@ -84,20 +84,7 @@ func benchLean(b *testing.B, n, wantCreates, wantReactivations int) {
 		srv.Close()
 		b.StartTimer()
 	}
-	// The same metrics as benchRun's, duplicated rather than shared, since
-	// run_bench_test.go is not this file's to change.
-	floor := tl.chain + tl.writeRTT + tl.mailRTT
-	b.ReportMetric(tl.chain.Seconds(), "chain-s")
-	b.ReportMetric(tl.readToWrite.Seconds(), "read-write-s")
-	b.ReportMetric(float64(tl.batchGap)/float64(time.Millisecond), "batch-gap-ms")
-	b.ReportMetric(tl.writeToMail.Seconds(), "write-mail-s")
-	b.ReportMetric(floor.Seconds(), "floor-s")
-	b.ReportMetric(wall.Seconds()/floor.Seconds(), "x-floor")
-	b.ReportMetric(float64(tl.requests), "requests")
-	b.ReportMetric(float64(tl.creates), "creates")
-	b.ReportMetric(tl.beforeReads.Seconds(), "pre-read-s")
-	b.ReportMetric(tl.writing.Seconds(), "write-s")
-	b.ReportMetric(tl.afterMail.Seconds(), "post-mail-s")
+	reportTimeline(b, tl, wall)
 }
 
 // leanReactivated counts the users inactive before a run and active after.

@@ -69,6 +69,12 @@ func benchRun(b *testing.B, n, inFlight int) {
 		srv.Close()
 		b.StartTimer()
 	}
+	reportTimeline(b, tl, wall)
+}
+
+// reportTimeline reports a run's timeline and wall time as BenchmarkRun's
+// metrics.
+func reportTimeline(b *testing.B, tl timeline, wall time.Duration) {
 	floor := tl.chain + tl.writeRTT + tl.mailRTT
 	b.ReportMetric(tl.chain.Seconds(), "chain-s")
 	b.ReportMetric(tl.readToWrite.Seconds(), "read-write-s")
