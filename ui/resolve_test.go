@@ -89,6 +89,20 @@ func waitSnapshots(h *harness, f *resolveFake, n int) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	// The count goes up when a read starts; until it has finished the
+	// loading screen (which keeps the header's "approved 0") takes every
+	// key, so a key sent now would be lost.
+	for {
+		review := false
+		h.inspect(func(m *model) { review = m.screen == screenReview })
+		if review {
+			break
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatal("the review did not come back after the read")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	h.waitFor("approved 0")
 }
 
