@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -263,24 +264,55 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 		}
 		return cmp.Or(strings.Compare(idOf(a), idOf(b)), cmp.Compare(a.g, b.g), cmp.Compare(a.k, b.k))
 	})
-	snap.Members = make([]roster.Member, 0, len(refs))
-	for j := 0; j < len(refs); {
-		f := refs[j]
+	// Each run of refs with one id is one person: starts says where each
+	// begins, so that the people can be copied out on every core (the
+	// copy reads every member from wherever its group put it).
+	starts := make([]int32, 0, len(refs)+1)
+	for j := range refs {
+		if j == 0 || !sameID(refs[j], refs[j-1]) {
+			starts = append(starts, int32(j))
+		}
+	}
+	starts = append(starts, int32(len(refs)))
+	snap.Members = make([]roster.Member, len(starts)-1)
+	person := func(k int) {
+		run := refs[starts[k]:starts[k+1]]
+		f := run[0]
 		m := r.members[f.g][f.k]
 		// Most people are in one group: they share its name, in a slice
 		// with no room to grow, so an append elsewhere copies it.
 		m.Groups = names[f.g : f.g+1 : f.g+1]
-		for j++; j < len(refs) && sameID(refs[j], f); j++ {
-			if g := names[refs[j].g]; !slices.Contains(m.Groups, g) {
+		for _, x := range run[1:] {
+			if g := names[x.g]; !slices.Contains(m.Groups, g) {
 				m.Groups = append(m.Groups, g)
 			}
 		}
 		slices.Sort(m.Groups)
-		snap.Members = append(snap.Members, m)
+		snap.Members[k] = m
+	}
+	n := len(snap.Members)
+	if n < 2*minMergePart || runtime.GOMAXPROCS(0) < 2 {
+		for k := range n {
+			person(k)
+		}
+	} else {
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for k := n / 2; k < n; k++ {
+				person(k)
+			}
+		})
+		for k := range n / 2 {
+			person(k)
+		}
+		wg.Wait()
 	}
 	snap.Users = r.users
 	return snap
 }
+
+// minMergePart is the fewest people the merge gives a second core.
+const minMergePart = 4096
 
 // idPrefix returns the first 16 bytes of id, padded with zero bytes, as two
 // big-endian integers: they compare as the ids' first 16 bytes do, and a
