@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-json-experiment/json"
 
@@ -63,30 +61,15 @@ func BenchmarkRunApart(b *testing.B) {
 }
 
 func benchRunApart(b *testing.B, n int) {
-	var tl timeline
-	var wall time.Duration
-	for range b.N {
-		b.StopTimer()
+	benchRuns(b, func() (*engine.Engine, func() []sim.Request, func()) {
 		url, stop := startSimProcess(b, n)
-		f := urlFixture(b, url, nil, nil)
-		eng, err := engine.New(f.d)
+		eng, err := engine.New(urlFixture(b, url, nil, nil).d)
 		if err != nil {
+			stop()
 			b.Fatal(err)
 		}
-		b.StartTimer()
-		start := time.Now()
-		res, err := eng.RunAuto(context.Background(), engine.AutoOptions{})
-		wall = time.Since(start)
-		b.StopTimer()
-		if err != nil || failedOf(res) != 0 {
-			b.Fatalf("RunAuto: %d failed, %v", failedOf(res), err)
-		}
-		tl = timelineOf(simRequests(b, url))
-		tl.setStart(start, start.Add(wall))
-		stop()
-		b.StartTimer()
-	}
-	reportTimeline(b, tl, wall)
+		return eng, func() []sim.Request { return simRequests(b, url) }, stop
+	})
 }
 
 // startSimProcess starts the simulator process with n members and returns

@@ -205,10 +205,8 @@ func (res *AutoResult) fill(run *Run) {
 			continue
 		}
 		act := roster.RecordOf(a, roster.StatusPlanned)
-		if run.Apply != nil {
-			if r, ok := results.Next(i); ok {
-				act.Settle(r)
-			}
+		if r, ok := results.Next(i); ok {
+			act.Settle(r)
 		}
 		if run.Held != nil && a.Approved {
 			act.Status, act.Error = roster.StatusSkipped, run.Held.Error()

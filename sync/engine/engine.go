@@ -427,14 +427,12 @@ func (e *Engine) ReportRun(run *Run) report.Run {
 			continue
 		}
 		row := rowOf(a)
-		if run.Apply != nil {
-			if r, ok := results.Next(i); ok {
-				row.Status, row.Error = r.Status, r.Error
-				// A failed reactivate, update or offboard keeps the
-				// Procore id of the user it is about, as --json does.
-				if r.ProcoreID != 0 {
-					row.ProcoreID = r.ProcoreID
-				}
+		if r, ok := results.Next(i); ok {
+			row.Status, row.Error = r.Status, r.Error
+			// A failed reactivate, update or offboard keeps the Procore
+			// id of the user it is about, as --json does.
+			if r.ProcoreID != 0 {
+				row.ProcoreID = r.ProcoreID
 			}
 		}
 		if run.Held != nil && a.Approved {

@@ -284,19 +284,6 @@ func (l *lean) send(req *http.Request, out any) (http.Header, error) {
 	return resp.Header, nil
 }
 
-// leanMember is a group member with the fields procsync selects.
-type leanMember struct {
-	ID                string   `json:"id"`
-	GivenName         string   `json:"givenName"`
-	Surname           string   `json:"surname"`
-	DisplayName       string   `json:"displayName"`
-	UserPrincipalName string   `json:"userPrincipalName"`
-	Mail              string   `json:"mail"`
-	ProxyAddresses    []string `json:"proxyAddresses"`
-	AccountEnabled    bool     `json:"accountEnabled"`
-	UserType          string   `json:"userType"`
-}
-
 // members resolves the license groups and reads every group's members,
 // each group's nextLink chain in its own goroutine, indexing each page.
 func (l *lean) members(ctx context.Context) error {
@@ -328,7 +315,7 @@ func (l *lean) members(ctx context.Context) error {
 				url.QueryEscape(graph.MemberSelect) + "&$top=999&$count=true"
 			for next != "" {
 				var page struct {
-					Value    []leanMember `json:"value"`
+					Value    []graph.User `json:"value"`
 					NextLink string       `json:"@odata.nextLink"`
 				}
 				if _, err := l.do(gctx, http.MethodGet, next, nil, &page); err != nil {
@@ -397,7 +384,7 @@ type leanSync struct {
 // leanPerson is an eligible member: the address they are planned under
 // and every address that identifies them.
 type leanPerson struct {
-	m     *leanMember
+	m     *graph.User
 	addrs []string // the address first, then the aliases
 }
 
@@ -453,7 +440,7 @@ func (x *leanIndex) addUsers(page []leanUser) {
 	}
 }
 
-func (x *leanIndex) addMembers(page []leanMember) {
+func (x *leanIndex) addMembers(page []graph.User) {
 	ps := make([]leanPerson, 0, len(page))
 	for k := range page {
 		m := &page[k]
@@ -529,7 +516,7 @@ func (x *leanIndex) batches(send func([]leanSync)) {
 // leanAddresses returns a member's address (mail, else the UPN; never a
 // guest UPN) and then its aliases, lower-cased, each once; nil when the
 // address is not usable.
-func leanAddresses(m *leanMember) []string {
+func leanAddresses(m *graph.User) []string {
 	usable := func(v string) bool {
 		return v != "" && !(strings.Contains(v, "#") && strings.Contains(strings.ToUpper(v), "#EXT#"))
 	}
@@ -564,7 +551,7 @@ func leanAddresses(m *leanMember) []string {
 
 // leanNames are the names a create writes: Entra's given name and
 // surname, else the display name's, else the address's local part.
-func leanNames(m *leanMember, addr string) (first, last string) {
+func leanNames(m *graph.User, addr string) (first, last string) {
 	first, last = strings.Join(strings.Fields(m.GivenName), " "), strings.Join(strings.Fields(m.Surname), " ")
 	if last != "" {
 		return first, last

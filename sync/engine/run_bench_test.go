@@ -51,22 +51,32 @@ func BenchmarkRunInFlight(b *testing.B) {
 }
 
 func benchRun(b *testing.B, n, inFlight int) {
+	benchRuns(b, func() (*engine.Engine, func() []sim.Request, func()) {
+		srv, eng := benchEngine(b, n, inFlight)
+		return eng, srv.Sim.Requests, func() { srv.Close() }
+	})
+}
+
+// benchRuns runs b.N headless runs, each against a tenant start sets up
+// (with how to read its request log and how to stop it), and reports the
+// last run's timeline.
+func benchRuns(b *testing.B, start func() (eng *engine.Engine, requests func() []sim.Request, stop func())) {
 	var tl timeline
 	var wall time.Duration
 	for range b.N {
 		b.StopTimer()
-		srv, eng := benchEngine(b, n, inFlight)
+		eng, requests, stop := start()
 		b.StartTimer()
-		start := time.Now()
+		t0 := time.Now()
 		res, err := eng.RunAuto(context.Background(), engine.AutoOptions{})
-		wall = time.Since(start)
+		wall = time.Since(t0)
 		b.StopTimer()
 		if err != nil || failedOf(res) != 0 {
 			b.Fatalf("RunAuto: %d failed, %v", failedOf(res), err)
 		}
-		tl = timelineOf(srv.Sim.Requests())
-		tl.setStart(start, start.Add(wall))
-		srv.Close()
+		tl = timelineOf(requests())
+		tl.setStart(t0, t0.Add(wall))
+		stop()
 		b.StartTimer()
 	}
 	reportTimeline(b, tl, wall)

@@ -1,11 +1,9 @@
 package provision
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -104,8 +102,8 @@ func (r *ApplyResult) Cursor() ResultCursor {
 	return ResultCursor{results: r.Results}
 }
 
-// Next returns the outcome of plan action i, if it was approved, like
-// ApplyResult.Result; each call's i must be larger than the last's.
+// Next returns the outcome of plan action i, if it was approved; each
+// call's i must be larger than the last's.
 func (c *ResultCursor) Next(i int) (roster.Record, bool) {
 	for c.k < len(c.results) && c.results[c.k].Index < i {
 		c.k++
@@ -114,16 +112,6 @@ func (c *ResultCursor) Next(i int) (roster.Record, bool) {
 		return c.results[c.k], true
 	}
 	return roster.Record{}, false
-}
-
-// Result returns the outcome of plan action i, if it was approved.
-func (r *ApplyResult) Result(i int) (roster.Record, bool) {
-	// Results are in plan order, so sorted by Index.
-	k, ok := slices.BinarySearchFunc(r.Results, i, func(x roster.Record, i int) int { return cmp.Compare(x.Index, i) })
-	if !ok {
-		return roster.Record{}, false
-	}
-	return r.Results[k], true
 }
 
 // Counts returns the number of results per status.

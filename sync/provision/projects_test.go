@@ -353,13 +353,14 @@ func TestProjectRowOfInactiveUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	on := srv.Sim.ProjectUsers(projProject)
-	if r, _ := res.Result(1); r.Status != roster.StatusDone {
+	results := res.Cursor()
+	if r, _ := results.Next(1); r.Status != roster.StatusDone {
 		t.Errorf("the reactivated user's row: %s %s", r.Status, r.Error)
 	}
 	if _, ok := on[inactive[0].ID]; !ok {
 		t.Errorf("user %d, reactivated, is not on project %d", inactive[0].ID, projProject)
 	}
-	if r, _ := res.Result(3); r.Status != roster.StatusSkipped || !strings.Contains(r.Error, "reactivation was not applied") {
+	if r, _ := results.Next(3); r.Status != roster.StatusSkipped || !strings.Contains(r.Error, "reactivation was not applied") {
 		t.Errorf("the inactive user's row: %s %q, want skipped", r.Status, r.Error)
 	}
 	if _, ok := on[inactive[1].ID]; ok {

@@ -114,9 +114,10 @@ type snapshotReads struct {
 
 	groups []graph.MatchedGroup
 	// members are each group's members and users the Procore directory,
-	// already in procsync's terms: each read is converted (and cleaned) as
-	// soon as it ends, while the other reads go on, so that after the last
-	// page only the merge is left.
+	// already in procsync's terms: each page of members is converted (and
+	// cleaned) as it arrives, and the directory as soon as its read ends,
+	// while the other reads go on, so that after the last page only the
+	// merge is left.
 	members [][]roster.Member // per group
 	users   []roster.ProcoreUser
 

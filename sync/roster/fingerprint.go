@@ -20,7 +20,8 @@ import (
 // read and the first write. (Version 1 hashed everything in one stream, so
 // its fingerprints differ from version 2's for the same plan.)
 func fingerprint(r *compiledRules, actions []Action) string {
-	buf := make([]byte, 0, 40<<10)
+	// The rules only: the actions are hashed chunk by chunk below.
+	buf := make([]byte, 0, 512)
 	buf = appendStr(buf, "procsync plan v2")
 	buf = appendStr(buf, r.attr)
 	buf = appendBool(buf, r.IncludeGuests)

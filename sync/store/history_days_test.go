@@ -339,14 +339,7 @@ func oldRunHistories(t *testing.T, s *Store, since time.Time) []roster.RunSummar
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]roster.RunSummary, len(runs))
-	byID := make(map[int64]*roster.RunSummary, len(runs))
-	lo, hi := runs[0].ID, runs[0].ID
-	for i, r := range runs {
-		out[i] = summaryOf(r)
-		byID[r.ID] = &out[i]
-		lo, hi = min(lo, r.ID), max(hi, r.ID)
-	}
+	out, byID, lo, hi := emptySummaries(runs)
 	rows, err := s.db.Query(`SELECT `+actionColumns("a")+` FROM actions a WHERE a.run_id BETWEEN ? AND ? ORDER BY a.id`, lo, hi)
 	if err != nil {
 		t.Fatal(err)
@@ -367,6 +360,20 @@ func oldRunHistories(t *testing.T, s *Store, since time.Time) []roster.RunSummar
 	return out
 }
 
+// emptySummaries are the oracles' summaries of runs before any action is
+// counted, each run's by its id, and the range of the runs' ids.
+func emptySummaries(runs []Run) (out []roster.RunSummary, byID map[int64]*roster.RunSummary, lo, hi int64) {
+	out = make([]roster.RunSummary, len(runs))
+	byID = make(map[int64]*roster.RunSummary, len(runs))
+	lo, hi = runs[0].ID, runs[0].ID
+	for i, r := range runs {
+		out[i] = summaryOf(r)
+		byID[r.ID] = &out[i]
+		lo, hi = min(lo, r.ID), max(hi, r.ID)
+	}
+	return out, byID, lo, hi
+}
+
 // oldRecentRuns is RecentRuns as it was: its own query, done and failed
 // actions only.
 func oldRecentRuns(t *testing.T, s *Store, n int, before int64) []roster.RunSummary {
@@ -375,14 +382,7 @@ func oldRecentRuns(t *testing.T, s *Store, n int, before int64) []roster.RunSumm
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]roster.RunSummary, len(runs))
-	byID := make(map[int64]*roster.RunSummary, len(runs))
-	lo, hi := runs[0].ID, runs[0].ID
-	for i, r := range runs {
-		out[i] = summaryOf(r)
-		byID[r.ID] = &out[i]
-		lo, hi = min(lo, r.ID), max(hi, r.ID)
-	}
+	out, byID, lo, hi := emptySummaries(runs)
 	rows, err := s.db.Query(`SELECT run_id, kind, status, COUNT(*) FROM actions
 		WHERE run_id BETWEEN ? AND ? AND status IN ('done', 'failed') GROUP BY run_id, kind, status`, lo, hi)
 	if err != nil {

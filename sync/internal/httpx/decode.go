@@ -71,7 +71,7 @@ func Unmarshal(data []byte, out any) error {
 // rather than refused, the last of duplicate names kept. Answers are
 // decoded with the prototype of encoding/json/v2 (in the standard library
 // from Go 1.25 behind GOEXPERIMENT=jsonv2) rather than encoding/json
-// because it is about 2.3 times as fast on a page of users, and pages of
+// because it is about 1.8 times as fast on a page of members, and pages of
 // users are most of what a run decodes (BenchmarkDecodePage). Types with an
 // UnmarshalJSON method keep it.
 var decodeOptions = json.JoinOptions(

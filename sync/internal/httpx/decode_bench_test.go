@@ -1,32 +1,20 @@
-package httpx
+package httpx_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"testing"
+
+	"procsync/sync/graph"
+	"procsync/sync/internal/httpx"
 )
 
-// benchMember is a Graph member as procsync selects it: most of what a run
-// decodes is pages of these and of Procore users.
-type benchMember struct {
-	ID                string   `json:"id"`
-	GivenName         string   `json:"givenName"`
-	Surname           string   `json:"surname"`
-	DisplayName       string   `json:"displayName"`
-	UserPrincipalName string   `json:"userPrincipalName"`
-	Mail              string   `json:"mail"`
-	ProxyAddresses    []string `json:"proxyAddresses"`
-	AccountEnabled    bool     `json:"accountEnabled"`
-	UserType          string   `json:"userType"`
-	JobTitle          string   `json:"jobTitle"`
-	Department        string   `json:"department"`
-	BusinessPhones    []string `json:"businessPhones"`
-}
-
+// benchPage is a page of Graph members as procsync decodes it: most of
+// what a run decodes is pages of these and of Procore users.
 type benchPage struct {
-	NextLink string        `json:"@odata.nextLink"`
-	Value    []benchMember `json:"value"`
+	NextLink string       `json:"@odata.nextLink"`
+	Value    []graph.User `json:"value"`
 }
 
 // benchPageJSON is a page of 999 members, Graph's largest.
@@ -53,7 +41,7 @@ func BenchmarkDecodePage(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
 			var p benchPage
-			if err := DecodeJSON(bytes.NewReader(data), &p); err != nil || len(p.Value) != 999 {
+			if err := httpx.DecodeJSON(bytes.NewReader(data), &p); err != nil || len(p.Value) != 999 {
 				b.Fatal(len(p.Value), err)
 			}
 		}
