@@ -222,6 +222,9 @@ func (e *Engine) Snapshot(ctx context.Context, progress func(roster.SnapshotProg
 	if opts.Projects == nil {
 		opts.Projects = e.d.Rules.Projects
 	}
+	if opts.EmailAttribute == "" {
+		opts.EmailAttribute = e.d.Rules.EmailAttribute
+	}
 	if opts.Now == nil {
 		opts.Now = e.d.Now
 	}

@@ -53,6 +53,11 @@ type SnapshotOptions struct {
 	Sequential bool
 	// Now is the clock for TakenAt; nil means time.Now.
 	Now func() time.Time
+	// EmailAttribute is the plan's match.email_attribute
+	// (roster.Rules.EmailAttribute): each page of members has its
+	// addresses worked out for it as it arrives (roster.PrepareAddresses),
+	// while the next page is on its way.
+	EmailAttribute string
 	// Map is the attribute mapping: its Entra properties are selected on
 	// top of what the plan needs, and its fields of both sides are read
 	// into the members' and users' Attributes. Nil reads no attributes.
@@ -202,6 +207,7 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 					m.Attributes = memberAttributes(&users[k], r.opts.Map)
 					conv = append(conv, m)
 				}
+				roster.PrepareAddresses(conv[len(conv)-len(users):], roster.Rules{EmailAttribute: r.opts.EmailAttribute})
 				r.progress(roster.SnapshotProgress{Kind: roster.ProgressMembers, Group: name, Read: len(conv), Total: total})
 				return nil
 			})

@@ -366,7 +366,11 @@ func (d *differ) indexMembers() {
 		hi := min(lo+batch, len(members))
 		for i := lo; i < hi; i++ {
 			d.in.cur = int32(i)
-			d.batchAddr[i-lo] = d.in.resolve(&members[i], d.rules.attr)
+			if p := members[i].preparedFor(d.rules.attr); p != nil {
+				d.batchAddr[i-lo] = d.in.fromPrepared(p)
+			} else {
+				d.batchAddr[i-lo] = d.in.resolve(&members[i], d.rules.attr)
+			}
 		}
 		d.in.settle(d.putMember)
 		for i := lo; i < hi; i++ {

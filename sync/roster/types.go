@@ -26,6 +26,9 @@ type Member struct {
 	// name ("jobTitle"; businessPhones holds its first entry). Only the
 	// properties of the [map] table are read.
 	Attributes map[string]string
+
+	// prepared is set by PrepareAddresses.
+	prepared *preparedAddress
 }
 
 // Vendor is the Procore vendor (company) a user belongs to, if any.
