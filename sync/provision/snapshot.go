@@ -16,6 +16,7 @@ import (
 
 	"procsync/internal/safetext"
 	"procsync/sync/graph"
+	"procsync/sync/internal/psort"
 	"procsync/sync/procore"
 	"procsync/sync/roster"
 )
@@ -265,7 +266,7 @@ func (r *snapshotReads) snapshot(takenAt time.Time) *roster.Snapshot {
 	slices.SortFunc(snap.Groups, func(a, b roster.Group) int {
 		return cmp.Or(strings.Compare(a.DisplayName, b.DisplayName), strings.Compare(a.ID, b.ID))
 	})
-	slices.SortFunc(refs, func(a, b ref) int {
+	psort.SortFunc(refs, func(a, b ref) int {
 		if c := cmp.Or(cmp.Compare(a.p0, b.p0), cmp.Compare(a.p1, b.p1)); c != 0 {
 			return c
 		}

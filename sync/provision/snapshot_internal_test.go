@@ -92,3 +92,29 @@ func TestMergeOnTwoCoresAsOnOne(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMerge measures the snapshot's merge, which stands between the
+// last read and the plan: 135,000 members (Entra object ids) in three
+// groups, a tenth of them in two.
+func BenchmarkMerge(b *testing.B) {
+	r := &snapshotReads{}
+	rnd := rand.New(rand.NewPCG(5, 6))
+	id := func() string {
+		return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", rnd.Uint32(), rnd.IntN(1<<16), rnd.IntN(1<<16), rnd.IntN(1<<16), rnd.Int64N(1<<48))
+	}
+	for g := range 3 {
+		r.groups = append(r.groups, graph.MatchedGroup{Group: graph.Group{ID: fmt.Sprintf("g%d", g), DisplayName: fmt.Sprintf("License – %d", g)}})
+		r.members = append(r.members, nil)
+	}
+	for range 135000 {
+		m := roster.Member{ID: id(), DisplayName: "someone"}
+		g := rnd.IntN(3)
+		r.members[g] = append(r.members[g], m)
+		if rnd.IntN(10) == 0 {
+			r.members[(g+1)%3] = append(r.members[(g+1)%3], m)
+		}
+	}
+	for b.Loop() {
+		r.snapshot(time.Time{})
+	}
+}
