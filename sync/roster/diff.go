@@ -90,19 +90,31 @@ type differ struct {
 
 func newDiffer(s *Snapshot, rules *compiledRules) *differ {
 	n, m := len(s.Users), len(s.Members)
+	// Prepared members say how many addresses they have; for the others,
+	// typically one new address per member (the UPN when it is not the
+	// mail) and some new hires, and one alias: the UPN, when it is not
+	// the mail (the primary smtp: proxy is). A table sized too small
+	// doubles, placing every address again: at 100,000 members of three
+	// addresses each that was a twentieth of Diff.
+	addrs, aliases, unprepared := n, 0, 0
+	for i := range s.Members {
+		if c := int(s.Members[i].addresses); c > 0 {
+			addrs += c
+			aliases += c - 1
+		} else {
+			unprepared++
+		}
+	}
+	addrs += unprepared + unprepared/4
+	aliases += unprepared + unprepared/8
 	return &differ{
 		s:     s,
 		rules: rules,
 		in: interner{
-			// Users' addresses plus, typically, one new address per
-			// member (the UPN when it is not the mail) and some new hires.
-			table: newAddrTable(n + m + m/4),
-			slots: make([]addrSlot, 0, n+m+m/4),
-			// Typically one alias per member: the UPN, when it is not
-			// the mail (the primary smtp: proxy is).
-			arena: make([]string, 0, m+m/8),
-			// slotArena grows in step with arena.
-			slotArena: make([]int32, 0, m+m/8),
+			table:     newAddrTable(addrs),
+			slots:     make([]addrSlot, 0, addrs),
+			arena:     make([]string, 0, aliases),
+			slotArena: make([]int32, 0, aliases),
 		},
 		userSlot:   make([]int32, n),
 		dupAddr:    map[string][]int32{},

@@ -36,6 +36,10 @@ func PrepareAddresses(ms []Member, r Rules) {
 			addr:    ma.addr, aliases: ma.aliases, problem: ma.problem, note: ma.note,
 		}
 		m.prepared = &pres[i]
+		m.addresses = int32(len(ma.aliases))
+		if ma.addr != "" {
+			m.addresses++
+		}
 	}
 }
 
