@@ -14,9 +14,10 @@ import "hash/maphash"
 // empty entry). Only an entry whose hash matches is compared with the
 // slot's address. The seed is random, as a Go map's is, so that no crafted
 // directory can make the probes long; it changes where entries sit, never
-// what Diff decides.
+// what Diff decides. It is the process's (addrSeed), not the table's, so
+// that PrepareAddresses can hash members' addresses while the snapshot is
+// still being read.
 type addrTable struct {
-	seed    maphash.Seed
 	entries []uint64
 	n       int // entries in use
 	// text holds the new addresses that had to be lower-cased: one
@@ -47,13 +48,17 @@ func newAddrTable(n int) *addrTable {
 	for size < 2*n {
 		size <<= 1
 	}
-	return &addrTable{seed: maphash.MakeSeed(), entries: make([]uint64, size)}
+	return &addrTable{entries: make([]uint64, size)}
 }
 
 // hashString and hashBytes hash a normalised address; the two agree on
 // the same bytes (hash/maphash promises it).
-func (t *addrTable) hashString(s string) uint64 { return maphash.String(t.seed, s) }
-func (t *addrTable) hashBytes(b []byte) uint64  { return maphash.Bytes(t.seed, b) }
+func (t *addrTable) hashString(s string) uint64 { return maphash.String(addrSeed, s) }
+func (t *addrTable) hashBytes(b []byte) uint64  { return maphash.Bytes(addrSeed, b) }
+
+// addrSeed is every table's seed: one per process, so that
+// PrepareAddresses can hash addresses ahead of Diff.
+var addrSeed = maphash.MakeSeed()
 
 // find returns the slot of the normalised address with hash h, which is
 // keyStr, or else key (scratch space); it appends a new slot for it to
@@ -109,7 +114,7 @@ func (t *addrTable) grow(slots []addrSlot) {
 	t.entries = make([]uint64, 2*len(t.entries))
 	mask := uint64(len(t.entries) - 1)
 	for id := range slots {
-		h := maphash.String(t.seed, slots[id].addr)
+		h := maphash.String(addrSeed, slots[id].addr)
 		i := h & mask
 		for t.entries[i] != 0 {
 			i = (i + 1) & mask

@@ -1,5 +1,7 @@
 package roster
 
+import "hash/maphash"
+
 // PrepareAddresses works out members' addresses under the rules' email
 // attribute ahead of Diff, which then only looks them up in its table. A
 // snapshot's reads call it on each page of members while the next page is
@@ -24,22 +26,29 @@ func PrepareAddresses(ms []Member, r Rules) {
 	// inputs and (in the interner's arena) their aliases.
 	pres := make([]preparedAddress, len(ms))
 	inputs := make([]string, 0, nproxies)
+	// Typically the mail, the UPN when it differs, and a proxy or two.
+	hashes := make([]uint64, 0, len(ms)*2+nproxies)
 	var in interner
 	for i := range ms {
 		m := &ms[i]
 		ma := in.resolve(m, attr)
 		start := len(inputs)
 		inputs = append(inputs, m.ProxyAddresses...)
+		hstart := len(hashes)
+		if ma.addr != "" {
+			hashes = append(hashes, maphash.String(addrSeed, ma.addr))
+		}
+		for _, a := range ma.aliases {
+			hashes = append(hashes, maphash.String(addrSeed, a))
+		}
 		pres[i] = preparedAddress{
 			attr: attr, mail: m.Mail, upn: m.UserPrincipalName,
 			proxies: inputs[start:len(inputs):len(inputs)],
 			addr:    ma.addr, aliases: ma.aliases, problem: ma.problem, note: ma.note,
+			hashes: hashes[hstart:len(hashes):len(hashes)],
 		}
 		m.prepared = &pres[i]
-		m.addresses = int32(len(ma.aliases))
-		if ma.addr != "" {
-			m.addresses++
-		}
+		m.addresses = int32(len(pres[i].hashes))
 	}
 }
 
@@ -56,6 +65,9 @@ type preparedAddress struct {
 	addr          string
 	aliases       []string
 	problem, note string
+	// hashes are addr's (when set) and then the aliases' under addrSeed:
+	// Diff's table need not read the addresses of those it does not hold.
+	hashes []uint64
 }
 
 // preparedFor returns m's prepared addresses if they hold for attr and m's
@@ -77,12 +89,16 @@ func (m *Member) preparedFor(attr string) *preparedAddress {
 // queues the same lookups, in the same order, as resolve would have.
 func (in *interner) fromPrepared(p *preparedAddress) memberAddress {
 	ma := memberAddress{slot: -1, problem: p.problem, note: p.note}
+	hashes := p.hashes
 	if p.addr != "" {
-		ma.addr = in.intern(p.addr, targetAddr)
+		ma.addr = p.addr
+		in.pend = append(in.pend, pending{h: hashes[0], key: p.addr, who: in.cur, target: targetAddr})
+		hashes = hashes[1:]
 	}
 	start := len(in.arena)
-	for _, a := range p.aliases {
-		in.arena = append(in.arena, in.intern(a, int32(len(in.arena)-start)))
+	for j, a := range p.aliases {
+		in.pend = append(in.pend, pending{h: hashes[j], key: a, who: in.cur, target: int32(j)})
+		in.arena = append(in.arena, a)
 		in.slotArena = append(in.slotArena, -1)
 	}
 	end := len(in.arena)
