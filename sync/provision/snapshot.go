@@ -190,6 +190,7 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 	r.groups = groups
 	r.progress(roster.SnapshotProgress{Kind: roster.ProgressGroups, Groups: len(groups)})
 	r.members = make([][]roster.Member, len(groups))
+	quiet := newQuietGC(len(groups))
 	mg, mctx := errgroup.WithContext(ctx)
 	mg.SetLimit(conc)
 	for i, grp := range groups {
@@ -210,6 +211,7 @@ func (r *snapshotReads) readGraph(ctx context.Context, conc int) error {
 				}
 				roster.PrepareAddresses(conv[len(conv)-len(users):], roster.Rules{EmailAttribute: r.opts.EmailAttribute})
 				r.progress(roster.SnapshotProgress{Kind: roster.ProgressMembers, Group: name, Read: len(conv), Total: total})
+				quiet.page(i, len(conv), total)
 				return nil
 			})
 			if err != nil {
