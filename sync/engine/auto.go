@@ -117,6 +117,9 @@ func (e *Engine) RunAuto(ctx context.Context, opts AutoOptions) (*AutoResult, er
 		return res, err
 	}
 	plan := e.Plan(snap)
+	// A headless run plans once: the rest of it need not carry what the
+	// reads prepared for the plan.
+	roster.ReleasePrepared(snap.Members)
 	plan.ApproveAuto(e.d.Rules)
 
 	var run *Run

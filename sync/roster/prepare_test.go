@@ -38,6 +38,13 @@ func TestDiffPreparedUnchanged(t *testing.T) {
 			if pr.emailAttribute() == r.emailAttribute() && ps.Members[0].preparedFor(r.emailAttribute()) == nil {
 				t.Errorf("%s: the members were not prepared", name)
 			}
+			ReleasePrepared(ps.Members)
+			if ps.Members[0].prepared != nil {
+				t.Errorf("%s: ReleasePrepared left the members prepared", name)
+			}
+			if got, _ := planDigest(Diff(ps, r)); got != want {
+				t.Errorf("%s, released, rules %+v: plan digest %s, want %s as unprepared", name, r, got, want)
+			}
 		}
 	}
 }
