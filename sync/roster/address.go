@@ -281,10 +281,10 @@ func (in *interner) intern(t string, target int32) string {
 				low[j] = c + 'a' - 'A'
 			}
 		}
-		p.h = in.table.hashBytes(low)
+		p.h = hashAddrBytes(low)
 		p.key = ""
 	} else {
-		p.h = in.table.hashString(t)
+		p.h = hashAddr(t)
 	}
 	in.pend = append(in.pend, p)
 	return t

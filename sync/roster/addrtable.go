@@ -51,10 +51,10 @@ func newAddrTable(n int) *addrTable {
 	return &addrTable{entries: make([]uint64, size)}
 }
 
-// hashString and hashBytes hash a normalised address; the two agree on
-// the same bytes (hash/maphash promises it).
-func (t *addrTable) hashString(s string) uint64 { return maphash.String(addrSeed, s) }
-func (t *addrTable) hashBytes(b []byte) uint64  { return maphash.Bytes(addrSeed, b) }
+// hashAddr and hashAddrBytes hash a normalised address for every table;
+// the two agree on the same bytes (hash/maphash promises it).
+func hashAddr(s string) uint64      { return maphash.String(addrSeed, s) }
+func hashAddrBytes(b []byte) uint64 { return maphash.Bytes(addrSeed, b) }
 
 // addrSeed is every table's seed: one per process, so that
 // PrepareAddresses can hash addresses ahead of Diff.
@@ -114,7 +114,7 @@ func (t *addrTable) grow(slots []addrSlot) {
 	t.entries = make([]uint64, 2*len(t.entries))
 	mask := uint64(len(t.entries) - 1)
 	for id := range slots {
-		h := maphash.String(addrSeed, slots[id].addr)
+		h := hashAddr(slots[id].addr)
 		i := h & mask
 		for t.entries[i] != 0 {
 			i = (i + 1) & mask

@@ -19,9 +19,9 @@ func TestAddrTableFindsWhatItAdded(t *testing.T) {
 	lookup := func(a string, asBytes bool) int32 {
 		if asBytes {
 			b := []byte(a)
-			return in.table.find(&in.slots, in.table.hashBytes(b), b, "")
+			return in.table.find(&in.slots, hashAddrBytes(b), b, "")
 		}
-		return in.table.find(&in.slots, in.table.hashString(a), nil, a)
+		return in.table.find(&in.slots, hashAddr(a), nil, a)
 	}
 	for i, a := range addrs {
 		if got := lookup(a, i%2 == 0); got != int32(i) {

@@ -98,9 +98,12 @@ func newDiffer(s *Snapshot, rules *compiledRules) *differ {
 	// addresses each that was a twentieth of Diff.
 	addrs, aliases, unprepared := n, 0, 0
 	for i := range s.Members {
-		if c := int(s.Members[i].addresses); c > 0 {
-			addrs += c
-			aliases += c - 1
+		if p := s.Members[i].prepared; p != nil {
+			addrs += len(p.addrs)
+			aliases += len(p.addrs)
+			if p.hasAddr {
+				aliases--
+			}
 		} else {
 			unprepared++
 		}

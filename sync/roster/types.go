@@ -17,10 +17,6 @@ type Member struct {
 	// ProxyAddresses are raw values as Graph returns them ("SMTP:a@x", "smtp:b@x").
 	ProxyAddresses []string
 	AccountEnabled bool
-	// addresses is how many distinct addresses PrepareAddresses found
-	// for the member (its address and aliases): Diff sizes its table by
-	// them. It fills AccountEnabled's padding.
-	addresses int32
 	// UserType is "Member" or "Guest".
 	UserType string
 	// Groups are the display names of the license groups the member came
